@@ -1,0 +1,1 @@
+"""Corpus building (`cadenza data build`) and the on-disk dataset format."""
