@@ -73,6 +73,10 @@ class ServerConfig:
             env["port"] = int(os.environ["CADENZA_PORT"])
         if "CADENZA_ALLOW" in os.environ:
             env["allow"] = os.environ["CADENZA_ALLOW"]
+        for var, name in (("CADENZA_QUEUE_SIZE", "queue_size"), ("CADENZA_REQUEST_TIMEOUT", "request_timeout"),
+                          ("CADENZA_UPLOAD_TTL", "upload_ttl"), ("CADENZA_MAX_UPLOADS", "max_uploads_per_client")):
+            if var in os.environ:
+                env[name] = type(getattr(cls, name, 0.0) if hasattr(cls, name) else 0.0)(float(os.environ[var]))
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)
 

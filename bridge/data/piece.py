@@ -1,0 +1,98 @@
+"""A parsed piece before labelling: parts of notes on the 12-ticks-a-beat grid, plus facts.
+
+Readers (music21, MIDI, MMA) produce `Piece`s; the labeller cuts them into clips. A piece
+round-trips through a compact .npz so the parse cache can skip the readers on a rebuild.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..music import TICKS_PER_BEAT
+
+
+@dataclass
+class Part:
+    name: str
+    notes: np.ndarray  # int32 [n, 4]: start_tick, duration_tick, pitch, velocity; sorted by (start, pitch)
+    program: int = 0  # General MIDI program, 0 when unknown
+    drum: bool = False  # channel 10 or a GM kit
+    role: str | None = None  # a role the source states (MMA track names); None = infer
+
+
+@dataclass
+class Piece:
+    id: str  # unique, stable: "<source>/<path inside the source>[#tune]"
+    title: str
+    source: str  # "music21", "freedoom", "simutrans-data", "openttd-openmsx", "mma", "user"
+    path: str  # the file it came from
+    style: str
+    licence: str  # a key of catalog.LICENCES
+    group: str  # split key: pieces of one group always land in the same split
+    parts: list[Part]
+    meters: list[tuple[int, int, int]]  # (start_tick, numerator, denominator), first at tick 0
+    tempo: float | None = None  # BPM from the source; None = the style's default
+    dynamics: bool = True  # False: velocities are a reader's default, not the source's
+    texture: str | None = None  # "voices": top = melody, lowest = bass, all merged = chords/keys
+    keys: list[tuple[int, int, str]] = field(default_factory=list)  # stated keys (tick, tonic, mode)
+
+    def meta(self) -> dict:
+        d = asdict(self)
+        d["parts"] = [{k: v for k, v in p.items() if k != "notes"} for p in d["parts"]]
+        return d
+
+
+def quantize(starts_beats, ends_beats) -> tuple[np.ndarray, np.ndarray]:
+    """Beats (float) -> grid ticks; a note shorter than a tick keeps one tick."""
+    s = np.rint(np.asarray(starts_beats, dtype=np.float64) * TICKS_PER_BEAT).astype(np.int64)
+    e = np.rint(np.asarray(ends_beats, dtype=np.float64) * TICKS_PER_BEAT).astype(np.int64)
+    return s, np.maximum(e - s, 1)
+
+
+def make_notes(starts, durs, pitches, vels) -> np.ndarray:
+    """Stack into int32 [n, 4], drop exact duplicates (same start and pitch), sort by (start, pitch)."""
+    arr = np.stack([np.asarray(starts), np.asarray(durs), np.asarray(pitches), np.asarray(vels)], axis=1)
+    arr = arr.astype(np.int32).reshape(-1, 4)
+    if not len(arr):
+        return arr
+    arr[:, 3] = np.clip(arr[:, 3], 1, 127)
+    arr = arr[(arr[:, 2] >= 0) & (arr[:, 2] <= 127) & (arr[:, 0] >= 0)]
+    order = np.lexsort((-arr[:, 1], arr[:, 2], arr[:, 0]))  # longest first among duplicates
+    arr = arr[order]
+    keep = np.ones(len(arr), bool)
+    keep[1:] = (arr[1:, 0] != arr[:-1, 0]) | (arr[1:, 2] != arr[:-1, 2])
+    return arr[keep]
+
+
+def pieces_to_bytes(pieces: list[Piece]) -> bytes:
+    metas, arrays = [], []
+    for p in pieces:
+        metas.append(p.meta())
+        arrays.extend(part.notes for part in p.parts)
+    counts = np.array([len(a) for a in arrays], dtype=np.int64)
+    notes = np.concatenate(arrays) if arrays else np.zeros((0, 4), np.int32)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, meta=np.frombuffer(json.dumps(metas).encode(), dtype=np.uint8),
+                        counts=counts, notes=notes.astype(np.int32))
+    return buf.getvalue()
+
+
+def pieces_from_bytes(data: bytes) -> list[Piece]:
+    z = np.load(io.BytesIO(data), allow_pickle=False)
+    metas = json.loads(z["meta"].tobytes().decode())
+    counts, notes = z["counts"], z["notes"]
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    pieces, k = [], 0
+    for m in metas:
+        parts = []
+        for pm in m.pop("parts"):
+            parts.append(Part(notes=notes[offsets[k]:offsets[k + 1]], **pm))
+            k += 1
+        m["meters"] = [tuple(x) for x in m["meters"]]
+        m["keys"] = [tuple(x) for x in m["keys"]]
+        pieces.append(Piece(parts=parts, **m))
+    return pieces
