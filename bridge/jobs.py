@@ -28,6 +28,7 @@ class Job:
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
+    acknowledged: threading.Event = field(default_factory=threading.Event)  # /accepted went out first
     _finished: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -116,6 +117,7 @@ class WorkQueue:
                     return
                 job = self._pending.popleft()
                 job.started = time.monotonic()
+            job.acknowledged.wait(2.0)  # keep replies in order: accepted before any result
             try:
                 if not job.finished:
                     self._run(job)

@@ -267,6 +267,7 @@ class Protocol:
         job.model_name = name
         position = self.d.queue.submit(job)
         peer.send(encode_message(f"{ROOT}/accepted", req_id, position))
+        job.acknowledged.set()
 
     # -- housekeeping --------------------------------------------------------------------------
     def expire_uploads(self) -> None:

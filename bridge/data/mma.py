@@ -1,0 +1,133 @@
+"""MMA grooves rendered over standard chord progressions: drums, bass and chord parts.
+
+Each groove (a `DefGroove` in the MMA library) plays four 16-bar progressions, each in a key
+drawn from the groove's name, so the keys are known (stated, not guessed) and every 16-bar
+window holds one progression in one key. The style comes from the groove file's name
+(catalog.MMA_STYLES); the roles from MMA's track names (Drum-*, Bass-*, Walk-*, Chord-*).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..music import TICKS_PER_BEAT
+from .catalog import (MMA_LIBRARIES, MMA_MAX_GROOVES_PER_FILE, MMA_SKIP_WORDS, MMA_STYLES,
+                      MMA_TEMPO)
+from .piece import Piece
+from .readers import read_midi
+
+MMA_LIB = Path("/usr/share/mma/lib")
+BARS_PER_PROGRESSION = 16
+PROGRESSIONS_PER_GROOVE = 4
+
+# name -> (mode, 16 bars of chords in C major or A minor)
+PROGRESSIONS = {
+    "pop": ("major", "C G Am F " * 4),
+    "jazz": ("major", "Dm7 G7 Cmaj7 Cmaj7 Em7 A7 Dm7 G7 Cmaj7 C7 Fmaj7 Fm7 Em7 A7 Dm7 G7"),
+    "blues": ("major", "C7 F7 C7 C7 F7 F7 C7 C7 G7 F7 C7 G7 C7 F7 C7 G7"),
+    "folk": ("major", "C F C G C F G C " * 2),
+    "minor": ("minor", "Am Am Dm Dm E7 E7 Am Am F G C Am Dm E7 Am Am"),
+    "aeolian": ("minor", "Am F C G " * 4),
+}
+_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_ROOT = re.compile(r"^([A-G])(#|b)?(.*)$")
+_LETTER = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+ROLE_BY_TRACK = (("drum", "drums"), ("bass", "bass"), ("walk", "bass"), ("chord", "chords"),
+                 ("plectrum", "chords"), ("solo", "melody"), ("melody", "melody"))
+
+
+def transpose_chord(chord: str, semitones: int) -> str:
+    m = _ROOT.match(chord)
+    if not m:
+        raise ValueError(f"cannot read chord {chord!r}")
+    pc = (_LETTER[m.group(1)] + {"#": 1, "b": -1}.get(m.group(2) or "", 0) + semitones) % 12
+    return _NAMES[pc] + m.group(3)
+
+
+def _seed(name: str) -> int:
+    return int.from_bytes(hashlib.sha1(name.encode()).digest()[:4], "big")
+
+
+def groove_plan(groove: str) -> list[tuple[str, int]]:
+    """(progression name, transposition) for each 16-bar section, deterministic per groove."""
+    names = sorted(PROGRESSIONS)
+    seed = _seed(groove)
+    chosen = [names[(seed + 2 * i) % len(names)] for i in range(PROGRESSIONS_PER_GROOVE)]
+    return [(p, (seed >> (3 * i)) % 12) for i, p in enumerate(chosen)]
+
+
+def list_grooves(lib: Path = MMA_LIB) -> list[dict]:
+    """Tasks for the grooves of the libraries in MMA_LIBRARIES whose file maps to a style."""
+    tasks = []
+    for libname in MMA_LIBRARIES:
+        for f in sorted((lib / libname).glob("*.mma")):
+            style = MMA_STYLES.get(f.stem.lower())
+            if style is None:
+                continue
+            text = f.read_text(errors="replace")
+            names = re.findall(r"^\s*defgroove\s+(\S+)", text, flags=re.I | re.M)
+            names = [n for n in names if not any(w in n.lower() for w in MMA_SKIP_WORDS)]
+            for name in names[:MMA_MAX_GROOVES_PER_FILE]:
+                tasks.append({"kind": "mma", "path": str(f), "groove": name, "id": f"mma/{libname}/{name}",
+                              "source": "mma", "style": style, "licence": "GPL-2.0-or-later",
+                              "group": f"mma/{libname}/{f.stem}", "stamp": f"{name}-{_plan_text(name)}"})
+    return tasks
+
+
+def _plan_text(groove: str) -> str:
+    return ",".join(f"{p}+{t}" for p, t in groove_plan(groove))
+
+
+def groove_tempo(style: str, stem: str) -> int:
+    tempo = MMA_TEMPO[style]
+    stem = stem.lower()
+    if "slow" in stem or "ballad" in stem:
+        tempo *= 0.75
+    elif "fast" in stem:
+        tempo *= 1.25
+    return int(round(tempo))
+
+
+def mma_script(task: dict) -> tuple[str, list[tuple[int, str]]]:
+    """The .mma text for a task, and the stated key (bar, "C major") of each section."""
+    stem = Path(task["path"]).stem
+    lines = [f"Use {task['path']}", f"Tempo {groove_tempo(task['style'], stem)}", f"Groove {task['groove']}"]
+    bar, keys = 1, []
+    for prog, shift in groove_plan(task["groove"]):
+        mode, chords = PROGRESSIONS[prog]
+        tonic = (0 if mode == "major" else 9) + shift
+        keys.append((bar - 1, tonic % 12, mode))
+        for chord in chords.split():
+            lines.append(f"{bar} {transpose_chord(chord, shift)}")
+            bar += 1
+    return "\n".join(lines) + "\n", keys
+
+
+def render_groove(task: dict) -> list[Piece]:
+    exe = shutil.which("mma")
+    if exe is None:
+        raise RuntimeError("mma is not installed (Debian package `mma`)")
+    script, keys = mma_script(task)
+    with tempfile.TemporaryDirectory(prefix="cadenza-mma-") as tmp:
+        src, out = Path(tmp) / "groove.mma", Path(tmp) / "groove.mid"
+        src.write_text(script)
+        res = subprocess.run([exe, str(src), "-f", str(out)], capture_output=True, text=True, timeout=120)
+        if not out.exists():
+            msg = (res.stdout + res.stderr).strip().splitlines()
+            raise RuntimeError(f"mma could not render {task['groove']}: {msg[-1] if msg else res.returncode}")
+        data = out.read_bytes()
+    pieces = read_midi(task["path"], piece_id=task["id"], source="mma", style=task["style"],
+                       licence=task["licence"], group=task["group"], title=task["groove"], data=data)
+    for piece in pieces:
+        piece.path = f"{task['path']}#{task['groove']}"
+        for part in piece.parts:
+            low = part.name.lower()
+            part.role = "drums" if part.drum else next((r for w, r in ROLE_BY_TRACK if low.startswith(w)), None)
+        bar_ticks = piece.meters[0][1] * 4 * TICKS_PER_BEAT // piece.meters[0][2]
+        piece.keys = [(b * bar_ticks, tonic, mode) for b, tonic, mode in keys]
+    return pieces

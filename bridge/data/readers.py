@@ -1,0 +1,207 @@
+"""Readers: one source file -> `Piece`s on the tick grid.
+
+music21 reads the notated corpus (ABC, MusicXML, Humdrum); symusic reads MIDI (it accepts
+the files mido rejects, such as key signatures with mode 255). Both are imported inside the
+functions so `cadenza --help` stays fast. Readers raise on a broken file; the builder turns
+that into a one-line warning.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..music import TICKS_PER_BEAT
+from .piece import Part, Piece, make_notes, quantize
+
+DEFAULT_VELOCITY = 80  # notated sources carry no velocities; the piece records dynamics=False
+_VALID_DEN = (1, 2, 4, 8, 16, 32)
+
+
+def _measure_meters(part, shift: float) -> list[tuple[int, int, int]]:
+    """Runs of equal time signatures over the measures of one part, as (tick, num, den)."""
+    runs: list[tuple[int, int, int]] = []
+    current = None
+    for m in part.getElementsByClass("Measure"):
+        ts = m.timeSignature or current
+        if ts is None:
+            continue
+        current = ts
+        num, den = int(ts.numerator), int(ts.denominator)
+        if den not in _VALID_DEN or not 1 <= num <= 32:
+            continue
+        tick = int(round((float(m.offset) + (shift if runs else 0.0)) * TICKS_PER_BEAT))
+        if not runs:
+            tick = 0
+        if not runs or runs[-1][1:] != (num, den):
+            runs.append((tick, num, den))
+    return runs or [(0, 4, 4)]
+
+
+def _pickup_shift(part) -> float:
+    """Beats to add so that the first full bar starts on a barline (anacrusis)."""
+    measures = part.getElementsByClass("Measure")
+    if not measures:
+        return 0.0
+    first = measures[0]
+    try:
+        bar = float(first.barDuration.quarterLength)
+    except Exception:  # no time signature in reach: no shift
+        return 0.0
+    have = float(first.duration.quarterLength)
+    return bar - have if 0 < have < bar - 1e-6 else 0.0
+
+
+def _part_notes(part, shift: float) -> tuple[np.ndarray, bool]:
+    from music21 import harmony
+
+    starts, ends, pitches, vels, any_vel = [], [], [], [], False
+    flat = part.stripTies().flatten()
+    for el in flat.getElementsByClass(("Note", "Chord")):
+        if isinstance(el, harmony.ChordSymbol):
+            continue  # chord names above a tune are not notes anyone plays from the page
+        ql = float(el.duration.quarterLength)
+        if ql <= 0:
+            continue  # grace notes
+        off = float(el.offset) + shift
+        vel = el.volume.velocity if el.volume is not None else None
+        any_vel = any_vel or vel is not None
+        for p in getattr(el, "pitches", ()):
+            starts.append(off)
+            ends.append(off + ql)
+            pitches.append(int(p.midi))
+            vels.append(int(vel) if vel else DEFAULT_VELOCITY)
+    s, d = quantize(starts, ends)
+    return make_notes(s, d, pitches, vels), any_vel
+
+
+def _rights(score) -> str:
+    md = score.metadata
+    text = str(md.copyright) if md is not None and md.copyright is not None else ""
+    return text.strip()
+
+
+def read_music21(path: str | Path, *, piece_id: str, source: str, style: str, licence: str,
+                 texture: str | None, merge_scores: bool = False) -> list[Piece]:
+    """Every score of a file (an ABC book holds many tunes) as one Piece each.
+
+    merge_scores: the file's scores are voices of one piece (Josquin's ABC files).
+    """
+    import music21
+
+    obj = music21.converter.parse(str(path), forceSource=True)
+    scores = list(obj.scores) if isinstance(obj, music21.stream.Opus) else [obj]
+    if merge_scores and len(scores) > 1:
+        groups = [[s for s in scores]]
+    else:
+        groups = [[s] for s in scores]
+    pieces = []
+    for gi, group in enumerate(groups):
+        parts = [p for s in group for p in (s.parts or [s])]
+        if not parts:
+            continue
+        shift = _pickup_shift(parts[0])
+        meters = _measure_meters(parts[0], shift)
+        first = group[0]
+        md = first.metadata
+        title = (md.title if md is not None and md.title else None) or Path(path).stem
+        number = md.number if md is not None and md.number else None
+        suffix = f"#{number or gi + 1}" if len(groups) > 1 else ""
+        out_parts, dynamics = [], False
+        for i, p in enumerate(parts):
+            notes, had_vel = _part_notes(p, shift)
+            dynamics = dynamics or had_vel
+            if len(notes):
+                out_parts.append(Part(name=p.partName or f"part {i + 1}", notes=notes))
+        if not out_parts:
+            continue
+        tempo = None
+        for mm in first.recurse().getElementsByClass("MetronomeMark"):
+            if mm.number:
+                tempo = float(mm.getQuarterBPM() or mm.number)
+                break
+        rights = _rights(first)
+        pid = piece_id + suffix
+        pieces.append(Piece(
+            id=pid, title=str(title), source=source, path=str(path), style=style,
+            licence="rights-reserved" if rights else licence, group=pid, parts=out_parts,
+            meters=meters, tempo=tempo, dynamics=dynamics, texture=texture,
+        ))
+    return pieces
+
+
+def _symusic_score(path: str | Path):
+    import symusic
+
+    p = Path(path)
+    fmt = "abc" if p.suffix.lower() == ".abc" else "midi"
+    return symusic.Score(str(p), fmt=fmt)
+
+
+def read_midi(path: str | Path, *, piece_id: str, source: str, style: str, licence: str,
+              group: str | None = None, title: str | None = None, data: bytes | None = None) -> list[Piece]:
+    """A standard MIDI file (or MIDI bytes) as one Piece; each track with notes is a part."""
+    import symusic
+
+    if data is not None:
+        score = symusic.Score.from_midi(data)
+    else:
+        score = _symusic_score(path)
+    tpq = score.ticks_per_quarter
+    if tpq <= 0:
+        raise ValueError(f"bad ticks per quarter {tpq}")
+    scale = TICKS_PER_BEAT / tpq
+    parts = []
+    for i, tr in enumerate(score.tracks):
+        if not len(tr.notes):
+            continue
+        arr = tr.notes.numpy()
+        t0 = arr["time"].astype(np.float64)
+        dur = arr["duration"].astype(np.float64)
+        if not tr.is_drum:
+            keep = dur > 0  # zero-length pitched notes make no sound
+            t0, dur = t0[keep], dur[keep]
+            pitch, vel = arr["pitch"][keep], arr["velocity"][keep]
+        else:
+            pitch, vel = arr["pitch"], arr["velocity"]
+        s = np.rint(t0 * scale).astype(np.int64)
+        e = np.rint((t0 + dur) * scale).astype(np.int64)
+        notes = make_notes(s, np.maximum(e - s, 1), pitch, vel)
+        notes = notes[notes[:, 3] > 0]
+        if len(notes):
+            parts.append(Part(name=tr.name or f"track {i + 1}", notes=notes, program=int(tr.program),
+                              drum=bool(tr.is_drum)))
+    if not parts:
+        raise ValueError("no notes")
+    meters = []
+    for ts in score.time_signatures:
+        num, den = int(ts.numerator), int(ts.denominator)
+        if den not in _VALID_DEN or not 1 <= num <= 32:
+            continue
+        tick = int(round(ts.time * scale))
+        if meters and meters[-1][0] == tick:
+            meters[-1] = (tick, num, den)
+        elif not meters or meters[-1][1:] != (num, den):
+            meters.append((tick, num, den))
+    if not meters or meters[0][0] != 0:
+        meters.insert(0, (0, 4, 4) if not meters else (0, meters[0][1], meters[0][2]))
+    tempo = _main_tempo(score, scale, max(int(p.notes[-1, 0]) for p in parts))
+    return [Piece(
+        id=piece_id, title=title or Path(str(path)).stem, source=source, path=str(path), style=style,
+        licence=licence, group=group or piece_id, parts=parts, meters=meters, tempo=tempo,
+        dynamics=any(len(np.unique(p.notes[:, 3])) > 1 for p in parts),
+    )]
+
+
+def _main_tempo(score, scale: float, end_tick: int) -> float | None:
+    """The tempo that lasts longest (a ritardando at the end does not label the piece)."""
+    tempos = [(int(round(t.time * scale)), float(t.qpm)) for t in score.tempos if t.qpm > 0]
+    if not tempos:
+        return None
+    best, best_len = tempos[0][1], -1
+    for i, (tick, qpm) in enumerate(tempos):
+        nxt = tempos[i + 1][0] if i + 1 < len(tempos) else max(end_tick, tick)
+        if nxt - tick > best_len:
+            best, best_len = qpm, nxt - tick
+    return best

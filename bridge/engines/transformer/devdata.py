@@ -1,0 +1,152 @@
+"""A small real dataset from music21's bundled corpus, for development and tests.
+
+The project's corpus builder writes the real training set; this module exists so the transformer
+can be trained and tested without it: Bach chorales (soprano as melody, bass as bass, all voices as
+keys) and, optionally, O'Neill's / Ryan's folk tunes (ABC) as melody. Written with
+bridge.data.dataset.save_dataset, so it is read exactly like the real thing.
+
+    python -m bridge.engines.transformer.devdata OUT_DIR [--chorales N] [--folk N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from ...data.dataset import ClipRow, save_dataset
+from ...music import TICKS_PER_BEAT, Meter, mood_from
+from .tokenizer import estimate_key
+
+log = logging.getLogger(__name__)
+WINDOW_BARS = 8
+LICENCES = {
+    "bach": "public domain composition; music21 corpus encoding (BSD-3 licensed toolkit, no restriction statement)",
+    "ryansMammoth": "public domain (Ryan's Mammoth Collection, 1883); music21 corpus ABC encoding",
+    "oneills1850": "public domain (O'Neill's 1850, 1903); music21 corpus ABC encoding",
+}
+
+
+def _part_notes(part, shift: float) -> np.ndarray:
+    rows = []
+    for n in part.stripTies().flatten().notes:
+        start = round((float(n.offset) + shift) * TICKS_PER_BEAT)
+        dur = max(1, round(float(n.duration.quarterLength) * TICKS_PER_BEAT))
+        vel = n.volume.velocity or 80
+        for p in getattr(n, "pitches", ()):
+            rows.append((start, dur, int(p.midi), int(vel)))
+    rows.sort(key=lambda r: (r[0], r[2]))
+    return np.array(rows, dtype=np.int32).reshape(-1, 4)
+
+
+def _windows(notes: np.ndarray, meter: Meter, tempo: float, piece: int, role: str, style: str,
+             split: str, part: int) -> list[ClipRow]:
+    bar = meter.ticks_per_bar
+    if len(notes) < 16 or meter.beats_per_bar < 1.5:  # odd parses (e.g. a 1/16 meter) are skipped
+        return []
+    n_bars = int(notes[:, 0].max()) // bar + 1
+    rows = []
+    for w, b0 in enumerate(range(0, n_bars, WINDOW_BARS)):
+        b1 = min(n_bars, b0 + WINDOW_BARS)
+        sel = notes[(notes[:, 0] >= b0 * bar) & (notes[:, 0] < b1 * bar)].copy()
+        if len(sel) < 4:
+            continue
+        sel[:, 0] -= b0 * bar
+        bars = b1 - b0
+        sel[:, 1] = np.minimum(sel[:, 1], bars * bar - sel[:, 0])
+        key = estimate_key(sel)
+        npb = len(sel) / (bars * meter.beats_per_bar)
+        rows.append(ClipRow(sel, piece, role, style, mood_from(key.mode, tempo, npb), key.tonic, key.mode,
+                            meter.numerator, meter.denominator, tempo, bars, split, w, part))
+    return rows
+
+
+def _split(name: str) -> str:
+    h = zlib.crc32(name.encode()) % 20
+    return "val" if h == 0 else "test" if h == 1 else "train"
+
+
+def _meter_and_shift(part):
+    from music21 import meter as m21meter
+
+    ts = part.flatten().getElementsByClass(m21meter.TimeSignature)
+    meter = Meter(ts[0].numerator, ts[0].denominator) if ts else Meter()
+    measures = part.getElementsByClass("Measure")
+    pad = float(measures[0].paddingLeft) if len(measures) else 0.0
+    return meter, pad
+
+
+def build(out: Path, chorales: int = 60, folk: int = 0) -> Path:
+    from music21 import corpus
+
+    rows, pieces = [], []
+    paths = [p for p in corpus.getComposer("bach") if "bwv" in p.name][:chorales]
+    for path in paths:
+        try:
+            score = corpus.parse(path)
+        except Exception as exc:  # music21 raises many types on odd files
+            log.warning("skipping %s: %s", path.name, exc)
+            continue
+        if len(score.parts) != 4:
+            continue
+        meter, shift = _meter_and_shift(score.parts[0])
+        split = _split(path.name)
+        piece = len(pieces)
+        pieces.append({"id": f"bach/{path.stem}", "source": "music21-corpus", "path": f"bach/{path.name}",
+                       "title": path.stem, "style": "baroque-chorale", "licence": LICENCES["bach"]})
+        voices = [_part_notes(p, shift) for p in score.parts]
+        tempo = 80.0
+        rows += _windows(voices[0], meter, tempo, piece, "melody", "baroque-chorale", split, 0)
+        rows += _windows(voices[3], meter, tempo, piece, "bass", "baroque-chorale", split, 3)
+        allv = np.concatenate(voices)
+        allv = allv[np.lexsort((allv[:, 2], allv[:, 0]))]
+        rows += _windows(allv, meter, tempo, piece, "keys", "baroque-chorale", split, 4)
+    for book in ("oneills1850", "ryansMammoth"):
+        if folk <= 0:
+            break
+        for path in corpus.getComposer(book):
+            if folk <= 0:
+                break
+            try:
+                opus = corpus.parse(path)
+            except Exception as exc:
+                log.warning("skipping %s: %s", path.name, exc)
+                continue
+            for i, score in enumerate(getattr(opus, "scores", [opus])):
+                if folk <= 0:
+                    break
+                part = score.parts[0] if score.parts else score
+                meter, shift = _meter_and_shift(part)
+                name = f"{book}/{path.stem}#{i}"
+                piece = len(pieces)
+                pieces.append({"id": name, "source": "music21-corpus", "path": f"{book}/{path.name}",
+                               "title": str(score.metadata.title if score.metadata else name),
+                               "style": "irish-folk", "licence": LICENCES[book]})
+                rows += _windows(_part_notes(part, shift), meter, 110.0, piece, "melody", "irish-folk",
+                                 _split(name), 0)
+                folk -= 1
+    styles = sorted({p["style"] for p in pieces})
+    manifest = {"name": f"music21-dev-{hashlib.sha1(str(len(rows)).encode()).hexdigest()[:6]}",
+                "pieces": pieces, "styles": styles,
+                "built_by": "bridge.engines.transformer.devdata", "licence_note": "see pieces[].licence"}
+    save_dataset(out, rows, manifest)
+    return Path(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--chorales", type=int, default=60)
+    ap.add_argument("--folk", type=int, default=0)
+    a = ap.parse_args()
+    logging.basicConfig(level=logging.INFO)
+    ds = build(a.out, a.chorales, a.folk)
+    print(f"wrote {ds}")
+
+
+if __name__ == "__main__":
+    main()
