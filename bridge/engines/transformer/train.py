@@ -1,0 +1,242 @@
+"""Training: a TOML config + a dataset folder -> a servable model folder.
+
+    train_transformer("configs/transformer-cpu.toml", data_dir, out_dir, minutes=30)
+
+Prints a progress bar, the validation loss at each epoch end (an epoch is one pass over the
+training clips or `epoch_steps` steps, whichever is shorter, so time-budgeted runs still report),
+writes checkpoints as safetensors (best validation loss into the model folder, the latest under
+checkpoints/), and returns (and prints) a summary. The learning rate follows warmup then cosine,
+over the time budget when one is set, else over max_steps. bf16 autocast on CUDA.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import math
+import sys
+import time
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ...data.dataset import COL, Dataset
+from ...music import MOODS, ROLES
+from . import vocab as V
+from .examples import ExampleConfig, ExampleMaker, collate
+from .model import ModelConfig, MusicTransformer
+from .tokenizer import TokenizerConfig
+from .weights import save_weights
+
+TRAIN_DEFAULTS = {
+    "batch_size": 16,  # sequences a step
+    "lr": 1e-3,  # peak learning rate
+    "min_lr_ratio": 0.1,  # final lr = lr * this
+    "warmup_steps": 100,  # linear warmup
+    "weight_decay": 0.1,  # AdamW, matrices only
+    "max_steps": 100_000,  # hard cap on steps
+    "minutes": None,  # time budget (the CLI's --minutes overrides it)
+    "epoch_steps": 300,  # report/validate/checkpoint at least this often
+    "val_clips": 256,  # validation clips (fixed, unaugmented)
+    "grad_clip": 1.0,  # max gradient norm
+    "seed": 0,  # data order and init
+    "threads": 0,  # torch CPU threads (0: torch's default)
+    "precision": "auto",  # "fp32", "bf16" (autocast, CUDA) or "auto" (bf16 on CUDA)
+    "compile": False,  # torch.compile the training model (GPU)
+    "keep_checkpoints": 2,  # latest checkpoints kept under checkpoints/
+}
+
+
+def load_config(path: str | Path) -> dict:
+    """Read and validate a TOML config: [model], [train], [data]; unknown keys are refused."""
+    cfg = tomllib.loads(Path(path).read_text())
+    allowed = {
+        "model": {f.name for f in fields(ModelConfig)} - {"vocab_size"},
+        "train": set(TRAIN_DEFAULTS),
+        "data": {f.name for f in fields(ExampleConfig)},
+        "name": None, "description": None,
+    }
+    for section, body in cfg.items():
+        if section not in allowed:
+            raise ValueError(f"{path}: unknown section [{section}]; allowed: model, train, data, name, description")
+        if allowed[section] is not None:
+            bad = set(body) - allowed[section]
+            if bad:
+                raise ValueError(f"{path}: unknown keys in [{section}]: {sorted(bad)}; allowed: {sorted(allowed[section])}")
+    model = ModelConfig(vocab_size=V.VOCAB_SIZE, **cfg.get("model", {}))
+    data = ExampleConfig(**{**cfg.get("data", {})})
+    data.transpose = tuple(data.transpose)
+    if data.seq_len > model.max_len:
+        raise ValueError(f"{path}: data.seq_len ({data.seq_len}) exceeds model.max_len ({model.max_len})")
+    return {"name": cfg.get("name", Path(path).stem), "model": model, "data": data,
+            "train": {**TRAIN_DEFAULTS, **cfg.get("train", {})}}
+
+
+def pick_device(device: str = "auto") -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("device cuda was asked for but torch sees no CUDA device")
+    return device
+
+
+def _lr(cfg: dict, step: int, frac: float) -> float:
+    if step < cfg["warmup_steps"]:
+        return cfg["lr"] * (step + 1) / cfg["warmup_steps"]
+    cos = 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
+    return cfg["lr"] * (cfg["min_lr_ratio"] + (1 - cfg["min_lr_ratio"]) * cos)
+
+
+@torch.no_grad()
+def evaluate(model, batches, device, autocast) -> float:
+    model.eval()
+    tot, n = 0.0, 0
+    for x, y in batches:
+        x, y = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+        with autocast():
+            logits = model(x)
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1),
+                               ignore_index=V.PAD, reduction="sum")
+        tot += loss.item()
+        n += int((y != V.PAD).sum())
+    model.train()
+    return tot / max(n, 1)
+
+
+def _data_facts(ds: Dataset, maker: ExampleMaker) -> dict:
+    pieces = ds.manifest.get("pieces", [])
+    used = {int(ds.clips[i][COL["piece"]]) for i in maker.usable["train"]}
+    licences = collections.Counter(pieces[p].get("licence", "unknown") for p in used if p < len(pieces))
+    sources = collections.Counter(pieces[p].get("source", "unknown") for p in used if p < len(pieces))
+    return {"dataset": ds.manifest.get("name", ds.folder.name), "path": str(ds.folder),
+            "train_clips": int(len(maker.usable["train"])), "val_clips": int(len(maker.usable["val"])),
+            "train_pieces": len(used), "sources": dict(sources), "licences": dict(licences)}
+
+
+def _style_by_role(ds: Dataset, idx: np.ndarray) -> dict:
+    out = {}
+    for r, role in enumerate(ROLES):
+        rows = ds.clips[idx][ds.clips[idx][:, COL["role"]] == r]
+        if len(rows):
+            out[role] = ds.styles[int(np.bincount(rows[:, COL["style"]]).argmax())]
+    return out
+
+
+def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto", log=print) -> dict:
+    from tqdm import tqdm
+
+    cfg = load_config(config_path)
+    tc, mc, dc = cfg["train"], cfg["model"], cfg["data"]
+    minutes = minutes if minutes is not None else tc["minutes"]
+    device = pick_device(device)
+    if tc["threads"]:
+        torch.set_num_threads(int(tc["threads"]))
+    torch.manual_seed(tc["seed"])
+    rng = np.random.default_rng(tc["seed"])
+    ds = Dataset.load(data_dir)
+    styles = list(ds.styles)
+    if len(styles) > V.MAX_STYLES:
+        raise ValueError(f"the dataset has {len(styles)} styles; the vocabulary holds {V.MAX_STYLES}")
+    maker = ExampleMaker(ds, dc, styles)
+    train_idx, val_idx = maker.usable["train"], maker.usable["val"]
+    if not len(train_idx):
+        raise ValueError(f"{data_dir} has no usable training clips")
+    if not len(val_idx):  # tiny datasets: hold out a slice of train
+        val_idx, train_idx = train_idx[: max(1, len(train_idx) // 10)], train_idx[max(1, len(train_idx) // 10):]
+    vrng = np.random.default_rng(1234)
+    val_sel = vrng.permutation(val_idx)[: tc["val_clips"]]
+    val_seqs = [maker.example(int(i), vrng, augment=False) for i in val_sel]
+    val_batches = [collate(val_seqs[k : k + tc["batch_size"]]) for k in range(0, len(val_seqs), tc["batch_size"])]
+
+    model = MusicTransformer(mc).to(device)
+    bf16 = device.startswith("cuda") and tc["precision"] in ("auto", "bf16")
+    autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if bf16 else (lambda: torch.autocast("cpu", enabled=False))
+    fwd = torch.compile(model) if tc["compile"] else model
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": tc["weight_decay"]},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=tc["lr"], betas=(0.9, 0.95))
+    out = Path(out_dir)
+    (out / "checkpoints").mkdir(parents=True, exist_ok=True)
+    tok_cfg = TokenizerConfig(styles=styles)
+    tok_cfg.save(out / "tokenizer.json")
+    steps_per_epoch = max(1, min(math.ceil(len(train_idx) / tc["batch_size"]), tc["epoch_steps"]))
+    budget = f"{minutes:g} min" if minutes else f"{tc['max_steps']} steps"
+    log(f"training {cfg['name']}: {model.n_params() / 1e6:.2f}M parameters on {device}"
+        f"{' (bf16)' if bf16 else ''}; {len(train_idx)} train / {len(val_idx)} val clips; "
+        f"budget {budget}")
+    t0 = time.time()
+    deadline = t0 + 60 * minutes if minutes else None
+    step, epoch, tokens, best, history = 0, 0, 0, float("inf"), []
+    weights, order, pos, stop = [], rng.permutation(train_idx), 0, False
+    while not stop:
+        epoch += 1
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}", file=sys.stderr, leave=False,
+                   dynamic_ncols=True, mininterval=1.0)
+        run_loss = []
+        for _ in bar:
+            if pos + tc["batch_size"] > len(order):
+                order, pos = rng.permutation(train_idx), 0
+            batch = order[pos : pos + tc["batch_size"]]
+            pos += tc["batch_size"]
+            x, y = collate([maker.example(int(i), rng) for i in batch])
+            x, y = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+            frac = (time.time() - t0) / (60 * minutes) if minutes else step / tc["max_steps"]
+            for g in opt.param_groups:
+                g["lr"] = _lr(tc, step, frac)
+            with autocast():
+                logits = fwd(x)
+            loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=V.PAD)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), tc["grad_clip"])
+            opt.step()
+            step += 1
+            tokens += int((y != V.PAD).sum())
+            run_loss.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(run_loss[-20:]):.3f}", lr=f"{opt.param_groups[0]['lr']:.1e}")
+            if step >= tc["max_steps"] or (deadline and time.time() >= deadline):
+                stop = True
+                break
+        bar.close()
+        val = evaluate(model, val_batches, device, autocast)
+        train_loss = float(np.mean(run_loss)) if run_loss else float("nan")
+        history.append({"epoch": epoch, "step": step, "train_loss": round(train_loss, 4), "val_loss": round(val, 4),
+                        "minutes": round((time.time() - t0) / 60, 2)})
+        saved = ""
+        if val < best:
+            best = val
+            weights = save_weights(model, out)
+            saved = " (best: saved)"
+        ck = save_weights(model, out / "checkpoints", prefix=f"epoch{epoch:04d}")
+        _prune(out / "checkpoints", tc["keep_checkpoints"])
+        log(f"epoch {epoch} step {step}: train loss {train_loss:.4f}  val loss {val:.4f}{saved}  "
+            f"[{(time.time() - t0) / 60:.1f} min, {tokens / max(time.time() - t0, 1e-9):.0f} tok/s]")
+    idx_all = maker.usable["train"]
+    summary = {
+        "name": cfg["name"], "config": str(config_path), "device": device, "precision": "bf16" if bf16 else "fp32",
+        "params": model.n_params(), "steps": step, "epochs": epoch, "tokens": tokens,
+        "minutes": round((time.time() - t0) / 60, 2), "best_val_loss": round(best, 4),
+        "final_train_loss": history[-1]["train_loss"], "history": history, "out_dir": str(out),
+        "checkpoint": ck, "data": _data_facts(ds, maker),
+    }
+    config = {
+        "engine": "transformer", "name": out.name, "model": mc.to_dict(), "weights": weights,
+        "tokenizer": "tokenizer.json", "styles": styles, "roles": list(ROLES), "moods": list(MOODS),
+        "style_by_role": _style_by_role(ds, idx_all), "training": summary,
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=1))
+    log(f"done: {step} steps, {epoch} epochs, {summary['minutes']} min on {device}; best val loss {best:.4f}; "
+        f"model folder {out}")
+    return summary
+
+
+def _prune(folder: Path, keep: int) -> None:
+    tags = sorted({p.name.split("-")[0] for p in folder.glob("epoch*-*.safetensors")})
+    for tag in tags[:-keep] if keep else tags:
+        for p in folder.glob(f"{tag}-*.safetensors"):
+            p.unlink()
