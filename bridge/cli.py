@@ -29,9 +29,32 @@ LAZY_COMMANDS = {
 }
 
 
+# One-line help for `cadenza --help`, so listing commands imports none of them.
+SHORT_HELP = {
+    "serve": "Start the daemon (OSC over UDP and TCP, default 127.0.0.1:7500).",
+    "ping": "Check that the daemon answers.",
+    "status": "Show the daemon's version, models, device, queue and uptime.",
+    "models": "List resident models and the styles, roles and moods they know.",
+    "generate": "Generate a new clip from conditions or a prompt.",
+    "continue": "Continue a clip (.mid or .json).",
+    "restyle": "Rewrite a clip in another style, mood or key.",
+    "infill": "Regenerate some bars of a clip.",
+    "data": "Build and inspect the training corpus.",
+    "train": "Train a model (markov or transformer).",
+    "eval": "Evaluate a model and write the report into its model card.",
+    "export": "Export the Transformer to ONNX.",
+    "bench": "Measure latency, memory and stream timing.",
+}
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx):
         return sorted(LAZY_COMMANDS)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx, name):
         target = LAZY_COMMANDS.get(name)
