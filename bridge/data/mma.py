@@ -15,6 +15,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from ..music import TICKS_PER_BEAT
 from .catalog import (MMA_LIBRARIES, MMA_MAX_GROOVES_PER_FILE, MMA_SKIP_WORDS, MMA_STYLES,
                       MMA_TEMPO)
@@ -93,10 +95,19 @@ def groove_tempo(style: str, stem: str) -> int:
     return int(round(tempo))
 
 
+def _eighth_factor(task: dict) -> int:
+    """2 for grooves whose MMA beat is an eighth (TimeSig x 8 with Time equal to x), else 1."""
+    text = Path(task["path"]).read_text(errors="replace")
+    sig = re.search(r"^\s*timesig\s+(\d+)\s+8\b", text, flags=re.I | re.M)
+    time_ = re.search(r"^\s*time\s+(\d+)", text, flags=re.I | re.M)
+    return 2 if sig and time_ and sig.group(1) == time_.group(1) else 1
+
+
 def mma_script(task: dict) -> tuple[str, list[tuple[int, str]]]:
     """The .mma text for a task, and the stated key (bar, "C major") of each section."""
     stem = Path(task["path"]).stem
-    lines = [f"Use {task['path']}", f"Tempo {groove_tempo(task['style'], stem)}", f"Groove {task['groove']}"]
+    # Tempo is doubled for eighth-note grooves in _fit_meter's halving; state quarter tempo here.
+    lines = [f"Use {task['path']}", f"Tempo {groove_tempo(task['style'], stem) * _eighth_factor(task)}", f"Groove {task['groove']}"]
     bar, keys = 1, []
     for prog, shift in groove_plan(task["groove"]):
         mode, chords = PROGRESSIONS[prog]
@@ -106,6 +117,29 @@ def mma_script(task: dict) -> tuple[str, list[tuple[int, str]]]:
             lines.append(f"{bar} {transpose_chord(chord, shift)}")
             bar += 1
     return "\n".join(lines) + "\n", keys
+
+
+def _fit_meter(piece: Piece, bars: int) -> None:
+    """Make the meter agree with the bars MMA actually rendered.
+
+    MMA counts "beats" per bar with `Time N` and writes MIDI quarter notes for them, whatever
+    its `TimeSig` says: a 6/8 groove with `Time 6` plays six MIDI quarters a bar. Such a groove
+    is halved in time (and tempo), so one eighth is an eighth; a groove without a `TimeSig`
+    gets N/4.
+    """
+    end = max(int((p.notes[:, 0] + p.notes[:, 1]).max()) for p in piece.parts)
+    beats = round(2 * end / TICKS_PER_BEAT / bars) / 2  # rendered quarters per bar, to 0.5
+    _, num, den = piece.meters[0]
+    stated = num * 4 / den
+    if abs(beats - stated) < 0.26:
+        return
+    if den == 8 and abs(beats - 2 * stated) < 0.26:
+        for part in piece.parts:
+            part.notes[:, 0] = part.notes[:, 0] // 2
+            part.notes[:, 1] = np.maximum(part.notes[:, 1] // 2, 1)
+        piece.tempo = piece.tempo / 2 if piece.tempo else None
+        return
+    piece.meters = [(0, max(1, int(round(beats))), 4)]
 
 
 def render_groove(task: dict) -> list[Piece]:
@@ -128,6 +162,7 @@ def render_groove(task: dict) -> list[Piece]:
         for part in piece.parts:
             low = part.name.lower()
             part.role = "drums" if part.drum else next((r for w, r in ROLE_BY_TRACK if low.startswith(w)), None)
+        _fit_meter(piece, len(keys) * BARS_PER_PROGRESSION)
         bar_ticks = piece.meters[0][1] * 4 * TICKS_PER_BEAT // piece.meters[0][2]
         piece.keys = [(b * bar_ticks, tonic, mode) for b, tonic, mode in keys]
     return pieces

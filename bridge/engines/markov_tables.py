@@ -30,6 +30,7 @@ INTERVALS = tuple(range(-MAX_INTERVAL, MAX_INTERVAL + 1))
 MAX_CHORD_NOTES = 6  # larger onset groups keep their lowest six notes
 MAX_CHORD_SPAN = 36  # chord notes more than three octaves above the lowest are dropped
 BOS = "^"  # history padding at the start of a part
+CACHE_BYTES = 32 * 2**20  # per table: interpolated distributions kept for repeated contexts
 
 
 @dataclass
@@ -264,6 +265,7 @@ class Table:
         self.counts = arrays["counts"].astype(np.float64)
         self.vocab_size = vocab_size
         self._cache: dict[tuple, np.ndarray] = {}
+        self._cache_limit = max(1000, CACHE_BYTES // (8 * max(1, vocab_size)))
 
     def row(self, context: str):
         h = np.uint64(ctx_hash(context))
@@ -294,7 +296,7 @@ class Table:
             p = p * (t / (n + t))
             p[syms] += cnts / (n + t)
         p.setflags(write=False)
-        if len(self._cache) > 200_000:
+        if len(self._cache) > self._cache_limit:
             self._cache.clear()
         self._cache[key] = p
         return p

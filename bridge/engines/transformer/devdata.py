@@ -74,7 +74,11 @@ def _meter_and_shift(part):
     from music21 import meter as m21meter
 
     ts = part.flatten().getElementsByClass(m21meter.TimeSignature)
-    meter = Meter(ts[0].numerator, ts[0].denominator) if ts else Meter()
+    try:
+        meter = Meter(ts[0].numerator, ts[0].denominator) if ts else Meter()
+    except ValueError:  # e.g. a denominator of 6 in some ABC headers
+        meter = Meter(1, 16)  # rejected by _windows
+
     measures = part.getElementsByClass("Measure")
     pad = float(measures[0].paddingLeft) if len(measures) else 0.0
     return meter, pad
@@ -119,14 +123,19 @@ def build(out: Path, chorales: int = 60, folk: int = 0) -> Path:
             for i, score in enumerate(getattr(opus, "scores", [opus])):
                 if folk <= 0:
                     break
-                part = score.parts[0] if score.parts else score
-                meter, shift = _meter_and_shift(part)
+                try:
+                    part = score.parts[0] if score.parts else score
+                    meter, shift = _meter_and_shift(part)
+                    notes = _part_notes(part, shift)
+                except Exception as exc:  # odd ABC tunes: skip, keep the rest
+                    log.warning("skipping %s #%d: %s", path.name, i, exc)
+                    continue
                 name = f"{book}/{path.stem}#{i}"
                 piece = len(pieces)
                 pieces.append({"id": name, "source": "music21-corpus", "path": f"{book}/{path.name}",
                                "title": str(score.metadata.title if score.metadata else name),
                                "style": "irish-folk", "licence": LICENCES[book]})
-                rows += _windows(_part_notes(part, shift), meter, 110.0, piece, "melody", "irish-folk",
+                rows += _windows(notes, meter, 110.0, piece, "melody", "irish-folk",
                                  _split(name), 0)
                 folk -= 1
     styles = sorted({p["style"] for p in pieces})
