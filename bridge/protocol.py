@@ -99,7 +99,8 @@ class Protocol:
             log.info("error %s from %s on %s id %s: %s", exc.code, peer, address, req_id, exc.message)
             self.error(peer, req_id, exc)
         except Exception as exc:  # never let a request kill a socket thread
-            log.exception("internal error on %s from %s", address, peer)
+            log.error("internal error on %s from %s: %s: %s", address, peer, type(exc).__name__, exc)
+            log.debug("traceback", exc_info=True)
             self.error(peer, req_id, CadenzaError(f"internal error: {type(exc).__name__}: {exc}"))
 
     # -- replies -------------------------------------------------------------------------------
