@@ -1,0 +1,46 @@
+-- @description Cadenza: Settings (cadenza program, daemon address, musical defaults)
+-- @version 1.0.0
+-- @author Cadenza contributors
+-- @about
+--   # Cadenza: Settings
+--
+--   One dialog for everything the Cadenza actions use: the path of the `cadenza` program
+--   (leave it blank to find it on the PATH and in the usual install places), the daemon's
+--   host and port, and the defaults for model, role, style, mood, key, bars, temperature,
+--   variations, restyle strength and timeout. Saved in REAPER's settings (ExtState), so they
+--   survive restarts.
+--
+--   Needs the package "Cadenza: shared library" from the same repository.
+-- @changelog
+--   Initial release.
+-- @provides
+--   [main] .
+
+local dir = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
+local loaded, C = pcall(dofile, dir .. "cadenza_lib.lua")
+if not loaded then
+  reaper.ShowMessageBox("This action needs the package 'Cadenza: shared library' (install it with " ..
+    "ReaPack from the Cadenza repository).\n\n" .. tostring(C), "Cadenza", 0)
+  return
+end
+
+local TITLE = "Cadenza: Settings"
+local S = C.settings
+
+local answer = S.as_csv(S.load())
+while true do
+  local ok, text = reaper.GetUserInputs(TITLE, #S.FIELDS, S.captions(), answer)
+  if not ok then return end -- cancelled: nothing saved
+  local values, errors = S.parse(text)
+  if values and values.cadenza_path ~= "" and not reaper.file_exists(values.cadenza_path) then
+    values, errors = nil, { "No program at " .. values.cadenza_path .. " (leave it blank to find cadenza automatically)" }
+  end
+  if values then
+    S.save(values)
+    local _, why = C.cli.find(values.cadenza_path)
+    if why then C.message("Settings saved, but:\n\n" .. why, TITLE) end
+    return
+  end
+  C.message("Please fix:\n\n" .. table.concat(errors, "\n"), TITLE)
+  answer = text
+end

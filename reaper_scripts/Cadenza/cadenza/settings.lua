@@ -1,0 +1,131 @@
+-- @noindex
+--[[
+Cadenza for REAPER: the user's settings, kept in REAPER's ExtState (section "Cadenza").
+
+One table of fields drives the Settings dialog, loading, validation and saving, so a new
+setting is one line here. Every default works on a first run with nothing saved.
+]]
+
+local settings = {}
+
+settings.SECTION = "Cadenza"
+settings.ROLES = { "melody", "bass", "chords", "keys", "drums" }
+settings.MOODS = { "happy", "tense", "sad", "calm" }
+
+local function one_of(list)
+  local set = {}
+  for _, v in ipairs(list) do set[v] = true end
+  return set
+end
+local ROLE_SET, MOOD_SET = one_of(settings.ROLES), one_of(settings.MOODS)
+
+-- Each field: ExtState key, dialog caption, default (as text), and a check that returns the
+-- typed value or nil plus a message saying what is allowed.
+local function number_in(lo, hi, integer)
+  return function(text, name)
+    local v = tonumber(text)
+    if v == nil or v ~= v or (integer and v ~= math.floor(v)) or v < lo or v > hi then
+      return nil, string.format("%s must be %s from %s to %s, got %q", name,
+        integer and "a whole number" or "a number", lo, hi, text)
+    end
+    return integer and math.tointeger(v) or v
+  end
+end
+
+local function text_value(text) return text end
+
+local function choice(set, list, allow_blank)
+  return function(text, name)
+    if text == "" and allow_blank then return "" end
+    local v = text:lower()
+    if set[v] then return v end
+    return nil, string.format("%s must be one of %s%s, got %q", name, table.concat(list, ", "),
+      allow_blank and " (or blank)" or "", text)
+  end
+end
+
+settings.FIELDS = {
+  { key = "cadenza_path", caption = "cadenza program (blank: find it)", default = "", check = text_value },
+  { key = "host", caption = "Daemon host", default = "127.0.0.1",
+    check = function(text, name)
+      if text:match("^[%w%.%-:]+$") then return text end
+      return nil, name .. " must be a host name or IP address like 127.0.0.1, got " .. string.format("%q", text)
+    end },
+  { key = "port", caption = "Daemon port", default = "7500", check = number_in(1, 65535, true) },
+  { key = "model", caption = "Model (blank: the default)", default = "", check = text_value },
+  { key = "role", caption = "Role (melody/bass/chords/keys/drums)", default = "melody",
+    check = choice(ROLE_SET, settings.ROLES, false) },
+  { key = "style", caption = "Style (blank: any)", default = "", check = text_value },
+  { key = "mood", caption = "Mood (happy/tense/sad/calm or blank)", default = "",
+    check = choice(MOOD_SET, settings.MOODS, true) },
+  { key = "key", caption = "Key, e.g. D minor (blank: any)", default = "", check = text_value },
+  { key = "bars", caption = "Bars to generate", default = "4", check = number_in(1, 64, true) },
+  { key = "temperature", caption = "Temperature", default = "1.0", check = number_in(0.05, 3.0, false) },
+  { key = "variations", caption = "Variations (takes)", default = "1", check = number_in(1, 8, true) },
+  { key = "strength", caption = "Restyle strength (0-1)", default = "0.5", check = number_in(0, 1, false) },
+  { key = "timeout", caption = "Timeout (seconds)", default = "60", check = number_in(1, 300, true) },
+}
+
+local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+
+--- Check one field's text. Returns the typed value or nil and a message.
+function settings.check(field, text)
+  local name = field.caption:gsub(" %(.*$", "")
+  return field.check(trim(text or ""), name)
+end
+
+--- The saved settings, typed; a missing or broken saved value falls back to its default
+--- (a damaged ExtState must never stop an action).
+function settings.load()
+  local out = {}
+  for _, f in ipairs(settings.FIELDS) do
+    local text = f.default
+    if reaper.HasExtState(settings.SECTION, f.key) then
+      text = reaper.GetExtState(settings.SECTION, f.key)
+    end
+    local v = settings.check(f, text)
+    if v == nil then v = settings.check(f, f.default) end
+    out[f.key] = v
+  end
+  return out
+end
+
+--- Save typed settings (persisted across REAPER sessions).
+function settings.save(values)
+  for _, f in ipairs(settings.FIELDS) do
+    reaper.SetExtState(settings.SECTION, f.key, tostring(values[f.key]), true)
+  end
+end
+
+settings.SEPARATOR = "|" -- paths on Windows may hold commas; no path or setting holds "|"
+
+--- Captions for GetUserInputs: comma separated, then the dialog's extra options.
+function settings.captions()
+  local caps = {}
+  for i, f in ipairs(settings.FIELDS) do caps[i] = f.caption end
+  return table.concat(caps, ",") .. ",separator=" .. settings.SEPARATOR .. ",extrawidth=220"
+end
+
+--- Current values joined for the dialog.
+function settings.as_csv(values)
+  local parts = {}
+  for i, f in ipairs(settings.FIELDS) do parts[i] = tostring(values[f.key] == nil and f.default or values[f.key]) end
+  return table.concat(parts, settings.SEPARATOR)
+end
+
+--- Parse the dialog's answer. Returns typed values, or nil and a list of messages.
+function settings.parse(csv)
+  local parts = {}
+  for piece in (csv .. settings.SEPARATOR):gmatch("(.-)" .. settings.SEPARATOR:gsub("%p", "%%%0")) do
+    parts[#parts + 1] = piece
+  end
+  local out, errors = {}, {}
+  for i, f in ipairs(settings.FIELDS) do
+    local v, msg = settings.check(f, parts[i] or "")
+    if v == nil then errors[#errors + 1] = msg else out[f.key] = v end
+  end
+  if #errors > 0 then return nil, errors end
+  return out
+end
+
+return settings

@@ -1,0 +1,217 @@
+-- @description Cadenza: shared library for the Cadenza actions
+-- @version 1.0.0
+-- @author Cadenza contributors
+-- @about
+--   # Cadenza shared library
+--
+--   Code the Cadenza actions share: settings, finding and running the `cadenza` program,
+--   reading its JSON answer and placing notes in the project. It registers no action;
+--   install it together with the Cadenza actions.
+-- @changelog
+--   Initial release.
+-- @provides
+--   [nomain] .
+--   [nomain] cadenza/json.lua
+--   [nomain] cadenza/settings.lua
+--   [nomain] cadenza/cli.lua
+--   [nomain] cadenza/midi.lua
+
+--[[
+The flow every action follows (see `C.run`): read the settings, find the program, let the
+action read the project (`prepare`), start the CLI, poll for its answer, check the answer
+completely, and only then change the project, all inside one undo block named after the
+action. Anything wrong before that point shows a message and changes nothing.
+]]
+
+local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
+
+local C = {}
+C.VERSION = "1.0.0"
+C.TITLE = "Cadenza"
+C.json = dofile(here .. "cadenza/json.lua")
+C.settings = dofile(here .. "cadenza/settings.lua")
+C.cli = dofile(here .. "cadenza/cli.lua")
+C.midi = dofile(here .. "cadenza/midi.lua")
+
+local json = C.json
+math.randomseed(os.time(), math.floor((reaper.time_precise() % 1) * 1e6))
+
+function C.message(text, title)
+  reaper.ShowMessageBox(text, title or C.TITLE, 0)
+end
+
+local function is_int_in(v, lo, hi)
+  return math.type(v) == "integer" and v >= lo and v <= hi
+    or (type(v) == "number" and v == math.floor(v) and v >= lo and v <= hi)
+end
+
+local function is_finite(v) return type(v) == "number" and v == v and v > -math.huge and v < math.huge end
+
+--- Check one answer completely. Returns a list of variations {notes = {{pitch, start,
+--- duration, velocity} as named fields}, length_beats}, or nil, a message and the error code.
+function C.parse_answer(text)
+  local r, err = json.decode(text)
+  if r == nil then return nil, "Cadenza's answer is not valid JSON (" .. err .. ").", "malformed" end
+  if type(r) ~= "table" then return nil, "Cadenza's answer is not a JSON object.", "malformed" end
+  if r.ok == false then
+    local e = type(r.error) == "table" and r.error or {}
+    local code = type(e.code) == "string" and e.code or "error"
+    local msg = type(e.message) == "string" and e.message or "no message"
+    return nil, msg, code
+  end
+  if r.ok ~= true then return nil, "Cadenza's answer has no \"ok\": true.", "malformed" end
+  if type(r.variations) ~= "table" or #r.variations == 0 then
+    return nil, "Cadenza's answer holds no variations.", "malformed"
+  end
+  local out = {}
+  for vi, v in ipairs(r.variations) do
+    if type(v) ~= "table" or type(v.notes) ~= "table" then
+      return nil, string.format("variation %d of Cadenza's answer has no notes list.", vi), "malformed"
+    end
+    local notes = {}
+    for ni, n in ipairs(v.notes) do
+      local bad = type(n) ~= "table" or #n ~= 4 or not is_int_in(n[1], 0, 127) or not is_finite(n[2])
+        or n[2] < 0 or not is_finite(n[3]) or n[3] <= 0 or not is_int_in(n[4], 1, 127)
+      if bad then
+        return nil, string.format("note %d of variation %d in Cadenza's answer is not [pitch 0-127, "
+          .. "start >= 0, duration > 0, velocity 1-127]: %s", ni, vi, json.encode(n)), "malformed"
+      end
+      notes[ni] = { pitch = math.tointeger(n[1]), start = n[2], duration = n[3], velocity = math.tointeger(n[4]) }
+    end
+    local length = is_finite(v.length_beats) and v.length_beats > 0 and v.length_beats or nil
+    out[vi] = { notes = notes, length_beats = length }
+  end
+  return out
+end
+
+-- Settings -> CLI options shared by every operation (values checked by settings.lua).
+local function common_args(op, cfg)
+  local a = { op, "--host", cfg.host, "--port", tostring(cfg.port), "--role", cfg.role,
+              "--temperature", string.format("%g", cfg.temperature),
+              "--variations", tostring(cfg.variations), "--timeout", tostring(cfg.timeout) }
+  for _, key in ipairs({ "model", "style", "mood", "key" }) do
+    local v = C.cli.clean_text(cfg[key] or "")
+    if v ~= "" then a[#a + 1] = "--" .. key; a[#a + 1] = v end
+  end
+  if op == "restyle" or op == "infill" then
+    a[#a + 1] = "--strength"; a[#a + 1] = string.format("%g", cfg.strength)
+  end
+  return a
+end
+
+--- The MIDI channel for a role: drums go to channel 10 (index 9), everything else to 1.
+function C.channel_for(cfg) return cfg.role == "drums" and 9 or 0 end
+
+--- Run the daemon-down / error / timeout messages through one place.
+local function failure_text(title, msg, code, cfg)
+  if code == "unavailable" then
+    return msg .. "\n\nStart the daemon in a terminal with:\n    cadenza serve --host " .. cfg.host ..
+      " --port " .. cfg.port .. "\nthen run '" .. title .. "' again."
+  elseif code == "malformed" then
+    return msg .. "\n\nThe project was not changed. Check that the cadenza program and the daemon " ..
+      "are the same version."
+  end
+  return "Cadenza could not do it: " .. msg .. " (" .. code .. ")\n\nThe project was not changed."
+end
+
+--- Apply inside one undo block; an error in `apply` still closes the block and is reported.
+function C.apply_in_undo_block(title, apply)
+  reaper.PreventUIRefresh(1)
+  reaper.Undo_BeginBlock()
+  local ok, err = xpcall(apply, debug.traceback)
+  reaper.Undo_EndBlock(title, -1)
+  reaper.PreventUIRefresh(-1)
+  reaper.UpdateArrange()
+  if not ok then C.message("Cadenza could not finish '" .. title .. "':\n" .. tostring(err), title) end
+  return ok
+end
+
+--- The whole flow of an action.
+--- spec = { title, operation, prepare = function(cfg) -> plan | nil, message }
+--- plan = { args = {extra CLI args}, input = clip table or nil,
+---          check = function() -> nil or message (what was captured still exists?),
+---          apply = function(variations) (runs inside the undo block) }
+function C.run(spec)
+  local title = spec.title
+  local cfg = C.settings.load()
+  local exe, why = C.cli.find(cfg.cadenza_path)
+  if not exe then C.message(why, title) return false end
+  local plan, msg = spec.prepare(cfg)
+  if not plan then C.message(msg, title) return false end
+
+  local windows = C.cli.is_windows()
+  local in_path, out_path = C.cli.temp_paths(windows)
+  local args = common_args(spec.operation, cfg)
+  for _, a in ipairs(plan.args or {}) do args[#args + 1] = a end
+  if plan.input then
+    local f, err = io.open(in_path, "wb")
+    if not f then C.message("Cannot write the notes for Cadenza to " .. in_path .. ": " .. tostring(err), title) return false end
+    f:write(json.encode(plan.input))
+    f:close()
+    args[#args + 1] = "--in"; args[#args + 1] = in_path
+  else
+    in_path = nil
+  end
+  args[#args + 1] = "--out"; args[#args + 1] = out_path
+
+  C.cli.start({
+    exe = exe, args = args, out = out_path, input = in_path,
+    deadline = cfg.timeout + 15, -- the CLI's own timeout, plus time to start and to write
+    on_fail = function(m) C.message(m, title) end,
+    on_timeout = function(cmd)
+      C.message(string.format("Cadenza did not answer within %d seconds. The project was not changed.\n\n" ..
+        "The command was:\n%s\n\nRun it in a terminal to see what goes wrong, or raise the timeout in " ..
+        "'Cadenza: Settings'.", cfg.timeout + 15, cmd), title)
+    end,
+    on_text = function(text)
+      local variations, err, code = C.parse_answer(text)
+      if not variations then C.message(failure_text(title, err, code, cfg), title) return end
+      local stale = plan.check and plan.check()
+      if stale then C.message(stale .. "\n\nThe project was not changed.", title) return end
+      C.apply_in_undo_block(title, function() plan.apply(variations) end)
+    end,
+  })
+  return true
+end
+
+--- True when `ptr` (a MediaTrack* or MediaItem*) still exists in the current project.
+function C.alive(ptr, kind)
+  return ptr ~= nil and reaper.ValidatePtr2(0, ptr, kind)
+end
+
+--- Put `variations` in a new MIDI item on `track` over `span`: the first variation in its
+--- first take, each further one in a take of its own. The new item ends up selected.
+function C.place_in_new_item(track, span, variations, label, channel)
+  local item = reaper.CreateNewMIDIItemInProj(track, span.start_qn, span.end_qn, true)
+  if not item then error("REAPER did not create the MIDI item", 0) end
+  if #variations > 1 then
+    local names = {}
+    for i = 2, #variations do names[#names + 1] = label .. " " .. i end
+    local first, err = C.midi.append_takes(item, names, span.end_qn - span.start_qn)
+    if not first then error(err, 0) end
+  end
+  for i, v in ipairs(variations) do
+    local take = reaper.GetTake(item, i - 1)
+    if i == 1 then C.midi.name_take(take, #variations > 1 and label .. " 1" or label) end
+    C.midi.insert_notes(take, v.notes, span.start_qn, span.end_qn, channel)
+  end
+  reaper.SetActiveTake(reaper.GetTake(item, 0))
+  C.midi.select_only(item)
+  return item
+end
+
+--- Add one new take per variation to `item` (its takes so far are kept) and make the first
+--- new one active.
+function C.add_variation_takes(item, variations, label, channel)
+  local start_qn, end_qn = C.midi.item_qn(item)
+  local names = {}
+  for i = 1, #variations do names[i] = #variations > 1 and (label .. " " .. i) or label end
+  local first, err = C.midi.append_takes(item, names, end_qn - start_qn)
+  if not first then error(err, 0) end
+  for i, v in ipairs(variations) do
+    C.midi.insert_notes(reaper.GetTake(item, first + i - 1), v.notes, start_qn, end_qn, channel)
+  end
+  reaper.SetActiveTake(reaper.GetTake(item, first))
+end
+
+return C
