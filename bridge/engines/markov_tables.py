@@ -30,6 +30,7 @@ INTERVALS = tuple(range(-MAX_INTERVAL, MAX_INTERVAL + 1))
 MAX_CHORD_NOTES = 6  # larger onset groups keep their lowest six notes
 MAX_CHORD_SPAN = 36  # chord notes more than three octaves above the lowest are dropped
 BOS = "^"  # history padding at the start of a part
+ROW_MEMO = 500_000  # context strings whose row index is remembered
 CACHE_BYTES = 32 * 2**20  # per table: interpolated distributions kept for repeated contexts
 
 
@@ -265,38 +266,60 @@ class Table:
         self.counts = arrays["counts"].astype(np.float64)
         self.vocab_size = vocab_size
         self._cache: dict[tuple, np.ndarray] = {}
+        self._rows: dict[str, int] = {}
+        self._uniform = np.full(vocab_size, 1.0 / max(1, vocab_size))
+        self._uniform.setflags(write=False)
+        self._totals = np.add.reduceat(self.counts, self.offsets[:-1]) if len(self.keys) else np.zeros(0)
         self._cache_limit = max(1000, CACHE_BYTES // (8 * max(1, vocab_size)))
 
-    def row(self, context: str):
-        h = np.uint64(ctx_hash(context))
-        i = int(self.keys.searchsorted(h))
-        if i >= len(self.keys) or self.keys[i] != h:
+    def row(self, context: str) -> int:
+        """Index of the context's row, -1 when absent (memoised: contexts repeat across requests)."""
+        i = self._rows.get(context)
+        if i is None:
+            h = ctx_hash(context)
+            j = int(self.keys.searchsorted(np.uint64(h)))
+            i = j if j < len(self.keys) and int(self.keys[j]) == h else -1
+            if len(self._rows) > ROW_MEMO:
+                self._rows.clear()
+            self._rows[context] = i
+        return i
+
+    def counts_of(self, context: str):
+        """(symbol ids, counts) of a context, or None."""
+        i = self.row(context)
+        if i < 0:
             return None
         a, b = self.offsets[i], self.offsets[i + 1]
         return self.syms[a:b], self.counts[a:b]
 
     def dist(self, contexts: list[str]) -> np.ndarray:
-        """Interpolated distribution over the vocabulary (a cached, read-only array)."""
-        key = tuple(contexts)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        p = np.full(self.vocab_size, 1.0 / max(1, self.vocab_size))
+        """Interpolated distribution over the vocabulary (a cached, read-only array).
+
+        Interpolation runs generic to specific; the result after each found row is cached under
+        the tuple of rows found so far, so requests sharing short contexts share the work."""
+        p = self._uniform
+        key: tuple = ()
         missing_pooled = False
         for ctx in contexts:
             pooled = ctx.startswith("A|")
             if missing_pooled and pooled:
                 break  # a longer pooled context cannot exist when a shorter one did not
-            r = self.row(ctx)
-            if r is None:
+            i = self.row(ctx)
+            if i < 0:
                 missing_pooled = missing_pooled or pooled
                 continue
-            syms, cnts = r
-            n, t = cnts.sum(), len(syms)
+            key = key + (i,)
+            hit = self._cache.get(key)
+            if hit is not None:
+                p = hit
+                continue
+            a, b = self.offsets[i], self.offsets[i + 1]
+            syms, cnts = self.syms[a:b], self.counts[a:b]
+            n, t = self._totals[i], b - a
             p = p * (t / (n + t))
             p[syms] += cnts / (n + t)
-        p.setflags(write=False)
-        if len(self._cache) > self._cache_limit:
-            self._cache.clear()
-        self._cache[key] = p
+            p.setflags(write=False)
+            if len(self._cache) > self._cache_limit:
+                self._cache.clear()
+            self._cache[key] = p
         return p
