@@ -8,6 +8,7 @@ that into a one-line warning.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -54,11 +55,13 @@ def _pickup_shift(part) -> float:
 
 
 def _part_notes(part, shift: float) -> tuple[np.ndarray, bool]:
+    """Notes of one part; tied notes joined by hand (Stream.stripTies deep-copies the part,
+    which took a third of the parse time)."""
     from music21 import harmony
 
     starts, ends, pitches, vels, any_vel = [], [], [], [], False
-    flat = part.stripTies().flatten()
-    for el in flat.getElementsByClass(("Note", "Chord")):
+    pending: dict[int, int] = {}  # midi pitch -> index of the note a tie continues
+    for el in part.flatten().getElementsByClass(("Note", "Chord")):
         if isinstance(el, harmony.ChordSymbol):
             continue  # chord names above a tune are not notes anyone plays from the page
         ql = float(el.duration.quarterLength)
@@ -67,13 +70,39 @@ def _part_notes(part, shift: float) -> tuple[np.ndarray, bool]:
         off = float(el.offset) + shift
         vel = el.volume.velocity if el.volume is not None else None
         any_vel = any_vel or vel is not None
-        for p in getattr(el, "pitches", ()):
+        members = el.notes if el.isChord else (el,)
+        for n in members:
+            midi = int(n.pitch.midi)
+            tie = (n.tie or el.tie).type if (n.tie or el.tie) is not None else None
+            j = pending.get(midi)
+            if tie in ("stop", "continue") and j is not None and abs(ends[j] - off) < 1e-6:
+                ends[j] = off + ql
+                if tie == "stop":
+                    del pending[midi]
+                continue
             starts.append(off)
             ends.append(off + ql)
-            pitches.append(int(p.midi))
+            pitches.append(midi)
             vels.append(int(vel) if vel else DEFAULT_VELOCITY)
+            if tie in ("start", "continue"):
+                pending[midi] = len(starts) - 1
+            else:
+                pending.pop(midi, None)
     s, d = quantize(starts, ends)
     return make_notes(s, d, pitches, vels), any_vel
+
+
+@contextmanager
+def _no_beams():
+    """music21's ABC reader beams every part (two thirds of its time); clips need no beams."""
+    from music21 import stream
+
+    saved = stream.Stream.makeBeams
+    stream.Stream.makeBeams = lambda self, *a, **k: None
+    try:
+        yield
+    finally:
+        stream.Stream.makeBeams = saved
 
 
 def _rights(score) -> str:
@@ -90,7 +119,8 @@ def read_music21(path: str | Path, *, piece_id: str, source: str, style: str, li
     """
     import music21
 
-    obj = music21.converter.parse(str(path), forceSource=True)
+    with _no_beams():
+        obj = music21.converter.parse(str(path), forceSource=True)
     scores = list(obj.scores) if isinstance(obj, music21.stream.Opus) else [obj]
     if merge_scores and len(scores) > 1:
         groups = [[s for s in scores]]
