@@ -1,0 +1,206 @@
+// The device's controls and words: what each menu index means, the settings a request is built
+// from, clip names and colours, and the status line texts.
+//
+// Why: the patcher only forwards raw control values ("mode 2", "temperature 0.8"); turning them
+// into protocol values and into plain-English status lives here, testable without Max.
+
+var CadenzaUI = (function () {
+    var MODES = ["generate", "continue", "restyle"];
+    var ROLES = ["melody", "bass", "chords", "keys", "drums"];
+    var MOODS = ["", "happy", "tense", "sad", "calm"];          // "" is the menu's "any"
+    var KEY_ROOTS = ["follow", "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
+    var SCALES = ["major", "minor"];
+    var PRESERVE = ["rhythm", "contour", "none"];
+    var ANY_STYLE = "any";
+    var SEED_MAX = 99999; // Live parameters are 32-bit floats: keep seeds exact and typeable
+    // Clip colours per operation (Live snaps an RGB value to its nearest palette colour).
+    var COLORS = {generate: 0x1ABC9C, "continue": 0x3C8CE7, restyle: 0xF39C12};
+
+    function clamp(x, lo, hi) {
+        return Math.max(lo, Math.min(hi, x));
+    }
+
+    function pick(list, index) {
+        var i = Math.round(Number(index));
+        return list[isFinite(i) ? clamp(i, 0, list.length - 1) : 0];
+    }
+
+    function Settings() {
+        this.mode = "generate";
+        this.role = "melody";
+        this.bars = 4;
+        this.style = "";
+        this.mood = "";
+        this.keyRoot = "follow";
+        this.scale = "minor";
+        this.temperature = 1.0;
+        this.variations = 1;
+        this.seed = 1;
+        this.seedLock = false;
+        this.strength = 0.5;
+        this.preserve = "rhythm";
+        this.host = "127.0.0.1";
+        this.port = 7500;
+        this.replyPort = 0;
+    }
+
+    // Applies one control message. Returns the setting's name when it changed something the
+    // connection cares about ("connection"), else "setting"; null when `name` is not a control.
+    Settings.prototype.apply = function (name, value) {
+        switch (name) {
+        case "mode": this.mode = pick(MODES, value); break;
+        case "role": this.role = pick(ROLES, value); break;
+        case "bars": this.bars = clamp(Math.round(Number(value)) || 4, 1, 64); break;
+        case "style":
+            this.style = value === undefined || String(value) === ANY_STYLE ? "" : String(value);
+            break;
+        case "mood": this.mood = pick(MOODS, value); break;
+        case "key": this.keyRoot = pick(KEY_ROOTS, value); break;
+        case "scale": this.scale = pick(SCALES, value); break;
+        case "temperature": this.temperature = clamp(Number(value) || 1.0, 0.05, 3.0); break;
+        case "variations": this.variations = clamp(Math.round(Number(value)) || 1, 1, 8); break;
+        case "seed": this.seed = clamp(Math.round(Number(value)) || 0, 0, SEED_MAX); break;
+        case "seed_lock": this.seedLock = Number(value) !== 0; break;
+        case "strength": this.strength = clamp(Number(value), 0, 1); break;
+        case "preserve": this.preserve = pick(PRESERVE, value); break;
+        case "host":
+            // [textedit] may prefix its contents with "text".
+            this.host = String(value === undefined ? "" : value).replace(/^text\s+/, "")
+                .replace(/\s+/g, "") || "127.0.0.1";
+            return "connection";
+        case "port": this.port = clamp(Math.round(Number(value)) || 7500, 1, 65535); return "connection";
+        case "reply_port": this.replyPort = clamp(Math.round(Number(value)) || 0, 0, 65535); return "connection";
+        default: return null;
+        }
+        return "setting";
+    };
+
+    // The key to send: the chosen one, or the set's (Live 12), or none.
+    Settings.prototype.key = function (setKey) {
+        if (this.keyRoot === "follow") {
+            return setKey || "";
+        }
+        return this.keyRoot + " " + this.scale;
+    };
+
+    // The seed for the next request: the locked one, or a new one the user can lock later.
+    Settings.prototype.nextSeed = function () {
+        if (!this.seedLock) {
+            this.seed = Math.floor(Math.random() * (SEED_MAX + 1));
+        }
+        return this.seed;
+    };
+
+    // Request options in protocol order (unset ones are left out by CadenzaProtocol).
+    Settings.prototype.options = function (key, context, bars) {
+        var opts = [
+            ["role", this.role], ["bars", bars], ["meter", context.meter], ["tempo", context.tempo],
+            ["key", key], ["style", this.style], ["mood", this.mood],
+            ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations]
+        ];
+        if (this.mode === "restyle") {
+            opts.push(["strength", this.strength], ["preserve", this.preserve]);
+        }
+        return opts;
+    };
+
+    // What getvalueof() stores with the Live set: the settings that are not Live parameters.
+    Settings.prototype.saved = function () {
+        return JSON.stringify({style: this.style, host: this.host, port: this.port,
+            reply_port: this.replyPort});
+    };
+
+    Settings.prototype.restore = function (text) {
+        var data;
+        try {
+            data = JSON.parse(String(text));
+        } catch (e) {
+            return false;
+        }
+        if (data && typeof data === "object") {
+            if (typeof data.style === "string") {
+                this.style = data.style;
+            }
+            if (data.host !== undefined) {
+                this.apply("host", data.host);
+            }
+            if (data.port !== undefined) {
+                this.apply("port", data.port);
+            }
+            if (data.reply_port !== undefined) {
+                this.apply("reply_port", data.reply_port);
+            }
+            return true;
+        }
+        return false;
+    };
+
+    // "D minor" -> "Dm", "F# major" -> "F#"
+    function shortKey(key) {
+        var match = /^([A-G][#b]?)\s*(major|minor)?$/i.exec(String(key || ""));
+        if (!match) {
+            return "";
+        }
+        return match[1] + (match[2] && match[2].toLowerCase() === "minor" ? "m" : "");
+    }
+
+    // "Cadenza folk Dm s42", plus " v2" for the second variation and the operation for
+    // Continue/Restyle, so a clip says how to get it again.
+    function clipName(mode, style, role, key, seed, variation, variations) {
+        var parts = ["Cadenza", style || role];
+        var k = shortKey(key);
+        if (k) {
+            parts.push(k);
+        }
+        parts.push("s" + seed);
+        if (variations > 1) {
+            parts.push("v" + (variation + 1));
+        }
+        if (mode !== "generate") {
+            parts.push(mode === "continue" ? "cont" : "restyle");
+        }
+        return parts.join(" ");
+    }
+
+    function plural(n, word) {
+        return n + " " + word + (n === 1 ? "" : "s");
+    }
+
+    // "slot 3", "slots 3, 4 and 6"
+    function slotList(indexes) {
+        var shown = [];
+        for (var i = 0; i < indexes.length; i++) {
+            shown.push(String(indexes[i] + 1));
+        }
+        if (shown.length === 1) {
+            return "slot " + shown[0];
+        }
+        return "slots " + shown.slice(0, -1).join(", ") + " and " + shown[shown.length - 1];
+    }
+
+    function seconds(ms) {
+        return (Math.round(ms / 100) / 10) + " s";
+    }
+
+    function bar(beats, beatsPerBar) {
+        return "bar " + (Math.floor(beats / beatsPerBar + 1e-9) + 1);
+    }
+
+    return {
+        MODES: MODES,
+        ROLES: ROLES,
+        MOODS: MOODS,
+        KEY_ROOTS: KEY_ROOTS,
+        SCALES: SCALES,
+        PRESERVE: PRESERVE,
+        ANY_STYLE: ANY_STYLE,
+        COLORS: COLORS,
+        Settings: Settings,
+        shortKey: shortKey,
+        clipName: clipName,
+        plural: plural,
+        slotList: slotList,
+        seconds: seconds,
+        bar: bar
+    };
+}());

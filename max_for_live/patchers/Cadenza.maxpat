@@ -1,0 +1,2368 @@
+{
+	"patcher": {
+		"fileversion": 1,
+		"appversion": {
+			"major": 8,
+			"minor": 5,
+			"revision": 5,
+			"architecture": "x64",
+			"modernui": 1
+		},
+		"classnamespace": "box",
+		"rect": [
+			80,
+			80,
+			1180,
+			720
+		],
+		"openrect": [
+			0,
+			0,
+			566,
+			169
+		],
+		"bglocked": 0,
+		"openinpresentation": 1,
+		"default_fontsize": 10,
+		"default_fontface": 0,
+		"default_fontname": "Arial Bold",
+		"gridonopen": 1,
+		"gridsize": [
+			8,
+			8
+		],
+		"gridsnaponopen": 1,
+		"objectsnaponopen": 1,
+		"statusbarvisible": 2,
+		"toolbarvisible": 1,
+		"lefttoolbarpinned": 0,
+		"toptoolbarpinned": 0,
+		"righttoolbarpinned": 0,
+		"bottomtoolbarpinned": 0,
+		"toolbars_unpinned_last_save": 0,
+		"tallnewobj": 0,
+		"boxanimatetime": 200,
+		"enablehscroll": 1,
+		"enablevscroll": 1,
+		"devicewidth": 566,
+		"description": "Cadenza: generate, continue and restyle MIDI clips with the Cadenza daemon.",
+		"digest": "AI composition companion: writes clips in the set's key and tempo.",
+		"tags": "cadenza, generative, midi",
+		"style": "",
+		"subpatcher_template": "",
+		"assistshowspatchername": 0,
+		"boxes": [
+			{
+				"box": {
+					"id": "obj-1",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"bang",
+						"bang",
+						""
+					],
+					"patching_rect": [
+						40,
+						40,
+						90,
+						22
+					],
+					"text": "live.thisdevice"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-2",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						40,
+						80,
+						50,
+						22
+					],
+					"text": "init"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-3",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 4,
+					"outlettype": [
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						40,
+						560,
+						420,
+						22
+					],
+					"text": "js cadenza.js",
+					"saved_object_attributes": {
+						"filename": "cadenza.js",
+						"parameter_enable": 0
+					},
+					"varname": "cadenza_js"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-4",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						500,
+						560,
+						230,
+						22
+					],
+					"text": "pattr cadenza_state @bindto cadenza_js",
+					"parameter_enable": 1,
+					"varname": "cadenza_state",
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_invisible": 1,
+							"parameter_longname": "cadenza_state",
+							"parameter_shortname": "cadenza_state",
+							"parameter_type": 3
+						}
+					}
+				}
+			},
+			{
+				"box": {
+					"id": "obj-5",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"outlettype": [],
+					"patching_rect": [
+						40,
+						640,
+						140,
+						22
+					],
+					"text": "udpsend 127.0.0.1 7500"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-6",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						500,
+						480,
+						110,
+						22
+					],
+					"text": "udpreceive 17499"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-7",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						240,
+						640,
+						130,
+						22
+					],
+					"text": "route style_menu seed"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-8",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"int"
+					],
+					"patching_rect": [
+						900,
+						40,
+						50,
+						22
+					],
+					"text": "midiin"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-9",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"outlettype": [],
+					"patching_rect": [
+						900,
+						80,
+						55,
+						22
+					],
+					"text": "midiout"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-10",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						49.6,
+						140,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						6,
+						4,
+						50,
+						16
+					],
+					"text": "Mode",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-11",
+					"maxclass": "live.menu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						"float"
+					],
+					"patching_rect": [
+						49.6,
+						160,
+						100,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						6,
+						20,
+						100,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"Generate",
+								"Continue",
+								"Restyle"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Mode",
+							"parameter_mmax": 2,
+							"parameter_shortname": "Mode",
+							"parameter_type": 2,
+							"parameter_info": "Generate writes new clips; Continue extends the selected clip; Restyle rewrites it."
+						}
+					},
+					"varname": "Mode"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-12",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						49.6,
+						440,
+						110,
+						22
+					],
+					"text": "prepend mode"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-13",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						49.6,
+						180,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						6,
+						38,
+						50,
+						16
+					],
+					"text": "Role",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-14",
+					"maxclass": "live.menu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						"float"
+					],
+					"patching_rect": [
+						49.6,
+						200,
+						100,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						6,
+						54,
+						100,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"melody",
+								"bass",
+								"chords",
+								"keys",
+								"drums"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Role",
+							"parameter_mmax": 4,
+							"parameter_shortname": "Role",
+							"parameter_type": 2,
+							"parameter_info": "The part to write."
+						}
+					},
+					"varname": "Role"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-15",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						49.6,
+						470,
+						110,
+						22
+					],
+					"text": "prepend role"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-16",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						49.6,
+						220,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						6,
+						74,
+						40,
+						16
+					],
+					"text": "Bars",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-17",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						49.6,
+						240,
+						44,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						62,
+						74,
+						44,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								4
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Bars",
+							"parameter_mmin": 1,
+							"parameter_mmax": 64,
+							"parameter_shortname": "Bars",
+							"parameter_type": 1,
+							"parameter_unitstyle": 0,
+							"parameter_info": "How many bars to write (Continue: how many to add)."
+						}
+					},
+					"varname": "Bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-18",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						169.6,
+						440,
+						110,
+						22
+					],
+					"text": "prepend bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-19",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						49.6,
+						260,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						6,
+						94,
+						56,
+						16
+					],
+					"text": "Variations",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-20",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						49.6,
+						280,
+						44,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						62,
+						94,
+						44,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								1
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Variations",
+							"parameter_mmin": 1,
+							"parameter_mmax": 8,
+							"parameter_shortname": "Variations",
+							"parameter_type": 1,
+							"parameter_unitstyle": 0,
+							"parameter_info": "How many different clips to write."
+						}
+					},
+					"varname": "Variations"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-21",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						169.6,
+						470,
+						110,
+						22
+					],
+					"text": "prepend variations"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-22",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						225.60000000000002,
+						140,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						116,
+						4,
+						50,
+						16
+					],
+					"text": "Style",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-23",
+					"maxclass": "umenu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"int",
+						"",
+						""
+					],
+					"items": [
+						"any"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						225.60000000000002,
+						160,
+						100,
+						22
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						116,
+						20,
+						100,
+						18
+					],
+					"fontsize": 9.5,
+					"varname": "style_menu"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-24",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						225.60000000000002,
+						500,
+						110,
+						22
+					],
+					"text": "prepend style"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-25",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						225.60000000000002,
+						180,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						116,
+						38,
+						50,
+						16
+					],
+					"text": "Mood",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-26",
+					"maxclass": "live.menu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						"float"
+					],
+					"patching_rect": [
+						225.60000000000002,
+						200,
+						100,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						116,
+						54,
+						100,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"any",
+								"happy",
+								"tense",
+								"sad",
+								"calm"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Mood",
+							"parameter_mmax": 4,
+							"parameter_shortname": "Mood",
+							"parameter_type": 2,
+							"parameter_info": "The feeling to aim for."
+						}
+					},
+					"varname": "Mood"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-27",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						225.60000000000002,
+						530,
+						110,
+						22
+					],
+					"text": "prepend mood"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-28",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						225.60000000000002,
+						220,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						116,
+						74,
+						30,
+						16
+					],
+					"text": "Key",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-29",
+					"maxclass": "live.menu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						"float"
+					],
+					"patching_rect": [
+						225.60000000000002,
+						240,
+						100,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						146,
+						74,
+						70,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"Follow Live",
+								"C",
+								"C#",
+								"D",
+								"Eb",
+								"E",
+								"F",
+								"F#",
+								"G",
+								"Ab",
+								"A",
+								"Bb",
+								"B"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Key",
+							"parameter_mmax": 12,
+							"parameter_shortname": "Key",
+							"parameter_type": 2,
+							"parameter_info": "Follow Live uses the set's Scale (Live 12, Scale on); or pick a key."
+						}
+					},
+					"varname": "Key"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-30",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						345.6,
+						500,
+						110,
+						22
+					],
+					"text": "prepend key"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-31",
+					"maxclass": "live.menu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						"float"
+					],
+					"patching_rect": [
+						225.60000000000002,
+						280,
+						100,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						146,
+						94,
+						70,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"major",
+								"minor"
+							],
+							"parameter_initial": [
+								1
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Scale",
+							"parameter_mmax": 1,
+							"parameter_shortname": "Scale",
+							"parameter_type": 2,
+							"parameter_info": "Major or minor, for a key picked here."
+						}
+					},
+					"varname": "Scale"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-32",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						345.6,
+						530,
+						110,
+						22
+					],
+					"text": "prepend scale"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-33",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						401.6,
+						140,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						226,
+						4,
+						70,
+						16
+					],
+					"text": "Temperature",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-34",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						401.6,
+						160,
+						44,
+						48
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						226,
+						18,
+						44,
+						48
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								1
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Temperature",
+							"parameter_mmin": 0.05,
+							"parameter_mmax": 3,
+							"parameter_shortname": "Temperature",
+							"parameter_type": 0,
+							"parameter_unitstyle": 1,
+							"parameter_info": "Low: safe and repetitive. High: surprising."
+						}
+					},
+					"varname": "Temperature"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-35",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						401.6,
+						560,
+						110,
+						22
+					],
+					"text": "prepend temperature"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-36",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						401.6,
+						220,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						226,
+						74,
+						30,
+						16
+					],
+					"text": "Seed",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-37",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						401.6,
+						240,
+						44,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						256,
+						74,
+						50,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								1
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Seed",
+							"parameter_mmin": 0,
+							"parameter_mmax": 99999,
+							"parameter_shortname": "Seed",
+							"parameter_type": 1,
+							"parameter_unitstyle": 0,
+							"parameter_info": "The seed of the last request; lock it to get the same result again."
+						}
+					},
+					"varname": "Seed"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-38",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						401.6,
+						590,
+						110,
+						22
+					],
+					"text": "prepend seed"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-39",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						401.6,
+						260,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						256,
+						94,
+						30,
+						16
+					],
+					"text": "Lock",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-40",
+					"maxclass": "live.toggle",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						401.6,
+						280,
+						15,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						288,
+						95,
+						15,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Seed Lock",
+							"parameter_mmax": 1,
+							"parameter_shortname": "Seed Lock",
+							"parameter_type": 2,
+							"parameter_info": "On: every Go uses this seed."
+						}
+					},
+					"varname": "Seed_Lock"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-41",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						521.6,
+						560,
+						110,
+						22
+					],
+					"text": "prepend seed_lock"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-42",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						571.2,
+						140,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						332,
+						4,
+						60,
+						16
+					],
+					"text": "Strength",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-43",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						571.2,
+						160,
+						44,
+						48
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						332,
+						18,
+						44,
+						48
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								0.5
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Strength",
+							"parameter_mmin": 0,
+							"parameter_mmax": 1,
+							"parameter_shortname": "Strength",
+							"parameter_type": 0,
+							"parameter_unitstyle": 1,
+							"parameter_info": "Restyle: 0 keeps the clip, 1 rewrites it fully."
+						}
+					},
+					"varname": "Strength"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-44",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						571.2,
+						620,
+						110,
+						22
+					],
+					"text": "prepend strength"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-45",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						571.2,
+						220,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						332,
+						74,
+						50,
+						16
+					],
+					"text": "Preserve",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-46",
+					"maxclass": "live.menu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						"float"
+					],
+					"patching_rect": [
+						571.2,
+						240,
+						100,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						332,
+						94,
+						90,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"rhythm",
+								"contour",
+								"none"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Preserve",
+							"parameter_mmax": 2,
+							"parameter_shortname": "Preserve",
+							"parameter_type": 2,
+							"parameter_info": "Restyle: what to keep from the clip."
+						}
+					},
+					"varname": "Preserve"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-47",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						691.2,
+						620,
+						110,
+						22
+					],
+					"text": "prepend preserve"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-48",
+					"maxclass": "live.button",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						740.8000000000001,
+						160,
+						40,
+						40
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						438,
+						6,
+						40,
+						40
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_longname": "Go",
+							"parameter_mmax": 1,
+							"parameter_shortname": "Go",
+							"parameter_type": 2,
+							"parameter_info": "Ask Cadenza and insert the answer."
+						}
+					},
+					"varname": "Go"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-49",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						788.8000000000001,
+						160,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						484,
+						18,
+						30,
+						16
+					],
+					"text": "Go",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-50",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"patching_rect": [
+						740.8000000000001,
+						440,
+						30,
+						22
+					],
+					"text": "t b"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-51",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						740.8000000000001,
+						470,
+						50,
+						22
+					],
+					"text": "go"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-52",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						740.8000000000001,
+						200,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						438,
+						54,
+						30,
+						16
+					],
+					"text": "Host",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-53",
+					"maxclass": "textedit",
+					"numinlets": 1,
+					"numoutlets": 4,
+					"outlettype": [
+						"",
+						"int",
+						"",
+						""
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						740.8000000000001,
+						220,
+						90,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						468,
+						54,
+						90,
+						16
+					],
+					"text": "127.0.0.1",
+					"keymode": 1,
+					"lines": 1,
+					"wordwrap": 0,
+					"fontsize": 9,
+					"varname": "host"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-54",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						740.8000000000001,
+						650,
+						110,
+						22
+					],
+					"text": "prepend host"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-55",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						740.8000000000001,
+						240,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						438,
+						72,
+						30,
+						16
+					],
+					"text": "Port",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-56",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						740.8000000000001,
+						260,
+						44,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						468,
+						72,
+						50,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								7500
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Port",
+							"parameter_mmin": 1,
+							"parameter_mmax": 65535,
+							"parameter_shortname": "Port",
+							"parameter_type": 1,
+							"parameter_unitstyle": 0,
+							"parameter_info": "The daemon's port (cadenza serve --port).",
+							"parameter_invisible": 1
+						}
+					},
+					"varname": "Port"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-57",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						860.8000000000001,
+						650,
+						110,
+						22
+					],
+					"text": "prepend port"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-58",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						740.8000000000001,
+						280,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						438,
+						90,
+						30,
+						16
+					],
+					"text": "Reply",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-59",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						740.8000000000001,
+						300,
+						44,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						468,
+						90,
+						50,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Reply Port",
+							"parameter_mmin": 0,
+							"parameter_mmax": 65535,
+							"parameter_shortname": "Reply Port",
+							"parameter_type": 1,
+							"parameter_unitstyle": 0,
+							"parameter_info": "The port this device listens on for answers; 0 picks a free one.",
+							"parameter_invisible": 1
+						}
+					},
+					"varname": "Reply_Port"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-60",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						860.8000000000001,
+						680,
+						110,
+						22
+					],
+					"text": "prepend reply_port"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-61",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						40,
+						720,
+						560,
+						30
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						6,
+						118,
+						552,
+						46
+					],
+					"text": "Cadenza is loading. If this stays, Max did not find its .js file: keep the .js files next to the .amxd (see docs/MAX_FOR_LIVE.md).",
+					"textjustification": 0,
+					"linecount": 3,
+					"varname": "status"
+				}
+			}
+		],
+		"lines": [
+			{
+				"patchline": {
+					"destination": [
+						"obj-9",
+						0
+					],
+					"source": [
+						"obj-8",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-2",
+						0
+					],
+					"source": [
+						"obj-1",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-2",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-5",
+						0
+					],
+					"source": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-7",
+						0
+					],
+					"source": [
+						"obj-3",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-6",
+						0
+					],
+					"source": [
+						"obj-3",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-6",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-12",
+						0
+					],
+					"source": [
+						"obj-11",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-12",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-15",
+						0
+					],
+					"source": [
+						"obj-14",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-15",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-18",
+						0
+					],
+					"source": [
+						"obj-17",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-18",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-21",
+						0
+					],
+					"source": [
+						"obj-20",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-21",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-24",
+						0
+					],
+					"source": [
+						"obj-23",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-24",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-23",
+						0
+					],
+					"source": [
+						"obj-7",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-27",
+						0
+					],
+					"source": [
+						"obj-26",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-27",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-30",
+						0
+					],
+					"source": [
+						"obj-29",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-30",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-32",
+						0
+					],
+					"source": [
+						"obj-31",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-32",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-35",
+						0
+					],
+					"source": [
+						"obj-34",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-35",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-38",
+						0
+					],
+					"source": [
+						"obj-37",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-38",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-37",
+						0
+					],
+					"source": [
+						"obj-7",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-41",
+						0
+					],
+					"source": [
+						"obj-40",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-41",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-44",
+						0
+					],
+					"source": [
+						"obj-43",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-44",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-47",
+						0
+					],
+					"source": [
+						"obj-46",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-47",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-50",
+						0
+					],
+					"source": [
+						"obj-48",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-51",
+						0
+					],
+					"source": [
+						"obj-50",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-51",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-54",
+						0
+					],
+					"source": [
+						"obj-53",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-54",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-57",
+						0
+					],
+					"source": [
+						"obj-56",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-57",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-60",
+						0
+					],
+					"source": [
+						"obj-59",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-60",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-61",
+						0
+					],
+					"source": [
+						"obj-3",
+						1
+					]
+				}
+			}
+		],
+		"parameters": {
+			"obj-11": [
+				"Mode",
+				"Mode",
+				0
+			],
+			"obj-14": [
+				"Role",
+				"Role",
+				0
+			],
+			"obj-17": [
+				"Bars",
+				"Bars",
+				0
+			],
+			"obj-20": [
+				"Variations",
+				"Variations",
+				0
+			],
+			"obj-26": [
+				"Mood",
+				"Mood",
+				0
+			],
+			"obj-29": [
+				"Key",
+				"Key",
+				0
+			],
+			"obj-31": [
+				"Scale",
+				"Scale",
+				0
+			],
+			"obj-34": [
+				"Temperature",
+				"Temperature",
+				0
+			],
+			"obj-37": [
+				"Seed",
+				"Seed",
+				0
+			],
+			"obj-40": [
+				"Seed Lock",
+				"Seed Lock",
+				0
+			],
+			"obj-43": [
+				"Strength",
+				"Strength",
+				0
+			],
+			"obj-46": [
+				"Preserve",
+				"Preserve",
+				0
+			],
+			"obj-48": [
+				"Go",
+				"Go",
+				0
+			],
+			"obj-56": [
+				"Port",
+				"Port",
+				0
+			],
+			"obj-59": [
+				"Reply Port",
+				"Reply Port",
+				0
+			],
+			"parameterbanks": {
+				"0": {
+					"index": 0,
+					"name": "Cadenza",
+					"parameters": [
+						"Mode",
+						"Role",
+						"Bars",
+						"Variations",
+						"Mood",
+						"Temperature",
+						"Strength",
+						"-"
+					]
+				}
+			},
+			"inherited_shortname": 1
+		},
+		"dependency_cache": [
+			{
+				"name": "cadenza.js",
+				"patcherrelativepath": ".",
+				"type": "TEXT",
+				"implicit": 1
+			}
+		],
+		"latency": 0,
+		"is_mpe": 0,
+		"minimum_live_version": "",
+		"minimum_max_version": "",
+		"platform_compatibility": 0,
+		"project": {
+			"version": 1,
+			"creationdate": 3590052786,
+			"modificationdate": 3590052786,
+			"viewrect": [
+				0,
+				0,
+				300,
+				500
+			],
+			"autoorganize": 1,
+			"hideprojectwindow": 1,
+			"showdependencies": 1,
+			"autolocalize": 0,
+			"contents": {
+				"patchers": {},
+				"code": {}
+			},
+			"layout": {},
+			"searchpath": {},
+			"detailsvisible": 0,
+			"amxdtype": 1835887981,
+			"readonly": 0,
+			"devpathtype": 0,
+			"devpath": ".",
+			"sortmode": 0,
+			"viewmode": 0,
+			"includepackages": 0
+		},
+		"autosave": 0
+	}
+}
