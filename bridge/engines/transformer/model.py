@@ -108,6 +108,17 @@ class Attention(nn.Module):
             y = F.scaled_dot_product_attention(q, keys, vals, attn_mask=mask)
         return self.proj(y.transpose(1, 2).reshape(b, t, d))
 
+    def forward_past(self, x, cos, sin, pk, pv):
+        # functional cache (ONNX export): pk/pv [B, H, P, hd] -> y, keys/values [B, H, P+t, hd]
+        b, t, d = x.shape
+        q, k, v = self._qkv(x, cos, sin)
+        keys, vals = torch.cat([pk, k], dim=2), torch.cat([pv, v], dim=2)
+        p = pk.shape[2]
+        i = torch.arange(t, device=x.device).view(-1, 1)
+        j = torch.arange(keys.shape[2], device=x.device).view(1, -1)
+        y = F.scaled_dot_product_attention(q, keys, vals, attn_mask=j <= i + p)
+        return self.proj(y.transpose(1, 2).reshape(b, t, d)), keys, vals
+
     def step_static(self, x, cos, sin, pos, mask):
         # x: [B, 1, d]; pos: [B] long; mask: [B, 1, 1, max_len] bool (key j visible when j <= pos)
         b, _, d = x.shape
@@ -139,6 +150,11 @@ class Block(nn.Module):
     def forward_cached(self, x, cos, sin, start):
         x = x + self.attn.forward_cached(self.n1(x), cos, sin, start)
         return x + self.mlp(self.n2(x))
+
+    def forward_past(self, x, cos, sin, pk, pv):
+        a, k, v = self.attn.forward_past(self.n1(x), cos, sin, pk, pv)
+        x = x + a
+        return x + self.mlp(self.n2(x)), k, v
 
     def step_static(self, x, cos, sin, pos, mask):
         x = x + self.attn.step_static(self.n1(x), cos, sin, pos, mask)
@@ -213,6 +229,19 @@ class MusicTransformer(nn.Module):
         for blk in self.blocks:
             x = blk.step_static(x, cos, sin, pos, mask)
         return self.head(self.norm(x[:, -1]))
+
+    def forward_past(self, idx, past_k, past_v):
+        # idx: [B, t]; past_k/past_v: [L, B, H, P, hd] -> logits of the last position [B, vocab],
+        # keys/values [L, B, H, P+t, hd]. A cache passed in and out: the ONNX Runtime path.
+        p, t = past_k.shape[3], idx.shape[1]
+        cos, sin = self.rope_cos[p : p + t], self.rope_sin[p : p + t]
+        x = self.emb(idx)
+        ks, vs = [], []
+        for i, blk in enumerate(self.blocks):
+            x, k, v = blk.forward_past(x, cos, sin, past_k[i], past_v[i])
+            ks.append(k)
+            vs.append(v)
+        return self.head(self.norm(x[:, -1])), torch.stack(ks), torch.stack(vs)
 
     def copy_cache_row(self, src: int, n: int, upto: int) -> None:
         """Broadcast row `src` of the cache (positions < upto) into rows 0..n-1: a prompt prefilled

@@ -1,0 +1,105 @@
+"""The Transformer engine: loads a model folder once, keeps it resident, answers requests.
+
+Load does no slow work: build the network, read safetensors, quantize the Linear layers to int8
+(CPU) or move to bf16 and wrap the step in a CUDA graph (GPU), allocate the KV cache. Each request
+gets a torch.Generator seeded from its `seed` (drawn when absent), so a seed reproduces its notes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from pathlib import Path
+
+import torch
+
+from ...clip import Clip
+from ...errors import BadRequest
+from ...music import MOODS, ROLES
+from ...request import Request
+from ..base import Engine, ModelInfo, ProgressFn
+from .composer import Composer
+from .tokenizer import TokenizerConfig
+from .weights import read_model
+
+log = logging.getLogger(__name__)
+
+
+def resolve_device(device: str) -> str:
+    if device in ("auto", None):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("device cuda was asked for but torch sees no CUDA device")
+    return device
+
+
+class TransformerEngine(Engine):
+    engine_name = "transformer"
+
+    def __init__(self, folder, config, info, composer: Composer, runtime: str):
+        super().__init__(folder, config, info)
+        self.composer = composer
+        self.runtime = runtime
+
+    @classmethod
+    def load(cls, folder: Path, config: dict, device: str = "auto") -> "TransformerEngine":
+        from . import runtime as rt
+
+        folder = Path(folder)
+        device = resolve_device(device)
+        tok = TokenizerConfig.load(folder / config.get("tokenizer", "tokenizer.json"))
+        model = read_model(folder, config)
+        if device.startswith("cuda"):
+            stepper, runtime, quant = rt.CudaGraphStepper(model, compile=config.get("cuda_graph", True)), "cuda-graph", "bf16"
+        else:
+            runtime = config.get("cpu_runtime", "torch-int8")
+            onnx_file = folder / config.get("onnx", "model-int8.onnx")
+            if runtime == "onnx-int8" and onnx_file.is_file():
+                stepper, quant = rt.OrtStepper(onnx_file), "int8"
+            elif runtime == "torch-fp32":
+                stepper, quant = rt.TorchStepper(model, int8=False), "none"
+            else:
+                runtime = "torch-int8"
+                stepper, quant = rt.TorchStepper(model, int8=True), "int8"
+        styles = tuple(tok.styles)
+        info = ModelInfo(
+            name=config.get("name", folder.name), engine="transformer", device="cuda" if device.startswith("cuda") else "cpu",
+            quantization=quant, styles=styles, roles=tuple(config.get("roles", ROLES)),
+            moods=tuple(config.get("moods", MOODS)), default=bool(config.get("default", False)),
+            extra={"runtime": runtime, "params": sum(p.numel() for p in model.parameters())},
+        )
+        composer = Composer(stepper, tok, model.cfg.max_len, config.get("style_by_role", {}))
+        log.info("loaded transformer %s (%s, %s)", info.name, info.device, runtime)
+        return cls(folder, config, info, composer, runtime)
+
+    def run(self, request: Request, clip: Clip | None, progress: ProgressFn) -> list[Clip]:
+        op = request.operation
+        if op not in self.operations:
+            raise BadRequest(f"operation {op!r} is not one of {', '.join(self.operations)}")
+        if request.role not in self.info.roles:
+            raise BadRequest(f"role must be one of {', '.join(self.info.roles)}, got {request.role!r}")
+        if request.style is not None and request.style not in self.info.styles:
+            raise BadRequest(f"unknown style {request.style!r}; this model knows: {', '.join(self.info.styles)}")
+        role = request.role
+        if clip is not None and clip.drums and "role" not in request.given:
+            role = "drums"
+        seed = request.seed if request.seed is not None else random.randrange(2**31)
+        gen = torch.Generator().manual_seed(int(seed) & 0xFFFFFFFF)
+        c = self.composer
+        if op == "generate":
+            clips = c.generate(request, role, gen, progress)
+        elif op == "continue":
+            clips = c.continue_(request, clip, role, gen, progress)
+        elif op == "infill":
+            clips = c.infill(request, clip, role, gen, progress)
+        else:
+            clips = c.restyle(request, clip, role, gen, progress)
+        for out in clips:
+            out.validate()
+        progress(1.0)
+        return clips
+
+
+def read_config(folder: Path) -> dict:
+    return json.loads((Path(folder) / "config.json").read_text())
