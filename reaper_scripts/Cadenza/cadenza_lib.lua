@@ -1,4 +1,4 @@
--- @description Cadenza: shared library for the Cadenza actions
+-- @description Cadenza: shared library (needed by every Cadenza action)
 -- @version 1.0.0
 -- @author Cadenza contributors
 -- @about
@@ -93,7 +93,7 @@ local function common_args(op, cfg)
     local v = C.cli.clean_text(cfg[key] or "")
     if v ~= "" then a[#a + 1] = "--" .. key; a[#a + 1] = v end
   end
-  if op == "restyle" or op == "infill" then
+  if op == "restyle" then
     a[#a + 1] = "--strength"; a[#a + 1] = string.format("%g", cfg.strength)
   end
   return a

@@ -1,0 +1,409 @@
+"""The fake `reaper` API: the subset the Cadenza actions call, with REAPER's signatures.
+
+Every method named like REAPER's is reachable from Lua; anything else raises (see session.py).
+Arguments are checked the way a careless script would be caught: handles must be alive and of
+the right kind, MIDI values integers in range. Each change to the project is recorded with
+the undo-block depth it happened at, so a test can tell that an action changed the project
+only inside one named undo block. `ExecProcess` really starts the program (no shell, the
+command line split the way REAPER splits it on macOS and Linux) and returns at once.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from .project import ChunkError, Item, Note, Take, Track, item_chunk, parse_item_chunk
+from .timemap import TempoMap
+
+
+class FakeApiError(AssertionError):
+    """A script called the API in a way REAPER would reject or that the actions must not do."""
+
+
+def split_command_line(cmd: str) -> list[str]:
+    """REAPER's own split on macOS/Linux: spaces separate, '...', "..." and `...` group, and
+    every other character (backslashes too) is literal."""
+    args, cur, quote, has = [], [], None, False
+    for ch in cmd:
+        if quote:
+            if ch == quote:
+                quote = None
+            else:
+                cur.append(ch)
+        elif ch in "'\"`":
+            quote, has = ch, True
+        elif ch == " ":
+            if cur or has:
+                args.append("".join(cur))
+            cur, has = [], False
+        else:
+            cur.append(ch)
+    if quote:
+        raise FakeApiError(f"unbalanced quote in command line: {cmd}")
+    if cur or has:
+        args.append("".join(cur))
+    return args
+
+
+def _check(cond, message):
+    if not cond:
+        raise FakeApiError(message)
+
+
+def _int(v, lo, hi, what):
+    _check(isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi,
+           f"{what} must be an integer from {lo} to {hi}, got {v!r}")
+    return v
+
+
+def _num(v, what):
+    _check(isinstance(v, (int, float)) and not isinstance(v, bool), f"{what} must be a number, got {v!r}")
+    return float(v)
+
+
+class FakeReaper:
+    def __init__(self, workdir, os_name: str = "Other", tempo_map: TempoMap | None = None):
+        self.workdir = str(workdir)
+        self.os_name = os_name
+        self.tempo = tempo_map or TempoMap()
+        self.tracks: list[Track] = []
+        self.cursor = 0.0
+        self.time_sel = (0.0, 0.0)
+        self.ext: dict[tuple[str, str], str] = {}
+        self.ext_persist: dict[tuple[str, str], bool] = {}
+        self.clock = 1000.0
+        self.deferred: list = []
+        self.messages: list[tuple[str, str]] = []
+        self.dialogs: list[tuple[str, str, str]] = []
+        self.dialog_answers: list = []  # str answers, or None for Cancel
+        self.undo_depth = 0
+        self.undo_blocks: list[dict] = []
+        self.changes_outside_undo: list[str] = []
+        self.ui_refresh = 0
+        self.processes: list[subprocess.Popen] = []
+        self.commands: list[str] = []
+        self.missing: list[str] = []
+
+    # ---- test helpers ----------------------------------------------------------------------
+
+    def add_track(self, name: str, selected: bool = False) -> Track:
+        t = Track(name, selected)
+        self.tracks.append(t)
+        return t
+
+    def add_midi_item(self, track: Track, position: float, length: float, notes=(), name: str = "",
+                      selected: bool = False, audio: bool = False) -> Item:
+        """notes: (pitch, start_qn_from_item, length_qn, velocity[, channel[, muted]])."""
+        item = Item(track, position, length, selected=selected)
+        take = Take(name=name, is_midi=not audio, item=item)
+        start_qn = self.tempo.time_to_qn(position)
+        take.length_ticks = round((self.tempo.time_to_qn(position + length) - start_qn) * 960)
+        for n in notes:
+            pitch, s, d, v, *rest = n
+            chan = rest[0] if rest else 0
+            muted = rest[1] if len(rest) > 1 else False
+            take.notes.append(Note(round(s * 960), round((s + d) * 960), chan, pitch, v, muted=muted))
+        take.notes.sort(key=Note.key)
+        item.takes.append(take)
+        track.items.append(item)
+        return item
+
+    def snapshot(self):
+        """Everything an action could change, as plain data (compare before/after)."""
+        return (
+            tuple((t.name, t.selected, tuple(
+                (round(i.position, 9), round(i.length, 9), i.selected, i.active,
+                 tuple((k.name, k.ppq, k.length_ticks, tuple(n.key() for n in k.notes)) for k in i.takes))
+                for i in t.items)) for t in self.tracks),
+            tuple(sorted(self.ext.items())),
+        )
+
+    def _changed(self, what: str) -> None:
+        if self.undo_depth > 0:
+            self.undo_blocks[-1]["changes"].append(what)
+        else:
+            self.changes_outside_undo.append(what)
+
+    def _track(self, t) -> Track:
+        _check(isinstance(t, Track) and t.alive, f"not a live MediaTrack*: {t!r}")
+        return t
+
+    def _item(self, i) -> Item:
+        _check(isinstance(i, Item) and i.alive, f"not a live MediaItem*: {i!r}")
+        return i
+
+    def _take(self, k) -> Take:
+        _check(isinstance(k, Take) and k.alive, f"not a live MediaItem_Take* (stale after a chunk edit?): {k!r}")
+        return k
+
+    def _all_items(self):
+        return [i for t in self.tracks for i in t.items]
+
+    def _take_origin_qn(self, take: Take) -> float:
+        return self.tempo.time_to_qn(take.item.position)
+
+    # ---- platform, clock, UI -----------------------------------------------------------------
+
+    def GetOS(self):
+        return self.os_name
+
+    def GetResourcePath(self):
+        return self.workdir
+
+    def time_precise(self):
+        return self.clock
+
+    def file_exists(self, path):
+        return isinstance(path, str) and os.path.isfile(path) and os.access(path, os.R_OK)
+
+    def ShowMessageBox(self, msg, title, kind):
+        _check(isinstance(msg, str) and isinstance(title, str) and kind == 0, "ShowMessageBox(msg, title, 0)")
+        self.messages.append((title, msg))
+        return 1
+
+    def ShowConsoleMsg(self, msg):
+        self.messages.append(("console", msg))
+
+    def defer(self, fn):
+        _check(callable(fn), "defer needs a function")
+        self.deferred.append(fn)
+        return True
+
+    def PreventUIRefresh(self, n):
+        self.ui_refresh += _int(n, -1, 1, "PreventUIRefresh")
+
+    def UpdateArrange(self):
+        pass
+
+    def GetUserInputs(self, title, num, captions, values):
+        caps = [c for c in captions.split(",") if not c.startswith(("separator=", "extrawidth="))]
+        sep = next((c[len("separator="):] for c in captions.split(",") if c.startswith("separator=")), ",")
+        _check(num == len(caps) and num <= 16, f"GetUserInputs: {num} fields but {len(caps)} captions (max 16)")
+        _check(len(values.split(sep)) == num, f"GetUserInputs: {num} fields but values {values!r}")
+        self.dialogs.append((title, captions, values))
+        _check(self.dialog_answers, "GetUserInputs opened but the test scripted no answer")
+        answer = self.dialog_answers.pop(0)
+        if callable(answer):
+            answer = answer(values)
+        return (False, values) if answer is None else (True, answer)
+
+    # ---- ExtState ----------------------------------------------------------------------------
+
+    def HasExtState(self, section, key):
+        return (section, key) in self.ext
+
+    def GetExtState(self, section, key):
+        return self.ext.get((section, key), "")
+
+    def SetExtState(self, section, key, value, persist):
+        _check(all(isinstance(x, str) for x in (section, key, value)) and isinstance(persist, bool),
+               "SetExtState(section, key, value: strings, persist: boolean)")
+        self.ext[(section, key)] = value
+        self.ext_persist[(section, key)] = persist
+
+    # ---- processes ----------------------------------------------------------------------------
+
+    def ExecProcess(self, cmdline, timeout):
+        _check(timeout in (-1, -2), f"ExecProcess timeout {timeout}: the actions must never wait (use -1/-2)")
+        self.commands.append(cmdline)
+        argv = split_command_line(cmdline)
+        if not argv or not os.access(argv[0], os.X_OK):
+            return None  # REAPER: NULL on total failure
+        log = open(os.path.join(self.workdir, f"process{len(self.processes)}.log"), "w")
+        self.processes.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log))
+        log.close()
+        return ""
+
+    # ---- undo ---------------------------------------------------------------------------------
+
+    def Undo_BeginBlock(self):
+        self.undo_depth += 1
+        if self.undo_depth == 1:
+            self.undo_blocks.append({"name": None, "changes": []})
+
+    def Undo_EndBlock(self, name, flags):
+        _check(self.undo_depth > 0, "Undo_EndBlock without Undo_BeginBlock")
+        _check(isinstance(name, str) and isinstance(flags, int), "Undo_EndBlock(name, flags)")
+        self.undo_depth -= 1
+        if self.undo_depth == 0:
+            self.undo_blocks[-1]["name"] = name
+
+    def ValidatePtr2(self, proj, ptr, kind):
+        wanted = {"MediaTrack*": Track, "MediaItem*": Item, "MediaItem_Take*": Take}[kind]
+        return isinstance(ptr, wanted) and ptr.alive
+
+    # ---- selection, cursor ------------------------------------------------------------------
+
+    def GetSelectedTrack(self, proj, idx):
+        sel = [t for t in self.tracks if t.selected]
+        return sel[idx] if idx < len(sel) else None
+
+    def GetSelectedMediaItem(self, proj, idx):
+        sel = [i for i in self._all_items() if i.selected]
+        return sel[idx] if idx < len(sel) else None
+
+    def SelectAllMediaItems(self, proj, selected):
+        for i in self._all_items():
+            i.selected = bool(selected)
+        self._changed("SelectAllMediaItems")
+
+    def SetMediaItemSelected(self, item, selected):
+        self._item(item).selected = bool(selected)
+        self._changed("SetMediaItemSelected")
+
+    def GetCursorPosition(self):
+        return self.cursor
+
+    def GetSet_LoopTimeRange(self, is_set, is_loop, start, end, allow_autoseek):
+        _check(is_set is False, "the actions only read the time selection")
+        return self.time_sel
+
+    # ---- tempo map ------------------------------------------------------------------------------
+
+    def TimeMap_GetTimeSigAtTime(self, proj, time):
+        return self.tempo.sig_at(_num(time, "time"))
+
+    def TimeMap2_timeToBeats(self, proj, tpos):
+        return self.tempo.time_to_beats(_num(tpos, "tpos"))
+
+    def TimeMap2_beatsToTime(self, proj, tpos, measures=None):
+        return self.tempo.beats_to_time(_num(tpos, "tpos"), measures)
+
+    def TimeMap2_timeToQN(self, proj, tpos):
+        return self.tempo.time_to_qn(_num(tpos, "tpos"))
+
+    def TimeMap2_QNToTime(self, proj, qn):
+        return self.tempo.qn_to_time(_num(qn, "qn"))
+
+    # ---- items and takes ----------------------------------------------------------------------
+
+    def GetMediaItemInfo_Value(self, item, param):
+        item = self._item(item)
+        values = {"D_POSITION": item.position, "D_LENGTH": item.length, "B_UISEL": float(item.selected)}
+        _check(param in values, f"GetMediaItemInfo_Value: parameter {param!r} not faked")
+        return values[param]
+
+    def GetMediaItemTrack(self, item):
+        return self._item(item).track
+
+    def GetMediaItemNumTakes(self, item):
+        return len(self._item(item).takes)
+
+    def GetTake(self, item, idx):
+        takes = self._item(item).takes
+        return takes[idx] if 0 <= idx < len(takes) else None
+
+    def GetActiveTake(self, item):
+        return self._item(item).active_take()
+
+    def SetActiveTake(self, take):
+        take = self._take(take)
+        take.item.active = take.item.takes.index(take)
+        self._changed("SetActiveTake")
+
+    def TakeIsMIDI(self, take):
+        return self._take(take).is_midi
+
+    def GetSetMediaItemTakeInfo_String(self, take, param, value, set_new):
+        take = self._take(take)
+        _check(param == "P_NAME", f"GetSetMediaItemTakeInfo_String: {param!r} not faked")
+        if set_new:
+            take.name = value
+            self._changed("take name")
+        return True, take.name
+
+    def CreateNewMIDIItemInProj(self, track, start, end, qn_in=False):
+        track = self._track(track)
+        start, end = _num(start, "start"), _num(end, "end")
+        _check(end > start, "CreateNewMIDIItemInProj: end must be after start")
+        if qn_in:
+            start_qn, end_qn = start, end
+            start, end = self.tempo.qn_to_time(start), self.tempo.qn_to_time(end)
+        else:
+            start_qn, end_qn = self.tempo.time_to_qn(start), self.tempo.time_to_qn(end)
+        item = Item(track, start, end - start)
+        take = Take(item=item, length_ticks=round((end_qn - start_qn) * 960))
+        item.takes.append(take)
+        track.items.append(item)
+        self._changed("CreateNewMIDIItemInProj")
+        return item
+
+    def GetItemStateChunk(self, item, _buf, is_undo):
+        return True, item_chunk(self._item(item))
+
+    def SetItemStateChunk(self, item, chunk, is_undo):
+        item = self._item(item)
+        before = item_chunk(item)
+        try:
+            props, takes = parse_item_chunk(chunk)
+        except ChunkError as exc:
+            raise FakeApiError(f"SetItemStateChunk: {exc}\n{chunk}") from None
+        _check(len(takes) >= len(item.takes), "SetItemStateChunk: the chunk lost takes")
+        kept = parse_item_chunk(before)[1]
+        for (old, _), (new, _) in zip(kept, takes):
+            _check((old.name, old.ppq, old.length_ticks, [n.key() for n in old.notes])
+                   == (new.name, new.ppq, new.length_ticks, [n.key() for n in new.notes]),
+                   f"SetItemStateChunk changed an existing take: {old!r} -> {new!r}")
+        for old in item.takes:
+            old.alive = False  # REAPER rebuilds the takes: old pointers go stale
+        item.takes = [t for t, _ in takes]
+        for t in item.takes:
+            t.item = item
+        active = [i for i, (_, a) in enumerate(takes) if a]
+        item.active = active[-1] if active else 0
+        item.position = props.get("POSITION", item.position)
+        item.length = props.get("LENGTH", item.length)
+        item.selected = props.get("SEL", item.selected)
+        self._changed("SetItemStateChunk")
+        return True
+
+    # ---- MIDI ---------------------------------------------------------------------------------
+
+    def MIDI_CountEvts(self, take):
+        take = self._take(take)
+        return len(take.notes) if take.ppq is not None else 0, len(take.notes), 0, 0
+
+    def MIDI_GetNote(self, take, idx):
+        take = self._take(take)
+        if not 0 <= idx < len(take.notes):
+            return False, False, False, 0.0, 0.0, 0, 0, 0
+        n = take.notes[idx]
+        return True, n.selected, n.muted, float(n.start), float(n.end), n.chan, n.pitch, n.vel
+
+    def MIDI_GetPPQPosFromProjQN(self, take, qn):
+        take = self._take(take)
+        if take.ppq is None:
+            return -1.0
+        return (_num(qn, "qn") - self._take_origin_qn(take)) * take.ppq
+
+    def MIDI_GetProjQNFromPPQPos(self, take, ppq):
+        take = self._take(take)
+        return self._take_origin_qn(take) + _num(ppq, "ppq") / (take.ppq or 960)
+
+    def MIDI_InsertNote(self, take, selected, muted, start, end, chan, pitch, vel, no_sort=False):
+        take = self._take(take)
+        _check(isinstance(selected, bool) and isinstance(muted, bool) and isinstance(no_sort, bool),
+               "MIDI_InsertNote: selected, muted and noSort are booleans")
+        start, end = _num(start, "startppqpos"), _num(end, "endppqpos")
+        _int(chan, 0, 15, "chan")
+        _int(pitch, 0, 127, "pitch")
+        _int(vel, 1, 127, "vel")
+        if take.ppq is None or not take.is_midi or end <= start:
+            return False  # REAPER refuses notes in a take without MIDI data
+        _check(start == int(start) and end == int(end), "ticks must be whole numbers")
+        take.notes.append(Note(int(start), int(end), chan, pitch, vel, selected, muted))
+        if no_sort:
+            take.sorted = False
+        else:
+            take.unsorted_inserts += 1
+            take.notes.sort(key=Note.key)
+        self._changed("MIDI_InsertNote")
+        return True
+
+    def MIDI_Sort(self, take):
+        take = self._take(take)
+        take.notes.sort(key=Note.key)
+        take.sorted = True
+        take.sort_calls += 1
+        self._changed("MIDI_Sort")
