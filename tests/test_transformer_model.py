@@ -1,0 +1,113 @@
+"""The network's three decode paths agree, the KV cache is allocated once, and ONNX Runtime
+matches PyTorch."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from bridge.engines.transformer import vocab as V
+from bridge.engines.transformer.model import ModelConfig, MusicTransformer
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    m = MusicTransformer(ModelConfig(vocab_size=V.VOCAB_SIZE, d_model=64, n_layers=2, n_heads=2, d_ff=128,
+                                     max_len=64)).eval()
+    with torch.no_grad():  # larger weights than the init so differences would show
+        for p in m.parameters():
+            p.mul_(3.0)
+    return m
+
+
+def _seq(n=20, b=1):
+    g = torch.Generator().manual_seed(1)
+    return torch.randint(0, V.VOCAB_SIZE, (b, n), generator=g)
+
+
+def test_cached_prefill_and_steps_match_the_full_forward(model):
+    x = _seq(20, 2)
+    with torch.no_grad():
+        full = model(x)  # [2, 20, V]
+        model.setup_cache(4)
+        k_buf = model.blocks[0].attn.cache.k
+        got = [model.forward_cached(x[:, :12], 0)]
+        for i in range(12, 20):
+            got.append(model.forward_cached(x[:, i : i + 1], i))
+        assert model.blocks[0].attn.cache.k is k_buf  # written in place, never reallocated
+    torch.testing.assert_close(got[0], full[:, 11], atol=1e-4, rtol=1e-4)
+    for j, i in enumerate(range(12, 20)):
+        torch.testing.assert_close(got[j + 1], full[:, i], atol=1e-4, rtol=1e-4)
+
+
+def test_static_step_for_cuda_graphs_matches_the_slice_path(model):
+    x = _seq(16, 3)
+    with torch.no_grad():
+        model.setup_cache(3)
+        model.forward_cached(x[:, :10], 0)
+        ref = [model.forward_cached(x[:, i : i + 1], i) for i in range(10, 16)]
+        model.setup_cache(3)
+        model.forward_cached(x[:, :10], 0)
+        got = [model.step_static(x[:, i : i + 1], torch.full((3,), i)) for i in range(10, 16)]
+    for a, b in zip(ref, got):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
+def test_functional_past_matches(model):
+    x = _seq(12, 2)
+    cfg = model.cfg
+    with torch.no_grad():
+        full = model(x)
+        pk = pv = torch.zeros(cfg.n_layers, 2, cfg.n_heads, 0, cfg.d_model // cfg.n_heads)
+        out, pk, pv = model.forward_past(x[:, :7], pk, pv)
+        torch.testing.assert_close(out, full[:, 6], atol=1e-4, rtol=1e-4)
+        for i in range(7, 12):
+            out, pk, pv = model.forward_past(x[:, i : i + 1], pk, pv)
+            torch.testing.assert_close(out, full[:, i], atol=1e-4, rtol=1e-4)
+    assert pk.shape[3] == 12
+
+
+def test_copy_cache_row_serves_every_variation(model):
+    x = _seq(8, 1)
+    with torch.no_grad():
+        model.setup_cache(4)
+        model.forward_cached(x, 0)
+        model.copy_cache_row(0, 4, 8)
+        tok = torch.full((4, 1), V.BAR)
+        out = model.forward_cached(tok, 8)
+    torch.testing.assert_close(out[0], out[3], atol=1e-4, rtol=1e-4)
+
+
+def test_onnx_export_matches_pytorch(model, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from bridge.engines.transformer.export import export_onnx, parity
+
+    path = export_onnx(model, tmp_path / "m.onnx")
+    prompt = [V.BOS, V.ROLE_OFFSET, V.STYLE_OFFSET, V.MOOD_ANY, V.KEY_ANY, V.meter_token("4/4"), V.TEMPO_ANY,
+              V.DENSITY_ANY, V.bars_token(4)]
+    steps = [V.BAR, V.pos_token(0), V.VEL_OFFSET + 5, V.pitch_token(62), V.dur_token(12), V.BAR]
+    assert parity(model, path, prompt, steps) < 1e-3
+    q = export_onnx(model, tmp_path / "m8.onnx", int8=True)
+    assert q.stat().st_size < path.stat().st_size
+    assert parity(model, q, prompt, steps) < 0.5  # int8 weights: close, not equal
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_graph_step_matches_eager(model):
+    from bridge.engines.transformer.runtime import CudaGraphStepper
+    import copy
+
+    eager = copy.deepcopy(model).to("cuda", torch.bfloat16)
+    eager.setup_cache(1, dtype=torch.bfloat16)
+    st = CudaGraphStepper(copy.deepcopy(model))
+    prompt = _seq(10, 1)[0].tolist()
+    with torch.no_grad():
+        ref = eager.forward_cached(torch.tensor([prompt], device="cuda"), 0).float().cpu()
+        got = st.prefill(prompt, 1)
+        torch.testing.assert_close(got, ref, atol=5e-2, rtol=5e-2)
+        for i, t in enumerate([V.BAR, V.pos_token(0), V.VEL_OFFSET + 3]):
+            ref = eager.forward_cached(torch.tensor([[t]], device="cuda"), 10 + i).float().cpu()
+            got = st.step(torch.tensor([t]), 10 + i)
+            torch.testing.assert_close(got, ref, atol=5e-2, rtol=5e-2)

@@ -1,0 +1,81 @@
+"""Tiny-config transformer training on a tiny real dataset (three Bach chorales from music21)."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from bridge.engines import load_model
+from bridge.engines.transformer.devdata import build
+from bridge.engines.transformer.examples import ExampleConfig, ExampleMaker, collate
+from bridge.engines.transformer.train import load_config, train_transformer
+from bridge.engines.transformer import vocab as V
+from bridge.data.dataset import Dataset
+from bridge.request import parse_request
+
+REPO = Path(__file__).resolve().parent.parent
+TINY = REPO / "configs" / "transformer-tiny.toml"
+
+
+@pytest.fixture(scope="module")
+def chorales(tmp_path_factory):
+    pytest.importorskip("music21")
+    return build(tmp_path_factory.mktemp("chorales") / "ds", chorales=3)
+
+
+def test_examples_cover_plain_and_fill_in_the_middle(chorales):
+    ds = Dataset.load(chorales)
+    maker = ExampleMaker(ds, ExampleConfig(seq_len=384, fim_rate=0.5), list(ds.styles))
+    rng = __import__("numpy").random.default_rng(0)
+    seqs = [maker.example(int(i), rng) for i in maker.usable["train"][:40]]
+    assert all(s[0] == V.BOS and len(s) <= 384 for s in seqs)
+    fim = [s for s in seqs if V.MID in s]
+    assert 5 < len(fim) < 35  # about half
+    for s in fim:
+        k = s[s.index(V.MID) + 1] - V.BARS_OFFSET + 1
+        assert s[s.index(V.MID) + 2 :].count(V.BAR) == k  # the middle holds exactly k bars
+    x, y = collate(seqs[:4])
+    assert x.shape == y.shape and (y[:, : V.PREFIX_LEN - 1] == V.PAD).all()
+
+
+def test_tiny_training_loss_falls_and_writes_a_servable_folder(chorales, tmp_path, capsys):
+    out = tmp_path / "tiny"
+    summary = train_transformer(TINY, chorales, out)
+    hist = summary["history"]
+    assert summary["steps"] == 30 and len(hist) >= 3
+    assert hist[-1]["val_loss"] < hist[0]["val_loss"] - 0.3, hist
+    assert hist[-1]["train_loss"] < hist[0]["train_loss"], hist
+    assert math.isfinite(summary["best_val_loss"])
+    printed = capsys.readouterr()
+    assert "val loss" in printed.out and "done:" in printed.out
+    config = json.loads((out / "config.json").read_text())
+    assert config["engine"] == "transformer" and config["weights"]
+    for name in config["weights"] + [p.name for p in (out / "checkpoints").glob("*.safetensors")]:
+        size = (out / name).stat().st_size if (out / name).exists() else (out / "checkpoints" / name).stat().st_size
+        assert size <= 16 * 1024 * 1024
+    assert "emb.weight" in load_file(str(out / config["weights"][0]))
+    eng = load_model(out)
+    req = parse_request("generate", ["bars", 2, "seed", 5, "variations", 2], eng.info.styles)
+    clips = eng.run(req, None, lambda f: None)
+    assert len(clips) == 2 and all(c.length == 8.0 for c in clips)
+
+
+def test_time_budget_stops_training(chorales, tmp_path):
+    summary = train_transformer(TINY, chorales, tmp_path / "b", minutes=0.02)
+    assert summary["steps"] < 30 and summary["minutes"] < 0.5
+
+
+def test_config_is_validated(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[model]\nwidth = 3\n")
+    with pytest.raises(ValueError, match="unknown keys in \\[model\\]"):
+        load_config(bad)
+    for name in ("tiny", "cpu", "gpu"):
+        cfg = load_config(REPO / "configs" / f"transformer-{name}.toml")
+        assert cfg["model"].vocab_size == V.VOCAB_SIZE and cfg["data"].seq_len <= cfg["model"].max_len
