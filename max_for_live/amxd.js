@@ -54,6 +54,9 @@ function encode(patcher, type) {
 
 // -> {type, meta, frozen, patcher}; throws with a message that says what is wrong.
 function decode(buffer) {
+  if (buffer.toString("latin1", 0, 4) !== "ampf") {
+    throw new Error(`not an .amxd: the file starts with ${JSON.stringify(buffer.toString("latin1", 0, 4))}, not "ampf"`);
+  }
   const chunks = {};
   const order = [];
   let pos = 0;
@@ -69,9 +72,6 @@ function decode(buffer) {
     chunks[tag] = buffer.subarray(pos + 8, pos + 8 + size);
     order.push(tag);
     pos += 8 + size;
-  }
-  if (order[0] !== "ampf") {
-    throw new Error(`not an .amxd: the file starts with ${JSON.stringify(order[0])}, not "ampf"`);
   }
   const type = chunks.ampf.toString("latin1");
   if (!TYPES[type]) {

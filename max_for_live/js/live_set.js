@@ -20,7 +20,7 @@ var CadenzaLive = (function () {
     // LiveAPI.get returns an array; most properties hold one value.
     function prop(obj, name) {
         var value = obj.get(name);
-        if (value instanceof Array) {
+        if (Array.isArray(value)) {
             return value.length === 1 ? value[0] : value.join(" ");
         }
         return value;
@@ -32,7 +32,7 @@ var CadenzaLive = (function () {
 
     // ["id", 12] (or "id 12") -> 12; 0 when the reference is empty.
     function refId(value) {
-        if (value instanceof Array) {
+        if (Array.isArray(value)) {
             value = value.join(" ");
         }
         var match = /id\s+(\d+)/.exec(String(value));
@@ -42,7 +42,7 @@ var CadenzaLive = (function () {
     // ["id", 3, "id", 7] -> [3, 7]
     function refIds(value) {
         var out = [];
-        var text = value instanceof Array ? value.join(" ") : String(value);
+        var text = Array.isArray(value) ? value.join(" ") : String(value);
         var re = /id\s+(\d+)/g;
         var match;
         while ((match = re.exec(text)) !== null) {
@@ -117,7 +117,7 @@ var CadenzaLive = (function () {
             if (num(song, "scale_mode")) {
                 var intervals = song.get("scale_intervals");
                 context.key = keyOf(num(song, "root_note"), String(prop(song, "scale_name")),
-                    intervals instanceof Array ? intervals : []);
+                    Array.isArray(intervals) ? intervals : []);
                 context.keyNote = "from the set";
             } else {
                 context.keyNote = "turn on Scale in Live to follow the set's key";
