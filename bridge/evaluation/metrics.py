@@ -87,7 +87,7 @@ def _norm(h: np.ndarray) -> np.ndarray:
 
 def features(clip: Clip, key: Key | None) -> np.ndarray:
     """The style classifier's view of a clip: key-relative pitch-class, interval, onset-position
-    and duration histograms, then density, range, mean pitch and polyphony (70 numbers)."""
+    and duration histograms, then density, range, mean pitch, polyphony and mean duration (64 numbers)."""
     t = _ticks(clip)
     rh = rhythm_histogram(clip)
     beats = max(clip.length, 1e-9)
