@@ -83,6 +83,9 @@ class FakeReaper:
         self.ui_refresh = 0
         self.processes: list[subprocess.Popen] = []
         self.commands: list[str] = []
+        self.inputs: list[str] = []  # copies of the --in files the scripts passed
+        self.answers: dict[str, str] = {}  # copies of the --out files, as they appeared
+        self.watched_outputs: list[str] = []
         self.missing: list[str] = []
 
     # ---- test helpers ----------------------------------------------------------------------
@@ -210,10 +213,23 @@ class FakeReaper:
         argv = split_command_line(cmdline)
         if not argv or not os.access(argv[0], os.X_OK):
             return None  # REAPER: NULL on total failure
+        for flag, value in zip(argv, argv[1:]):
+            if flag == "--in" and os.path.isfile(value):
+                with open(value, encoding="utf-8") as f:
+                    self.inputs.append(f.read())
+            elif flag == "--out":
+                self.watched_outputs.append(value)
         log = open(os.path.join(self.workdir, f"process{len(self.processes)}.log"), "w")
         self.processes.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log))
         log.close()
         return ""
+
+    def capture_answers(self) -> None:
+        """Keep a copy of each answer file once it appears (the scripts delete them)."""
+        for path in self.watched_outputs:
+            if path not in self.answers and os.path.isfile(path):
+                with open(path, encoding="utf-8") as f:
+                    self.answers[path] = f.read()
 
     # ---- undo ---------------------------------------------------------------------------------
 

@@ -87,6 +87,7 @@ class ReaperSession:
             now = time.monotonic()
             self.api.clock += (now - last) * self.clock_speed
             last = now
+            self.api.capture_answers()
             queue, self.api.deferred = self.api.deferred, []
             self.ticks += 1
             for fn in queue:

@@ -19,8 +19,9 @@ local function one_of(list)
 end
 local ROLE_SET, MOOD_SET = one_of(settings.ROLES), one_of(settings.MOODS)
 
--- Each field: ExtState key, dialog caption, default (as text), and a check that returns the
--- typed value or nil plus a message saying what is allowed.
+-- Each field: ExtState key, dialog caption (no commas: GetUserInputs splits captions on them),
+-- default (as text), and a check that returns the typed value or nil plus a message saying
+-- what is allowed.
 local function number_in(lo, hi, integer)
   return function(text, name)
     local v = tonumber(text)
@@ -58,7 +59,7 @@ settings.FIELDS = {
   { key = "style", caption = "Style (blank: any)", default = "", check = text_value },
   { key = "mood", caption = "Mood (happy/tense/sad/calm or blank)", default = "",
     check = choice(MOOD_SET, settings.MOODS, true) },
-  { key = "key", caption = "Key, e.g. D minor (blank: any)", default = "", check = text_value },
+  { key = "key", caption = "Key like D minor (blank: any)", default = "", check = text_value },
   { key = "bars", caption = "Bars to generate", default = "4", check = number_in(1, 64, true) },
   { key = "temperature", caption = "Temperature", default = "1.0", check = number_in(0.05, 3.0, false) },
   { key = "variations", caption = "Variations (takes)", default = "1", check = number_in(1, 8, true) },

@@ -1,0 +1,145 @@
+"""The REAPER scripts as files: Lua 5.4 syntax (`luac5.4 -p`), complete ReaPack headers, and an
+index.xml that lists every action with its version and is up to date with the headers."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPTS = REPO / "reaper_scripts"
+LUA_FILES = sorted(SCRIPTS.rglob("*.lua"))
+ACTIONS = {
+    "Cadenza - Generate at edit cursor.lua",
+    "Cadenza - Continue selected MIDI item.lua",
+    "Cadenza - Restyle selected MIDI item.lua",
+    "Cadenza - Infill time selection.lua",
+    "Cadenza - Settings.lua",
+}
+
+
+def _build_index_module():
+    spec = importlib.util.spec_from_file_location("build_index", SCRIPTS / "build_index.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["build_index"] = mod  # dataclasses look their module up while building
+    spec.loader.exec_module(mod)
+    return mod
+
+
+bi = _build_index_module()
+
+
+def test_every_action_exists():
+    names = {p.name for p in LUA_FILES}
+    assert ACTIONS <= names, ACTIONS - names
+
+
+@pytest.mark.parametrize("path", LUA_FILES, ids=lambda p: p.name)
+def test_luac_syntax(path):
+    luac = shutil.which("luac5.4")
+    assert luac, "luac5.4 is missing: apt-get install lua5.4"
+    r = subprocess.run([luac, "-p", str(path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def test_luac_catches_a_broken_script(tmp_path):
+    """The syntax check can fail."""
+    bad = tmp_path / "bad.lua"
+    bad.write_text("local x = = 1\n")
+    assert subprocess.run([shutil.which("luac5.4"), "-p", str(bad)], capture_output=True).returncode != 0
+
+
+def test_every_package_header_is_complete():
+    packages = bi.load_packages()
+    by_name = {p.file.name: p for p in packages}
+    assert set(by_name) == ACTIONS | {"cadenza_lib.lua"}
+    for pkg in packages:
+        for tag in bi.REQUIRED_TAGS:
+            assert pkg.tags.get(tag), f"{pkg.file.name}: @{tag} missing"
+        assert re.fullmatch(r"\d+\.\d+\.\d+", pkg.tags["version"])
+        assert pkg.tags["description"].startswith("Cadenza: ")
+    for name in ACTIONS:
+        assert [(s.path, s.main) for s in by_name[name].sources] == [(".", "main")], name
+    lib = by_name["cadenza_lib.lua"]
+    assert all(s.main is None for s in lib.sources), "the library registers no action ([nomain])"
+    assert {s.path for s in lib.sources} == {".", "cadenza/json.lua", "cadenza/settings.lua",
+                                             "cadenza/cli.lua", "cadenza/midi.lua"}
+
+
+def test_every_lua_file_ships_in_some_package():
+    provided = set()
+    for pkg in bi.load_packages():
+        for s in pkg.sources:
+            provided.add((pkg.file if s.path == "." else pkg.file.parent / s.path).resolve())
+    assert {p.resolve() for p in LUA_FILES} == provided
+
+
+def test_index_lists_every_action_with_its_version():
+    root = ET.parse(REPO / "index.xml").getroot()
+    assert root.tag == "index" and root.get("version") == "1" and root.get("name") == "Cadenza"
+    headers = {p.file.name: p.tags for p in bi.load_packages()}
+    seen = {}
+    for cat in root.findall("category"):
+        assert cat.get("name") == "Cadenza"
+        for pkg in cat.findall("reapack"):
+            assert pkg.get("type") == "script"
+            (ver,) = pkg.findall("version")
+            seen[pkg.get("name")] = ver.get("name")
+            tags = headers[pkg.get("name")]
+            assert pkg.get("desc") == tags["description"]
+            assert ver.get("author") == tags["author"]
+            assert ver.find("changelog").text == tags["changelog"]
+            assert pkg.find("metadata/description").text.startswith("{\\rtf1")
+            for src in ver.findall("source"):
+                url = src.text
+                assert url.startswith(bi.REPO_URL + "/raw/main/reaper_scripts/Cadenza/"), url
+                local = REPO / unquote(url.split("/raw/main/", 1)[1])
+                assert local.is_file(), url
+                if pkg.get("name") in ACTIONS:
+                    assert src.get("main") == "main" and src.get("file") is None
+                    assert local.name == pkg.get("name")
+                else:
+                    assert src.get("main") is None
+    assert seen == {name: tags["version"] for name, tags in headers.items()}
+    assert ACTIONS <= set(seen)
+
+
+def test_index_is_up_to_date():
+    assert bi.main(["--check"]) == 0, "index.xml is stale: run python reaper_scripts/build_index.py"
+
+
+def test_generator_rejects_an_incomplete_header(tmp_path, monkeypatch):
+    cat = tmp_path / "reaper_scripts" / "Cat"
+    cat.mkdir(parents=True)
+    (cat / "x.lua").write_text("-- @description Cadenza: x\n-- @version 1.0.0\n-- @provides [main] .\nreturn 1\n")
+    monkeypatch.setattr(bi, "SCRIPTS_DIR", tmp_path / "reaper_scripts")
+    with pytest.raises(bi.HeaderError, match="missing @author, @about, @changelog"):
+        bi.load_packages(tmp_path / "reaper_scripts")
+
+
+def test_generator_rejects_a_file_provided_twice(tmp_path, monkeypatch):
+    cat = tmp_path / "reaper_scripts" / "Cat"
+    cat.mkdir(parents=True)
+    head = "-- @description Cadenza: {0}\n-- @version 1.0.0\n-- @author a\n-- @about\n--   about\n" \
+           "-- @changelog\n--   first\n-- @provides\n--   [main] .\n--   [nomain] shared.lua\n"
+    (cat / "a.lua").write_text(head.format("a"))
+    (cat / "b.lua").write_text(head.format("b"))
+    (cat / "shared.lua").write_text("-- @noindex\nreturn {}\n")
+    monkeypatch.setattr(bi, "SCRIPTS_DIR", tmp_path / "reaper_scripts")
+    with pytest.raises(bi.HeaderError, match="provided by both"):
+        bi.load_packages(tmp_path / "reaper_scripts")
+
+
+def test_header_reader_keeps_multiline_about():
+    tags = bi.read_header(SCRIPTS / "Cadenza" / "Cadenza - Generate at edit cursor.lua")
+    assert tags["about"].startswith("# Cadenza: Generate at edit cursor\n\nAsks the Cadenza daemon")
+    assert "cadenza serve" in tags["about"]
+    assert tags["provides"] == "[main] ."
