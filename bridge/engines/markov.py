@@ -134,16 +134,17 @@ class MarkovEngine(Engine):
             if want and key.mode != want:
                 key = Key(key.tonic, want)
         density = req.density if req.density is not None else (mood_defaults(req.mood)[1] if req.mood else None)
-        opb = None
+        opb = npb = None
         if density is not None:
-            opb = DENSITY_CENTERS[density_knob_to_bucket(density)] / max(1.0, rm.side["notes_per_onset"])
+            npb = DENSITY_CENTERS[density_knob_to_bucket(density)]
+            opb = npb / max(1.0, rm.side["notes_per_onset"])
         if clip is not None and req.operation in ("restyle", "infill"):
             bars = req.bars or max(1, math.ceil(clip.length / meter.beats_per_bar - 1e-9))
         else:
             bars = req.effective_bars()
         tempo = req.tempo if req.tempo is not None else (clip.tempo if clip is not None else 120.0)
         c = ms.Cond(role, rm.kind, style, key.tonic, key.mode, meter, req.temperature, req.top_p,
-                    bool(req.scale_lock), req.pitch_low, req.pitch_high, opb)
+                    bool(req.scale_lock), req.pitch_low, req.pitch_high, opb, npb)
         return c, key, bars, tempo
 
     # --- operations
@@ -198,7 +199,11 @@ class MarkovEngine(Engine):
         else:
             hist = [mt.BOS] + [mt.drum_symbol(e.pitches) for e in left_events][-12:]
         prev_low = left_events[-1].pitches[0] if left_events and rm.kind == "poly" else None
-        return ms.fill_groups(rm, c, rng, ticks, fixed, sizes or [None] * n, hist, prev_low, contour)
+        size_target = None
+        if c.notes_per_beat and ticks and sizes is None:
+            span = (max(ticks) - min(ticks)) / TICKS_PER_BEAT + 1.0
+            size_target = max(1.0, c.notes_per_beat * span / len(ticks))
+        return ms.fill_groups(rm, c, rng, ticks, fixed, sizes or [None] * n, hist, prev_low, contour, size_target)
 
     def _generate(self, rm, c, rng, bars) -> list[Note]:
         end = bars * mt.bar_ticks(c.meter)

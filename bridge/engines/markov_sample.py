@@ -18,8 +18,8 @@ from . import markov_tables as mt
 
 SOFT_KEY_WEIGHT = 0.5  # without scale_lock, out-of-key pitches keep half their probability
 REGISTER_WIDTH = 1.0  # the register pull is a Gaussian one learned std wide (times the data spread)
-DENSITY_TILT = 2.0  # strength of the pull of rhythm steps toward the asked density
-DENSITY_TRIES = 3  # rhythm drafts drawn when a density is asked; the closest one is kept
+DENSITY_TILT = 3.0  # strength of the pull of rhythm steps toward the asked density
+DENSITY_TRIES = 4  # rhythm drafts drawn when a density is asked; the closest one is kept
 CHORD_REGISTER_PULL = 0.5  # chord placement: cost of a semitone away from the register per semitone moved
 LOOKAHEAD_FLOOR = 1e-3  # a step that cannot reach the next kept note keeps this weight
 PRIOR_ACCENTS = (10.0, 4.0, -4.0, -8.0)  # velocity offsets by metric level when data has none
@@ -40,6 +40,7 @@ class Cond:
     low: int = 0
     high: int = 127
     onsets_per_beat: float | None = None  # density target, None: the style's own
+    notes_per_beat: float | None = None  # the same target in notes (chords and drums hit several)
 
     @property
     def scale(self) -> frozenset:
@@ -258,9 +259,10 @@ def _shape_in_key(shape, c: Cond, kind: str) -> bool:
 
 
 def fill_groups(rm: RoleModel, c: Cond, rng, ticks: list, fixed: list, sizes: list, hist: list,
-                prev_low: float | None, contour: list | None = None) -> list:
+                prev_low: float | None, contour: list | None = None, size_target: float | None = None) -> list:
     """Chords (poly) or drum hit sets for onsets `ticks`; `fixed` entries (tuples) are kept,
-    None entries drawn. `sizes[i]`, when given, is the note count the group must have."""
+    None entries drawn. `sizes[i]`, when given, is the note count the group must have;
+    `size_target` (notes per onset a density asks for) tilts the draw toward groups that size."""
     style = rm.style_or_none(c.style)
     center, _ = _register(rm, c) if rm.kind == "poly" else (60.0, 1.0)
     bar = mt.bar_ticks(c.meter)
@@ -271,6 +273,8 @@ def fill_groups(rm: RoleModel, c: Cond, rng, ticks: list, fixed: list, sizes: li
         base_ok *= np.array([1.0 if _shape_in_key(s, c, "poly") else SOFT_KEY_WEIGHT for s in rm.shapes])
     if rm.kind == "drums":
         base_ok *= np.array([all(c.low <= p <= c.high for p in h) and len(h) > 0 for h in rm.shapes])
+    if size_target:
+        base_ok = base_ok * np.exp(-DENSITY_TILT * np.abs(np.log(np.maximum(rm.sizes, 1) / size_target)))
     out = []
     for i, tick in enumerate(ticks):
         if fixed[i] is not None:
