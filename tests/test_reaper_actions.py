@@ -292,7 +292,7 @@ def test_daemon_down_says_how_to_start_it(reaper, script, tmp_path):
     reaper.api.add_midi_item(track, 2.0, 4.0, SOURCE_NOTES, selected=True)
     reaper.api.time_sel = (2.0, 4.0)
     port = free_port()  # nothing listens there
-    configure(reaper, port=port)
+    configure(reaper, port=port, timeout=5)  # a CLI usage error (no answer) would fail in 20 s
     before = reaper.api.snapshot()
     reaper.run_script(script)
     assert_unchanged(reaper, before, "not running", f"cadenza serve --host 127.0.0.1 --port {port}")
