@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..music import MODES, Meter, TICKS_PER_BEAT, mood_from
+from ..music import MODES, Meter, mood_from
 from .catalog import DEFAULT_TEMPO
 from .piece import Part, Piece, make_notes
 
@@ -23,6 +23,9 @@ MIN_WINDOW_BARS = 2
 MIN_NOTES = 4
 MIN_ACTIVE_BARS = 0.5  # a clip needs onsets in at least half its bars
 PIECE_KEY_WEIGHT = 0.5  # how much the whole piece's pitch histogram steadies a window's key
+FINAL_NOTE_BONUS = 0.15  # a piece mostly ends on its tonic: score bonus for keys on the last bass note
+KEY_HINT_BONUS = 0.3  # score bonus for the key an ABC tune names (K:), which analysis may overrule
+PIECE_KEY_BONUS = 0.1  # score bonus for the piece's key when labelling a window
 
 # Krumhansl & Kessler (1982) probe-tone profiles, C major and C minor.
 KS_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -38,15 +41,35 @@ def pc_histogram(notes: np.ndarray) -> np.ndarray:
     return np.bincount(notes[:, 2] % 12, weights=notes[:, 1].astype(np.float64), minlength=12)
 
 
-def estimate_key(hist: np.ndarray) -> tuple[int, str, float]:
-    """(tonic, mode, correlation) of the best of the 24 rotated K-S profiles."""
+def key_scores(hist: np.ndarray) -> np.ndarray:
+    """Correlation [24] of a pitch-class histogram with each key: 0-11 major, 12-23 minor."""
     h = np.asarray(hist, dtype=np.float64)
     if h.sum() <= 0 or h.std() == 0:
-        return 0, "major", 0.0
+        return np.zeros(24)
     z = (h - h.mean()) / h.std()
-    r = _PROFILES @ z / 12.0
-    best = int(np.argmax(r))
-    return best % 12, MODES[best // 12], float(r[best])
+    return _PROFILES @ z / 12.0
+
+
+def estimate_key(hist: np.ndarray, sharps: int | None = None, bonus: np.ndarray | None = None) -> tuple[int, str]:
+    """Best key of a histogram. With a key signature (sharps; flats negative) the choice is
+    between its major key and the relative minor: the notation states the scale, the notes
+    decide the mode. `bonus` [24] is added to the scores (a final note, the piece's key)."""
+    r = key_scores(hist) + (bonus if bonus is not None else 0.0)
+    if sharps is not None:
+        major = (7 * sharps) % 12
+        cands = [major, 12 + (major + 9) % 12]
+        best = max(cands, key=lambda k: r[k])
+    else:
+        best = int(np.argmax(r))
+    return best % 12, MODES[best // 12]
+
+
+def _signature_at(piece: Piece, tick: int) -> int | None:
+    found = None
+    for s_tick, sharps in piece.signatures:
+        if s_tick <= tick:
+            found = sharps
+    return found
 
 
 def infer_role(part: Part) -> str:
@@ -70,7 +93,8 @@ def labelled_parts(piece: Piece) -> list[tuple[int, str, np.ndarray]]:
     out: list[tuple[int, str, np.ndarray]] = []
     if drums:  # all kit tracks of a piece play one kit
         kit = np.concatenate([p.notes for p in drums])
-        out.append((piece.parts.index(drums[0]), "drums", make_notes(kit[:, 0], kit[:, 1], kit[:, 2], kit[:, 3])))
+        first = next(i for i, p in enumerate(piece.parts) if p.drum)  # not list.index: Part holds arrays
+        out.append((first, "drums", make_notes(kit[:, 0], kit[:, 1], kit[:, 2], kit[:, 3])))
     if piece.texture == "voices" and len(pitched) >= 2:
         by_height = sorted(pitched, key=lambda ip: float(np.mean(ip[1].notes[:, 2])))
         top, low = by_height[-1], by_height[0]
@@ -112,6 +136,22 @@ def _stated_key(piece: Piece, tick: int) -> tuple[int, str] | None:
     return found
 
 
+def _piece_key(piece: Piece, pitched: list[np.ndarray], hist: np.ndarray) -> int:
+    """The whole piece's key as an index 0-23 (major 0-11, minor 12-23)."""
+    bonus = np.zeros(24)
+    if pitched:
+        notes = np.concatenate(pitched)
+        last = notes[notes[:, 0] == notes[:, 0].max()]
+        pc = int(last[:, 2].min()) % 12
+        bonus[pc] = bonus[12 + pc] = FINAL_NOTE_BONUS
+    if piece.key_hint is not None:
+        tonic, mode = piece.key_hint
+        bonus[tonic + 12 * MODES.index(mode)] += KEY_HINT_BONUS
+    sig = piece.signatures[0][1] if piece.signatures else None
+    tonic, mode = estimate_key(hist, sig, bonus)
+    return tonic + 12 * MODES.index(mode)
+
+
 def piece_clips(piece: Piece) -> list[dict]:
     """Clips of one piece as dicts: labels plus "notes" (int32 [n, 4], clip-relative ticks)."""
     parts = labelled_parts(piece)
@@ -122,6 +162,7 @@ def piece_clips(piece: Piece) -> list[dict]:
     piece_hist = pc_histogram(np.concatenate(pitched_all)) if pitched_all else np.zeros(12)
     if piece_hist.sum() > 0:
         piece_hist = piece_hist / piece_hist.sum()
+    piece_key = _piece_key(piece, pitched_all, piece_hist)
     tempo = piece_tempo(piece)
     clips: list[dict] = []
     window_index = {i: 0 for i, _, _ in parts}
@@ -149,7 +190,9 @@ def piece_clips(piece: Piece) -> list[dict]:
                 hist = pc_histogram(np.concatenate(pitched)) if pitched else np.zeros(12)
                 if hist.sum() > 0:
                     hist = hist / hist.sum()
-                tonic, mode, _ = estimate_key(hist + PIECE_KEY_WEIGHT * piece_hist)
+                bonus = np.zeros(24)
+                bonus[piece_key] = PIECE_KEY_BONUS
+                tonic, mode = estimate_key(hist + PIECE_KEY_WEIGHT * piece_hist, _signature_at(piece, lo), bonus)
             onsets = len(np.unique(np.concatenate([n[:, 0] for n in pitched]))) if pitched else 0
             beats = bars * meter.beats_per_bar
             mood = mood_from(mode, tempo, onsets / beats)
@@ -168,10 +211,3 @@ def piece_clips(piece: Piece) -> list[dict]:
                 window_index[idx] += 1
     return clips
 
-
-def beats_of(clip: dict) -> float:
-    return clip["bars"] * clip["meter_num"] * 4 / clip["meter_den"]
-
-
-def ticks_to_beats(ticks: int) -> float:
-    return ticks / TICKS_PER_BEAT

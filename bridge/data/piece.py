@@ -1,13 +1,11 @@
 """A parsed piece before labelling: parts of notes on the 12-ticks-a-beat grid, plus facts.
 
-Readers (music21, MIDI, MMA) produce `Piece`s; the labeller cuts them into clips. A piece
-round-trips through a compact .npz so the parse cache can skip the readers on a rebuild.
+Readers (music21, MIDI, MMA) produce `Piece`s; the labeller cuts them into clips (the parse
+cache stores the clips, not the pieces).
 """
 
 from __future__ import annotations
 
-import io
-import json
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -39,6 +37,8 @@ class Piece:
     dynamics: bool = True  # False: velocities are a reader's default, not the source's
     texture: str | None = None  # "voices": top = melody, lowest = bass, all merged = chords/keys
     keys: list[tuple[int, int, str]] = field(default_factory=list)  # stated keys (tick, tonic, mode)
+    signatures: list[tuple[int, int]] = field(default_factory=list)  # key signatures (tick, sharps; flats < 0)
+    key_hint: tuple[int, str] | None = None  # the key the notation names (ABC's K: field): a hint, not a label
 
     def meta(self) -> dict:
         d = asdict(self)
@@ -67,32 +67,3 @@ def make_notes(starts, durs, pitches, vels) -> np.ndarray:
     keep[1:] = (arr[1:, 0] != arr[:-1, 0]) | (arr[1:, 2] != arr[:-1, 2])
     return arr[keep]
 
-
-def pieces_to_bytes(pieces: list[Piece]) -> bytes:
-    metas, arrays = [], []
-    for p in pieces:
-        metas.append(p.meta())
-        arrays.extend(part.notes for part in p.parts)
-    counts = np.array([len(a) for a in arrays], dtype=np.int64)
-    notes = np.concatenate(arrays) if arrays else np.zeros((0, 4), np.int32)
-    buf = io.BytesIO()
-    np.savez_compressed(buf, meta=np.frombuffer(json.dumps(metas).encode(), dtype=np.uint8),
-                        counts=counts, notes=notes.astype(np.int32))
-    return buf.getvalue()
-
-
-def pieces_from_bytes(data: bytes) -> list[Piece]:
-    z = np.load(io.BytesIO(data), allow_pickle=False)
-    metas = json.loads(z["meta"].tobytes().decode())
-    counts, notes = z["counts"], z["notes"]
-    offsets = np.concatenate([[0], np.cumsum(counts)])
-    pieces, k = [], 0
-    for m in metas:
-        parts = []
-        for pm in m.pop("parts"):
-            parts.append(Part(notes=notes[offsets[k]:offsets[k + 1]], **pm))
-            k += 1
-        m["meters"] = [tuple(x) for x in m["meters"]]
-        m["keys"] = [tuple(x) for x in m["keys"]]
-        pieces.append(Piece(parts=parts, **m))
-    return pieces

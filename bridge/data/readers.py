@@ -21,22 +21,27 @@ _VALID_DEN = (1, 2, 4, 8, 16, 32)
 
 
 def _measure_meters(part, shift: float) -> list[tuple[int, int, int]]:
-    """Runs of equal time signatures over the measures of one part, as (tick, num, den)."""
+    """Runs of equal time signatures over the measures of one part, as (tick, num, den).
+
+    music21 marks an irregular ABC bar (a section's closing part-bar, a mid-tune pickup) with
+    a meter of its own such as 1/16. Such a bar is no meter: the previous meter goes on, but a
+    new run starts after it so the bar grid restarts on the next real barline.
+    """
     runs: list[tuple[int, int, int]] = []
-    current = None
+    current, realign = None, False
     for m in part.getElementsByClass("Measure"):
         ts = m.timeSignature or current
         if ts is None:
             continue
-        current = ts
         num, den = int(ts.numerator), int(ts.denominator)
-        if den not in _VALID_DEN or not 1 <= num <= 32:
+        if den not in _VALID_DEN or not 1 <= num <= 32 or num * 4 < den:
+            realign = bool(runs)
             continue
-        tick = int(round((float(m.offset) + (shift if runs else 0.0)) * TICKS_PER_BEAT))
-        if not runs:
-            tick = 0
-        if not runs or runs[-1][1:] != (num, den):
+        current = ts
+        tick = 0 if not runs else int(round((float(m.offset) + shift) * TICKS_PER_BEAT))
+        if not runs or runs[-1][1:] != (num, den) or realign:
             runs.append((tick, num, den))
+        realign = False
     return runs or [(0, 4, 4)]
 
 
@@ -151,12 +156,23 @@ def read_music21(path: str | Path, *, piece_id: str, source: str, style: str, li
             if mm.number:
                 tempo = float(mm.getQuarterBPM() or mm.number)
                 break
+        signatures = []
+        for ks in parts[0].flatten().getElementsByClass("KeySignature"):
+            tick = int(round((float(ks.offset) + (shift if ks.offset > 0 else 0.0)) * TICKS_PER_BEAT))
+            if not signatures or signatures[-1][1] != int(ks.sharps):
+                signatures.append((tick, int(ks.sharps)))
+        key_hint = None
+        if Path(path).suffix.lower() == ".abc":
+            k0 = parts[0].flatten().getElementsByClass("Key").first()
+            if k0 is not None and k0.mode in ("major", "minor"):
+                key_hint = (int(k0.tonic.pitchClass), str(k0.mode))
         rights = _rights(first)
         pid = piece_id + suffix
         pieces.append(Piece(
             id=pid, title=str(title), source=source, path=str(path), style=style,
             licence="rights-reserved" if rights else licence, group=pid, parts=out_parts,
-            meters=meters, tempo=tempo, dynamics=dynamics, texture=texture,
+            meters=meters, tempo=tempo, dynamics=dynamics, texture=texture, signatures=signatures,
+            key_hint=key_hint,
         ))
     return pieces
 
