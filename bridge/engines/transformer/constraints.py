@@ -164,18 +164,22 @@ class RowState:
             raise ValueError(f"token {V.token_name(t)} cannot appear inside a bar region")
 
 
-def contour_mask(pitches: torch.Tensor, prev: int | None, direction: int) -> torch.Tensor:
-    """Pitches that move from `prev` in `direction` (+1 up, -1 down, 0 same); falls back to
-    `pitches` when the direction cannot be honoured inside the allowed set."""
+def contour_mask(pitches: torch.Tensor, prev: int | None, direction: int, interval: int = 0,
+                 slack: int = 5) -> torch.Tensor:
+    """Pitches that move from `prev` in `direction` (+1 up, -1 down, 0 same) by at most the
+    original |interval| + `slack` semitones, so a line keeps its shape without running off the
+    keyboard; falls back to `pitches` when nothing inside the allowed set can honour it."""
     if prev is None:
         return pitches
-    m = pitches.clone()
-    idx = V.PITCH_OFFSET + prev
+    m = torch.zeros_like(pitches)
+    reach = abs(interval) + slack
     if direction > 0:
-        m[V.PITCH_OFFSET : idx + 1] = False
+        lo, hi = prev + 1, min(127, prev + reach)
     elif direction < 0:
-        m[idx : V.DUR_OFFSET] = False
+        lo, hi = max(0, prev - reach), prev - 1
     else:
-        m[V.PITCH_OFFSET : V.DUR_OFFSET] = False
-        m[idx] = bool(pitches[idx])
+        lo = hi = prev
+    if lo <= hi:
+        m[V.PITCH_OFFSET + lo : V.PITCH_OFFSET + hi + 1] = True
+    m &= pitches
     return m if m.any() else pitches

@@ -38,6 +38,7 @@ class TemplateSlot:
     token: int  # the forced token, or SAMPLE_PITCH
     original: int = -1  # for pitch slots: the original pitch (contour needs its direction)
     direction: int | None = None  # contour: +1/-1/0 from the previous note, None: free
+    interval: int = 0  # contour: the original interval from the previous note, in semitones
 
 
 class Stepper:
@@ -84,7 +85,7 @@ def decode_region(stepper, prompt: list[int], rows: int, spec: RegionSpec, tempe
             for r, st in enumerate(states):
                 override = None
                 if slot is not None and slot.direction is not None:
-                    override = contour_mask(st.spec.pitches, prev_pitch[r], slot.direction)
+                    override = contour_mask(st.spec.pitches, prev_pitch[r], slot.direction, slot.interval)
                 m = st.allowed(override)
                 if slot is not None:  # a template pitch slot: only pitches may go here
                     m &= _PITCHES
@@ -124,10 +125,10 @@ def template_from_bars(bar_tokens: list[list[int]], regenerate: set[int], contou
             if V.PITCH_OFFSET <= t < V.DUR_OFFSET:
                 p = t - V.PITCH_OFFSET
                 if b in regenerate:
-                    d = None
+                    d, iv = None, 0
                     if contour and prev is not None:
-                        d = (p > prev) - (p < prev)
-                    slots.append(TemplateSlot(SAMPLE_PITCH, p, d))
+                        d, iv = (p > prev) - (p < prev), p - prev
+                    slots.append(TemplateSlot(SAMPLE_PITCH, p, d, iv))
                 else:
                     slots.append(TemplateSlot(t, p))
                 prev = p
