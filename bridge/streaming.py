@@ -35,6 +35,7 @@ log = logging.getLogger("cadenza.stream")
 IDLE_S = 10.0  # a client silent this long loses its streams (env CADENZA_STREAM_IDLE)
 DEFAULT_LOOKAHEAD_MS = 50.0  # bundles leave this long before their time tag
 LOOKAHEAD_MS_RANGE = (1.0, 2000.0)
+STREAM_MODEL = "markov"  # streams use the fast Markov model unless they name another
 MAX_STREAMS = 16  # per daemon; each holds a generator thread
 CHUNK_BARS = 2  # bars generated per engine call
 CONTEXT_BARS = 4  # bars of the stream's own past given to the engine as the prefix to continue
@@ -114,6 +115,8 @@ class StreamManager:
     def handle_start(self, args, peer) -> None:
         req_id = request_id(args)
         rest, extra = _split_stream_keys(args[1:])
+        if STREAM_MODEL in self.d.models and not any(k == "model" for k, _ in pairs(rest)):
+            rest += ["model", STREAM_MODEL]
         name, engine = self.d.protocol.resolve_model(rest)
         req = parse_request("generate", rest, styles=tuple(engine.info.styles) or None)
         if req.variations != 1:
