@@ -363,3 +363,13 @@ def test_item_deleted_while_waiting_changes_nothing(reaper, daemon):
     before = reaper.api.snapshot()
     reaper.pump()
     assert_unchanged(reaper, before, "deleted while Cadenza was working")
+
+
+def test_daemon_refusal_is_shown_in_its_own_words(reaper, daemon):
+    reaper.api.add_track("Keys", selected=True)
+    configure(reaper, daemon, style="no-such-style")
+    before = reaper.api.snapshot()
+    reaper.run_script(GENERATE)
+    assert_unchanged(reaper, before, "Cadenza could not do it: ", "no-such-style", "(bad_request)",
+                     "The project was not changed")
+    assert "bad_request: " not in reaper.api.messages[0][1]

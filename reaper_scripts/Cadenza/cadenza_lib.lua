@@ -111,7 +111,8 @@ local function failure_text(title, msg, code, cfg)
     return msg .. "\n\nThe project was not changed. Check that the cadenza program and the daemon " ..
       "are the same version."
   end
-  return "Cadenza could not do it: " .. msg .. " (" .. code .. ")\n\nThe project was not changed."
+  local plain = msg:sub(1, #code + 2) == code .. ": " and msg:sub(#code + 3) or msg
+  return "Cadenza could not do it: " .. plain .. " (" .. code .. ")\n\nThe project was not changed."
 end
 
 --- Apply inside one undo block; an error in `apply` still closes the block and is reported.
