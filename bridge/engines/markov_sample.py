@@ -82,9 +82,16 @@ class RoleModel:
             if self.kind == "poly":
                 self.shapes = [mt.parse_chord_symbol(s) for s in vocab]
                 self.sizes = np.array([1 + len(u) for _, u in self.shapes])
+                # shapes are key-relative, so whether one fits the scale depends on the mode only
+                self.in_key = {
+                    mode: np.array([all((pc + u) % 12 in set(steps) for u in (0, *ups)) for pc, ups in self.shapes])
+                    for mode, steps in (("major", MAJOR_STEPS), ("minor", MINOR_STEPS))
+                }
             else:
                 self.shapes = [mt.parse_drum_symbol(s) for s in vocab]
                 self.sizes = np.array([len(h) for h in self.shapes])
+                self.lowest = np.array([min(h) if h else -1 for h in self.shapes])
+                self.highest = np.array([max(h) if h else 999 for h in self.shapes])
 
     def style_or_none(self, style: str | None) -> str | None:
         return style if style in self.side["styles"] else None
@@ -92,22 +99,24 @@ class RoleModel:
 
 def pick(p: np.ndarray, rng: np.random.Generator, temperature: float, top_p: float) -> int:
     """Draw an index from unnormalised weights with temperature and nucleus (top-p) filtering."""
-    w = np.asarray(p, dtype=np.float64)
-    total = w.sum()
-    if not total > 0:
+    nz = np.flatnonzero(p)  # large vocabularies are mostly zero after masking: work on the rest
+    if not len(nz):
         raise ValueError("no allowed choice")
-    w = w / total
+    w = np.asarray(p, dtype=np.float64)[nz]
+    w = w / w.sum()
     if temperature != 1.0:
-        w = np.where(w > 0, np.exp(np.log(np.maximum(w, 1e-300)) / temperature), 0.0)
+        w = np.exp(np.log(w) / temperature)
         w /= w.sum()
     if top_p < 1.0:
+        # Entries under (1 - top_p) / n together weigh less than 1 - top_p, so they all lie in
+        # the tail the nucleus drops: filter them before sorting (exact, and far fewer to sort).
+        big = w >= (1.0 - top_p) / len(w)
+        nz, w = nz[big], w[big]
         order = np.argsort(-w, kind="stable")
         csum = np.cumsum(w[order])
         keep = order[: int(np.searchsorted(csum, top_p)) + 1]
-        mask = np.zeros_like(w)
-        mask[keep] = w[keep]
-        w = mask / mask.sum()
-    return int(min(np.searchsorted(np.cumsum(w), rng.random() * 1.0, side="right"), len(w) - 1))
+        nz, w = nz[keep], w[keep] / w[keep].sum()
+    return int(nz[min(int(np.searchsorted(np.cumsum(w), rng.random(), side="right")), len(w) - 1)])
 
 
 # --- rhythm
@@ -251,13 +260,6 @@ def _place_chord(shape, c: Cond, target: float, direction: int | None, center: f
     return best
 
 
-def _shape_in_key(shape, c: Cond, kind: str) -> bool:
-    if kind == "drums":
-        return True
-    pc, ups = shape
-    return all((c.tonic + pc + u) % 12 in c.scale for u in (0, *ups))
-
-
 def fill_groups(rm: RoleModel, c: Cond, rng, ticks: list, fixed: list, sizes: list, hist: list,
                 prev_low: float | None, contour: list | None = None, size_target: float | None = None) -> list:
     """Chords (poly) or drum hit sets for onsets `ticks`; `fixed` entries (tuples) are kept,
@@ -268,11 +270,11 @@ def fill_groups(rm: RoleModel, c: Cond, rng, ticks: list, fixed: list, sizes: li
     bar = mt.bar_ticks(c.meter)
     hist = list(hist)
     low = prev_low if prev_low is not None else center
-    base_ok = np.array([_shape_in_key(s, c, rm.kind) or not c.scale_lock for s in rm.shapes], dtype=np.float64)
-    if rm.kind == "poly" and not c.scale_lock:
-        base_ok *= np.array([1.0 if _shape_in_key(s, c, "poly") else SOFT_KEY_WEIGHT for s in rm.shapes])
-    if rm.kind == "drums":
-        base_ok *= np.array([all(c.low <= p <= c.high for p in h) and len(h) > 0 for h in rm.shapes])
+    if rm.kind == "poly":
+        in_key = rm.in_key[c.mode]
+        base_ok = in_key.astype(np.float64) if c.scale_lock else np.where(in_key, 1.0, SOFT_KEY_WEIGHT)
+    else:
+        base_ok = ((rm.lowest >= c.low) & (rm.highest <= c.high)).astype(np.float64)
     if size_target:
         base_ok = base_ok * np.exp(-DENSITY_TILT * np.abs(np.log(np.maximum(rm.sizes, 1) / size_target)))
     out = []
@@ -362,6 +364,7 @@ def velocities(rm: RoleModel, c: Cond, rng, ticks: list, groups: list) -> list:
         note_std, clip_std = max(2.0, v["note_std"]), v["clip_std"]
     offset = rng.normal(0.0, clip_std)
     drum = rm.side.get("drum_velocity", {})
+    mean_all = float(np.mean(means))
     out = []
     for tick, notes in zip(ticks, groups):
         lv = mt.metric_level(tick % bar, c.meter)
@@ -371,7 +374,7 @@ def velocities(rm: RoleModel, c: Cond, rng, ticks: list, groups: list) -> list:
             if rm.kind == "drums" and not flat:
                 dm = drum.get(f"{c.style}|{p}", drum.get(f"*|{p}"))
                 if dm is not None:
-                    mean = dm + (means[lv] - float(np.mean(means)))
+                    mean = dm + (means[lv] - mean_all)
             row.append(int(min(127, max(1, round(mean + offset + rng.normal(0.0, note_std))))))
         out.append(row)
     return out

@@ -30,6 +30,7 @@ INTERVALS = tuple(range(-MAX_INTERVAL, MAX_INTERVAL + 1))
 MAX_CHORD_NOTES = 6  # larger onset groups keep their lowest six notes
 MAX_CHORD_SPAN = 36  # chord notes more than three octaves above the lowest are dropped
 BOS = "^"  # history padding at the start of a part
+DENSE_ROW = 64  # rows longer than this are interpolated densely and cached as a prefix
 ROW_MEMO = 500_000  # context strings whose row index is remembered
 CACHE_BYTES = 32 * 2**20  # per table: interpolated distributions kept for repeated contexts
 
@@ -270,6 +271,7 @@ class Table:
         self._uniform = np.full(vocab_size, 1.0 / max(1, vocab_size))
         self._uniform.setflags(write=False)
         self._totals = np.add.reduceat(self.counts, self.offsets[:-1]) if len(self.keys) else np.zeros(0)
+        self._t = np.diff(self.offsets).astype(np.float64)
         self._cache_limit = max(1000, CACHE_BYTES // (8 * max(1, vocab_size)))
 
     def row(self, context: str) -> int:
@@ -295,10 +297,14 @@ class Table:
     def dist(self, contexts: list[str]) -> np.ndarray:
         """Interpolated distribution over the vocabulary (a cached, read-only array).
 
-        Interpolation runs generic to specific; the result after each found row is cached under
-        the tuple of rows found so far, so requests sharing short contexts share the work."""
+        Interpolation runs generic to specific: p_k = l_k * p_(k-1) + counts_k / (n_k + t_k), with
+        l_k = t_k / (n_k + t_k) (t: distinct symbols, n: total count). Results are cached under the
+        tuple of rows found so far. Short contexts have long rows and are shared by many requests:
+        they are applied densely and cached one by one; the long tail of short rows of specific
+        contexts is folded in sparsely at the end (one dense multiply for all of them)."""
         p = self._uniform
         key: tuple = ()
+        pending: list[int] = []
         missing_pooled = False
         for ctx in contexts:
             pooled = ctx.startswith("A|")
@@ -311,15 +317,32 @@ class Table:
             key = key + (i,)
             hit = self._cache.get(key)
             if hit is not None:
-                p = hit
+                p, pending = hit, []
                 continue
-            a, b = self.offsets[i], self.offsets[i + 1]
-            syms, cnts = self.syms[a:b], self.counts[a:b]
-            n, t = self._totals[i], b - a
-            p = p * (t / (n + t))
-            p[syms] += cnts / (n + t)
-            p.setflags(write=False)
-            if len(self._cache) > self._cache_limit:
-                self._cache.clear()
-            self._cache[key] = p
+            if self.offsets[i + 1] - self.offsets[i] > DENSE_ROW or not pending and len(key) == 1:
+                p = self._fold(p, pending + [i])
+                pending = []
+                self._store(key, p)
+            else:
+                pending.append(i)
+        if pending:
+            p = self._fold(p, pending)
+            self._store(key, p)
         return p
+
+    def _fold(self, p: np.ndarray, rows: list[int]) -> np.ndarray:
+        """Apply interpolation steps for `rows` (generic to specific) to `p`, returning a new array."""
+        lams = [self._t[i] / (self._totals[i] + self._t[i]) for i in rows]
+        out = p * float(np.prod(lams))
+        suffix = 1.0
+        for i, lam in zip(reversed(rows), reversed(lams)):
+            a, b = self.offsets[i], self.offsets[i + 1]
+            out[self.syms[a:b]] += self.counts[a:b] * (suffix / (self._totals[i] + self._t[i]))
+            suffix *= lam
+        out.setflags(write=False)
+        return out
+
+    def _store(self, key: tuple, p: np.ndarray) -> None:
+        if len(self._cache) > self._cache_limit:
+            self._cache.clear()
+        self._cache[key] = p
