@@ -1,0 +1,224 @@
+"use strict";
+// End to end: the built device script talks OSC over real UDP sockets to a real `cadenza serve`
+// (with the repository's trained models), through Node stand-ins for [udpsend]/[udpreceive],
+// and the fake Live set ends up holding the clips.
+//
+// The daemon is required: when `cadenza serve` cannot start, or no model is shipped in
+// models/, these tests fail (they never skip), because a device that cannot reach a working
+// daemon is exactly what they exist to catch.
+const test = require("node:test");
+const assert = require("node:assert");
+const fs = require("fs");
+const path = require("path");
+const { spawn, spawnSync } = require("child_process");
+const { createMaxEnv } = require("./helpers/max_env");
+const { FakeLive } = require("./helpers/fake_live");
+const { UdpShim } = require("./helpers/udp_shim");
+const { DEVICE_JS, TOOL_JS } = require("./helpers/device");
+
+const REPO = path.resolve(__dirname, "..", "..");
+// CADENZA_E2E_MODELS points at another models folder (for working on the device before models/ ships).
+const MODELS = process.env.CADENZA_E2E_MODELS || path.join(REPO, "models");
+
+function daemonCommand() {
+  if (spawnSync("cadenza", ["--version"], { encoding: "utf8" }).status === 0) return ["cadenza"];
+  const python = process.env.PYTHON || "python3";
+  if (spawnSync(python, ["-m", "bridge.cli", "--version"], { cwd: REPO, encoding: "utf8" }).status === 0) {
+    return [python, "-m", "bridge.cli"];
+  }
+  return null;
+}
+
+function shippedModels() {
+  if (!fs.existsSync(MODELS)) return [];
+  return fs.readdirSync(MODELS).filter((d) => fs.existsSync(path.join(MODELS, d, "config.json")));
+}
+
+// Starts `cadenza serve --port 0` and resolves with {port, proc} at its `cadenza ready` line.
+function startDaemon() {
+  const command = daemonCommand();
+  if (!command) {
+    throw new Error("`cadenza serve` is not available: install the package (pip install -e .) so the e2e test can start the daemon");
+  }
+  const models = shippedModels();
+  if (!models.length) {
+    throw new Error(`no trained model in ${MODELS} (a folder with config.json): the end-to-end test needs the shipped models`);
+  }
+  const proc = spawn(command[0], command.slice(1).concat(["serve", "--port", "0", "--models", MODELS, "--log-level", "warning"]),
+    { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: Object.assign({}, process.env, { PYTHONUNBUFFERED: "1" }) });
+  let out = "";
+  let err = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { proc.kill(); reject(new Error(`cadenza serve did not get ready in 120 s:\n${out}\n${err}`)); }, 120000);
+    proc.stderr.on("data", (d) => { err += d; });
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const ready = out.split("\n").find((l) => l.startsWith("cadenza ready"));
+      if (ready) {
+        clearTimeout(timer);
+        resolve({ proc, port: Number(/:(\d+) \|/.exec(ready)[1]), ready, log: () => err });
+      }
+    });
+    proc.on("exit", (code) => { clearTimeout(timer); reject(new Error(`cadenza serve exited (${code}):\n${out}\n${err}`)); });
+  });
+}
+
+function waitFor(env, predicate, what, timeoutMs = 60000, statusOutlet = 1) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = () => {
+      const status = env.status(statusOutlet) || "";
+      if (predicate(status)) return resolve(status);
+      if (Date.now() - started > timeoutMs) return reject(new Error(`waited ${timeoutMs} ms for ${what}; status: ${status}`));
+      setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+
+// The device ignores a second Go within 400 ms (one click can report press and release).
+function pressGo(env) {
+  return new Promise((resolve) => setTimeout(() => { env.send("go"); resolve(); }, 450));
+}
+
+function device(port) {
+  const live = new FakeLive();
+  const lead = live.addTrack({ name: "Lead" });
+  live.placeDevice(lead);
+  const env = createMaxEnv({ script: DEVICE_JS, live, clock: "real" });
+  const shim = new UdpShim(env, { sendOutlet: 0, receiverOutlet: 3 });
+  env.send("port", port);
+  return { live, lead, env, shim };
+}
+
+let daemon = null;
+
+test.before(async () => {
+  daemon = await startDaemon();
+});
+
+test.after(() => {
+  if (daemon && daemon.proc.exitCode === null) daemon.proc.kill("SIGTERM");
+});
+
+test("Generate, Continue and Restyle over UDP against cadenza serve fill the Live set", { timeout: 240000 }, async () => {
+  const { live, lead, env, shim } = device(daemon.port);
+  try {
+    env.send("init");
+    const ready = await waitFor(env, (s) => /Ready\.$|no models/.test(s), "the connection and model list");
+    assert.match(ready, /^Connected to Cadenza \S+: model \S+, \d+ styles?\. Ready\.$/);
+
+    env.send("bars", 2);
+    env.send("variations", 2);
+    env.send("seed", 7);
+    env.send("seed_lock", 1);
+    await pressGo(env);
+    const done = await waitFor(env, (s) => /^Done|could not|incomplete|not running|No answer|stopped/.test(s), "Generate");
+    assert.match(done, /^Done: 2 clips \(\d+ notes\) in "Lead", slots 1 and 2/);
+    const first = lead.slots[0].clip;
+    const second = lead.slots[1].clip;
+    assert.ok(first && second, "two clips in the first two slots");
+    assert.match(first.props.name, /^Cadenza melody Dm s7 v1$/);
+    assert.ok(first.notes.length > 0, "the first variation has notes");
+    for (const n of first.notes.concat(second.notes)) {
+      assert.ok(n.pitch >= 0 && n.pitch <= 127 && n.duration > 0 && n.start_time >= 0 && n.start_time < first.props.length + 1e-6);
+    }
+
+    live.highlight(lead, 0);
+    const sourceNotes = JSON.stringify(first.notes);
+    const sourceWrites = live.writesTo(first).length;
+    env.send("mode", 1);
+    env.send("variations", 1);
+    await pressGo(env);
+    await waitFor(env, (s) => s !== done && /^Done|could not|incomplete|No answer|stopped/.test(s), "Continue");
+    assert.match(env.status(), /^Done: 1 clip \(\d+ notes\) in "Lead", slot 3/);
+    assert.match(lead.slots[2].clip.props.name, / cont$/);
+
+    env.send("mode", 2);
+    env.send("strength", 1);
+    const before = env.status();
+    await pressGo(env);
+    await waitFor(env, (s) => s !== before && /^Done|could not|incomplete|No answer|stopped/.test(s), "Restyle");
+    assert.match(env.status(), /^Done: 1 clip \(\d+ notes\) in "Lead", slot 4/);
+    assert.strictEqual(JSON.stringify(first.notes), sourceNotes, "the source clip was only read");
+    assert.strictEqual(live.writesTo(first).length, sourceWrites, "nothing was written to the source");
+
+    assert.strictEqual(shim.errors.length, 0);
+  } finally {
+    shim.close();
+  }
+});
+
+// The daemon sends an error for a request it cannot parse to the datagram's source port, not
+// to `reply_port` (bridge/protocol.py reads reply_port after validating the options), so Max,
+// which listens on its own port, never hears it and reports silence instead. Reported to the
+// daemon's owner; this test passes once that is fixed, and the todo can go.
+test("the daemon's refusal shows in the status line", {
+  timeout: 30000,
+  todo: "bridge/protocol.py: errors raised while parsing a request ignore its reply_port",
+}, async () => {
+  const { env, shim } = device(daemon.port);
+  try {
+    env.send("init");
+    await waitFor(env, (s) => /Ready\.$|no models/.test(s), "the connection", 10000);
+    env.send("style", "no-such-style");
+    await pressGo(env);
+    const error = await waitFor(env, (s) => /could not|No answer|Done/.test(s), "the daemon's error", 15000);
+    assert.match(error, /^Cadenza could not do it \(bad_request\): unknown style 'no-such-style'/);
+  } finally {
+    shim.close();
+  }
+});
+
+test("a MIDI Generator gets its notes through the second apply cycle", { timeout: 120000 }, async () => {
+  const live = new FakeLive();
+  const env = createMaxEnv({ script: TOOL_JS, live, clock: "real", args: ["generate"] });
+  const shim = new UdpShim(env, { sendOutlet: 1, receiverOutlet: 4 });
+  const cycle = () => {
+    env.dicts.set("ctx", JSON.stringify({ clip: { time_selection_start: 0, time_selection_end: 8 },
+      scale: { scale_mode: 1, root_note: 0, scale_intervals: [0, 2, 4, 5, 7, 9, 11] } }));
+    env.dicts.set("in", JSON.stringify({ notes: [] }));
+    env.sendTo(1, "dictionary", "ctx");
+    env.sendTo(0, "dictionary", "in");
+    const out = env.sent(0);
+    return JSON.parse(env.dicts.get(out[out.length - 1][1])).notes;
+  };
+  try {
+    env.send("port", daemon.port);
+    env.send("seed", 3);
+    env.send("init");
+    await waitFor(env, (s) => /Press Apply|not running/.test(s), "the tool's connection", 10000, 2);
+    assert.deepStrictEqual(cycle(), []);
+    await new Promise((resolve, reject) => {
+      const started = Date.now();
+      const poll = () => {
+        if (env.sent(3).length) return resolve();
+        if (Date.now() - started > 60000) return reject(new Error(`no re-trigger; status: ${env.status(2)}`));
+        setTimeout(poll, 20);
+      };
+      poll();
+    });
+    const notes = cycle();
+    assert.ok(notes.length > 0, "the second cycle brings the daemon's notes");
+    assert.ok(notes.every((n) => n.start_time >= 0 && n.start_time < 8));
+    assert.match(env.status(2), /^Applied \d+ notes? from Cadenza \(seed 3\)\.$/);
+  } finally {
+    shim.close();
+  }
+});
+
+test("with no daemon on the port, the status line says how to start it", { timeout: 30000 }, async () => {
+  const dgram = require("dgram");
+  const probe = dgram.createSocket("udp4");
+  await new Promise((resolve) => probe.bind(0, "127.0.0.1", resolve));
+  const deadPort = probe.address().port;
+  probe.close(); // nothing listens there now
+  const { env, shim } = device(deadPort);
+  try {
+    env.send("init");
+    const status = await waitFor(env, (s) => /not running/.test(s), "the not-running message", 10000);
+    assert.strictEqual(status, `Cadenza daemon not running: start it with \`cadenza serve\` (no answer from 127.0.0.1:${deadPort})`);
+  } finally {
+    shim.close();
+  }
+});

@@ -1,0 +1,129 @@
+"use strict";
+// The Live 12 MIDI Tools (Cadenza/cadenza_miditool.js): the apply cycle is answered at once,
+// from the cache when it holds this exact request, and the daemon's answer completes a second,
+// re-triggered cycle. live.miditool.in/out are played by the test: it sends the context and
+// notes dictionaries the way the object does and reads what goes to live.miditool.out.
+const test = require("node:test");
+const assert = require("node:assert");
+const { createMaxEnv } = require("./helpers/max_env");
+const { FakeLive } = require("./helpers/fake_live");
+const { TOOL_JS, sentTo, last, parseRequest } = require("./helpers/device");
+
+const STATUS = 2;
+
+function tool(kind) {
+  const live = new FakeLive({ tempo: 100 });
+  const env = createMaxEnv({ script: TOOL_JS, live, args: [kind] });
+  env.send("init");
+  return { env, live };
+}
+
+function pongAll(env) {
+  for (const ping of sentTo(env, "/cadenza/ping", 1)) env.send("/cadenza/pong", ping[1], "0.1.0");
+}
+
+// One apply cycle: context first (middle outlet), then notes (left outlet), as Live does.
+function applyCycle(env, context, notes) {
+  const before = env.sent(0).length;
+  env.dicts.set("ctx", JSON.stringify(context));
+  env.dicts.set("in", JSON.stringify({ notes }));
+  env.sendTo(1, "dictionary", "ctx");
+  env.sendTo(0, "dictionary", "in");
+  const out = env.sent(0).slice(before);
+  assert.strictEqual(out.length, 1, "exactly one notes dictionary per apply cycle, synchronously");
+  assert.strictEqual(out[0][0], "dictionary");
+  return JSON.parse(env.dicts.get(out[0][1])).notes;
+}
+
+function context(start, end, scale = { scale_mode: 1, root_note: 9, scale_intervals: [0, 2, 3, 5, 7, 8, 10] }) {
+  return {
+    clip: { time_selection_start: start, time_selection_end: end, insert_marker_time: start,
+      first_note_start: 0, last_note_end: 0, lowest_pitch: 0, highest_pitch: 0 },
+    scale, grid: { interval: 0.25, enabled: 1 },
+  };
+}
+
+function reply(env, id, notes, length) {
+  env.send("/cadenza/accepted", id, 0);
+  env.send("/cadenza/result/begin", id, 0, notes.length, length);
+  env.send("/cadenza/result/notes", id, 0, ...[].concat(...notes));
+  env.send("/cadenza/result/end", id, 0);
+  env.send("/cadenza/done", id, 5.0);
+}
+
+test("Generator: no change first, then the answer arrives through a re-triggered cycle", () => {
+  const { env } = tool("generate");
+  pongAll(env);
+  env.send("seed", 5);
+  const first = applyCycle(env, context(4, 12), []);
+  assert.deepStrictEqual(first, [], "nothing is added before the answer is in");
+  const request = parseRequest(last(sentTo(env, "/cadenza/generate", 1)));
+  assert.strictEqual(request.options.bars, 2);
+  assert.strictEqual(request.options.key, "A minor");
+  assert.strictEqual(request.options.tempo, 100);
+  assert.strictEqual(request.options.seed, 5);
+  assert.strictEqual(request.options.variations, 1);
+
+  reply(env, request.id, [[60, 0, 1, 90], [64, 7.5, 2, 80], [67, 8, 1, 70]], 8);
+  assert.deepStrictEqual(last(env.sent(3)), ["bang"], "live.miditool.in is banged once the answer is cached");
+  const cache = [...env.dicts.entries()].find(([name]) => name.startsWith("cadenza_tool_cache_"));
+  assert.ok(cache && JSON.parse(cache[1]).notes.length === 2, "the answer sits in a Dict");
+
+  const second = applyCycle(env, context(4, 12), []);
+  assert.deepStrictEqual(second, [
+    { pitch: 60, start_time: 4, duration: 1, velocity: 90, mute: 0 },
+    { pitch: 64, start_time: 11.5, duration: 0.5, velocity: 80, mute: 0 },
+  ], "placed at the selection, cut at its end");
+  assert.strictEqual(env.status(STATUS), "Applied 2 notes from Cadenza (seed 5).");
+
+  env.clock.advance(5000);
+  const again = applyCycle(env, context(4, 12), []);
+  assert.strictEqual(again.length, 2, "the same request is answered from the cache");
+  assert.strictEqual(sentTo(env, "/cadenza/generate", 1).length, 1, "without asking the daemon again");
+
+  env.send("seed", 6);
+  assert.deepStrictEqual(applyCycle(env, context(4, 12), []), []);
+  assert.strictEqual(parseRequest(last(sentTo(env, "/cadenza/generate", 1))).options.seed, 6);
+});
+
+test("Transformation: returns its input unchanged, then the restyled notes", () => {
+  const { env } = tool("restyle");
+  pongAll(env);
+  env.send("strength", 0.9);
+  const input = [
+    { note_id: 1, pitch: 62, start_time: 8, duration: 1, velocity: 100.0, mute: 0, probability: 1 },
+    { note_id: 2, pitch: 65, start_time: 9.5, duration: 0.5, velocity: 90.0, mute: 0, probability: 1 },
+  ];
+  const first = applyCycle(env, context(0, 0, { scale_mode: 0 }), input);
+  assert.deepStrictEqual(first, input, "the clip is left as it is until the answer is in");
+  const begin = last(sentTo(env, "/cadenza/clip/begin", 1));
+  assert.strictEqual(begin[2], 4, "one bar from the bar that holds the first note");
+  assert.deepStrictEqual(last(sentTo(env, "/cadenza/clip/notes", 1)).slice(2), [62, 0, 1, 100, 65, 1.5, 0.5, 90]);
+  const request = parseRequest(last(sentTo(env, "/cadenza/restyle", 1)));
+  assert.strictEqual(request.id, begin[1]);
+  assert.strictEqual(request.options.strength, 0.9);
+  assert.ok(!("key" in request.options), "Scale off: no key");
+  reply(env, request.id, [[60, 0, 1, 100], [67, 1.5, 0.5, 90]], 4);
+  const second = applyCycle(env, context(0, 0, { scale_mode: 0 }), input);
+  assert.deepStrictEqual(second.map((n) => [n.pitch, n.start_time]), [[60, 8], [67, 9.5]]);
+});
+
+test("a re-triggered cycle that no longer matches asks the user instead of looping", () => {
+  const { env } = tool("generate");
+  pongAll(env);
+  applyCycle(env, context(0, 4), []);
+  const request = parseRequest(last(sentTo(env, "/cadenza/generate", 1)));
+  reply(env, request.id, [[60, 0, 1, 90]], 4);
+  const out = applyCycle(env, context(0, 8), []); // the selection changed meanwhile
+  assert.deepStrictEqual(out, []);
+  assert.strictEqual(env.status(STATUS), "The clip changed while Cadenza was working: press Apply again.");
+  assert.strictEqual(sentTo(env, "/cadenza/generate", 1).length, 1);
+});
+
+test("the MIDI Tools say when the daemon is not running, and answer the cycle anyway", () => {
+  const { env } = tool("generate");
+  const out = applyCycle(env, context(0, 4), []);
+  assert.deepStrictEqual(out, []);
+  env.clock.advance(3100);
+  assert.strictEqual(env.status(STATUS), "Cadenza daemon not running: start it with `cadenza serve`");
+});
