@@ -46,6 +46,8 @@ def configure(s: ReaperSession, daemon=None, port=None, exe=None, **settings):
     ext[("Cadenza", "cadenza_path")] = exe if exe is not None else cadenza_exe()
     ext[("Cadenza", "host")] = "127.0.0.1"
     ext[("Cadenza", "port")] = str(port if port is not None else daemon.port)
+    if daemon is not None and "model" not in settings and (Path(daemon.models_dir) / "markov" / "config.json").is_file():
+        settings["model"] = "markov"  # the small model answers every operation in milliseconds
     for k, v in settings.items():
         ext[("Cadenza", k)] = str(v)
 
@@ -100,6 +102,9 @@ def test_generate_lands_on_the_selected_track_at_the_bar_with_the_project_meter(
 
     cmd = reaper.api.commands[0]
     assert " generate " in cmd and "--bars 3 --meter 3/4 --tempo 90" in cmd and "--mood calm" in cmd
+    assert "--temperature 0.8 --variations 2" in cmd
+    if (Path(daemon.models_dir) / "markov").is_dir():
+        assert "--model markov" in cmd
     assert other.items == [] and len(keys.items) == 1
     item = keys.items[0]
     assert (item.position, item.length) == pytest.approx((10.0, 6.0))  # 3 bars of 3/4 at 90 BPM
