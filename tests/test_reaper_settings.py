@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from reaper_fake import ReaperSession
-from test_reaper_actions import GENERATE, cadenza_exe, expected_ticks, landed, the_answer
+from reaper_fake.checks import cadenza_exe, expected_ticks, landed, the_answer
 
 SETTINGS = "Cadenza - Settings.lua"
+GENERATE = "Cadenza - Generate at edit cursor.lua"
 DEFAULTS = "|127.0.0.1|7500||melody||||4|1.0|1|0.5|60"
 
 
