@@ -14,7 +14,8 @@ const { spawn, spawnSync } = require("child_process");
 const { createMaxEnv } = require("./helpers/max_env");
 const { FakeLive } = require("./helpers/fake_live");
 const { UdpShim } = require("./helpers/udp_shim");
-const { DEVICE_JS, TOOL_JS } = require("./helpers/device");
+const { TOOL_JS } = require("./helpers/device");
+const { waitFor, pressGo, device } = require("./helpers/e2e");
 
 const REPO = path.resolve(__dirname, "..", "..");
 // CADENZA_E2E_MODELS points at another models folder (for working on the device before models/ ships).
@@ -61,34 +62,6 @@ function startDaemon() {
     });
     proc.on("exit", (code) => { clearTimeout(timer); reject(new Error(`cadenza serve exited (${code}):\n${out}\n${err}`)); });
   });
-}
-
-function waitFor(env, predicate, what, timeoutMs = 60000, statusOutlet = 1) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = () => {
-      const status = env.status(statusOutlet) || "";
-      if (predicate(status)) return resolve(status);
-      if (Date.now() - started > timeoutMs) return reject(new Error(`waited ${timeoutMs} ms for ${what}; status: ${status}`));
-      setTimeout(poll, 20);
-    };
-    poll();
-  });
-}
-
-// The device ignores a second Go within 400 ms (one click can report press and release).
-function pressGo(env) {
-  return new Promise((resolve) => setTimeout(() => { env.send("go"); resolve(); }, 450));
-}
-
-function device(port) {
-  const live = new FakeLive();
-  const lead = live.addTrack({ name: "Lead" });
-  live.placeDevice(lead);
-  const env = createMaxEnv({ script: DEVICE_JS, live, clock: "real" });
-  const shim = new UdpShim(env, { sendOutlet: 0, receiverOutlet: 3 });
-  env.send("port", port);
-  return { live, lead, env, shim };
 }
 
 let daemon = null;
@@ -202,22 +175,6 @@ test("a MIDI Generator gets its notes through the second apply cycle", { timeout
     assert.ok(notes.length > 0, "the second cycle brings the daemon's notes");
     assert.ok(notes.every((n) => n.start_time >= 0 && n.start_time < 8));
     assert.match(env.status(2), /^Applied \d+ notes? from Cadenza \(seed 3\)\.$/);
-  } finally {
-    shim.close();
-  }
-});
-
-test("with no daemon on the port, the status line says how to start it", { timeout: 30000 }, async () => {
-  const dgram = require("dgram");
-  const probe = dgram.createSocket("udp4");
-  await new Promise((resolve) => probe.bind(0, "127.0.0.1", resolve));
-  const deadPort = probe.address().port;
-  probe.close(); // nothing listens there now
-  const { env, shim } = device(deadPort);
-  try {
-    env.send("init");
-    const status = await waitFor(env, (s) => /not running/.test(s), "the not-running message", 10000);
-    assert.strictEqual(status, `Cadenza daemon not running: start it with \`cadenza serve\` (no answer from 127.0.0.1:${deadPort})`);
   } finally {
     shim.close();
   }
