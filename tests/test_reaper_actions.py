@@ -334,3 +334,30 @@ def test_daemon_refusal_is_shown_in_its_own_words(reaper, daemon):
     assert_unchanged(reaper, before, "Cadenza could not do it: ", "no-such-style", "(bad_request)",
                      "The project was not changed")
     assert "bad_request: " not in reaper.api.messages[0][1]
+
+
+def test_windows_code_path_end_to_end(tmp_path, monkeypatch, daemon):
+    """With GetOS() = "Win64": temp files in %TEMP% joined with backslashes, arguments quoted for
+    the C runtime (the fake splits the line the way a Windows program would), console minimised."""
+    temp = tmp_path / "Temp Dir"
+    temp.mkdir()
+    monkeypatch.setenv("TEMP", str(temp))
+    exe_dir = tmp_path / "Program Files" / "Cadenza"
+    exe_dir.mkdir(parents=True)
+    (exe_dir / "cadenza").symlink_to(cadenza_exe())
+    s = ReaperSession(tmp_path, os_name="Win64")
+    try:
+        track = s.api.add_track("Keys")
+        item = s.api.add_midi_item(track, 2.0, 4.0, SOURCE_NOTES, selected=True)
+        configure(s, daemon, exe=str(exe_dir / "cadenza"), key="D minor", variations=2)
+        s.run_script(RESTYLE)
+        cmd = s.api.commands[0]
+        assert cmd.startswith(f'"{exe_dir / "cadenza"}" restyle ') and '--key "D minor"' in cmd
+        assert f'--out "{temp}\\cadenza-' in cmd  # %TEMP%\cadenza-...-out.json
+        assert [t.name for t in item.takes[1:]] == ["Cadenza restyle 1", "Cadenza restyle 2"]
+        for take, var in zip(item.takes[1:], the_answer(s)["variations"]):
+            assert landed(take) == expected_ticks(var["notes"], 8.0)
+        assert [p.name for p in tmp_path.iterdir() if "cadenza-" in p.name] == []  # temp files removed
+        assert s.api.messages == []
+    finally:
+        s.close()

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from reaper_fake import SCRIPTS, ReaperSession, TempoMap, split_command_line
+from reaper_fake import SCRIPTS, ReaperSession, TempoMap, split_command_line, split_windows_command_line
 
 
 @pytest.fixture
@@ -158,39 +158,6 @@ ARGS = ["generate", "--key", "D minor", "--style", "don't stop", "--prompt", 'sa
         "--out", "/tmp/with space/cadenza-1-out.json", "--temperature", "0.9", "--mood", "calm"]
 
 
-def msvcrt_split(cmd: str) -> list[str]:
-    """How a Windows program's C runtime splits its command line (backslashes escape quotes only)."""
-    args, i, n = [], 0, len(cmd)
-    while i < n:
-        while i < n and cmd[i] in " \t":
-            i += 1
-        if i >= n:
-            break
-        arg, inq = [], False
-        while i < n and (inq or cmd[i] not in " \t"):
-            if cmd[i] == "\\":
-                j = i
-                while j < n and cmd[j] == "\\":
-                    j += 1
-                if j < n and cmd[j] == '"':
-                    arg.append("\\" * ((j - i) // 2))
-                    if (j - i) % 2:
-                        arg.append('"')
-                        j += 1
-                    i = j
-                else:
-                    arg.append("\\" * (j - i))
-                    i = j
-            elif cmd[i] == '"':
-                inq = not inq
-                i += 1
-            else:
-                arg.append(cmd[i])
-                i += 1
-        args.append("".join(arg))
-    return args
-
-
 def test_command_line_as_reaper_splits_it_on_macos_and_linux(C, session):
     line = C.cli.command_line("/opt/my apps/cadenza", to_lua_list(session, ARGS), False)
     argv = split_command_line(line)
@@ -213,7 +180,7 @@ def test_command_line_on_windows(C, session):
     args = ["generate", "--out", r"C:\Users\Jane Doe\AppData\Local\Temp\cadenza-1-out.json",
             "--key", "D minor", "--prompt", 'say "hi"', "--in", "C:\\dir with space\\"]
     line = C.cli.command_line(exe, to_lua_list(session, args), True)
-    assert msvcrt_split(line) == [exe, "generate", "--out", r"C:\Users\Jane Doe\AppData\Local\Temp\cadenza-1-out.json",
+    assert split_windows_command_line(line) == [exe, "generate", "--out", r"C:\Users\Jane Doe\AppData\Local\Temp\cadenza-1-out.json",
                                   "--key", "D minor", "--prompt", "say 'hi'", "--in", "C:\\dir with space\\"]
     bat = C.cli.command_line(r"C:\conda\Scripts\cadenza.bat", to_lua_list(session, ["ping"]), True)
     assert bat == r'cmd.exe /S /C "C:\conda\Scripts\cadenza.bat ping"'

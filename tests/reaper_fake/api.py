@@ -46,6 +46,40 @@ def split_command_line(cmd: str) -> list[str]:
     return args
 
 
+def split_windows_command_line(cmd: str) -> list[str]:
+    """How a Windows program's C runtime splits the command line CreateProcess hands it:
+    spaces separate outside "...", and backslashes escape only a double quote after them."""
+    args, i, n = [], 0, len(cmd)
+    while i < n:
+        while i < n and cmd[i] in " \t":
+            i += 1
+        if i >= n:
+            break
+        arg, inq = [], False
+        while i < n and (inq or cmd[i] not in " \t"):
+            if cmd[i] == "\\":
+                j = i
+                while j < n and cmd[j] == "\\":
+                    j += 1
+                if j < n and cmd[j] == '"':
+                    arg.append("\\" * ((j - i) // 2))
+                    if (j - i) % 2:
+                        arg.append('"')
+                        j += 1
+                    i = j
+                else:
+                    arg.append("\\" * (j - i))
+                    i = j
+            elif cmd[i] == '"':
+                inq = not inq
+                i += 1
+            else:
+                arg.append(cmd[i])
+                i += 1
+        args.append("".join(arg))
+    return args
+
+
 def _check(cond, message):
     if not cond:
         raise FakeApiError(message)
@@ -210,7 +244,8 @@ class FakeReaper:
     def ExecProcess(self, cmdline, timeout):
         _check(timeout in (-1, -2), f"ExecProcess timeout {timeout}: the actions must never wait (use -1/-2)")
         self.commands.append(cmdline)
-        argv = split_command_line(cmdline)
+        windows = self.os_name.startswith("Win")
+        argv = split_windows_command_line(cmdline) if windows else split_command_line(cmdline)
         if not argv or not os.access(argv[0], os.X_OK):
             return None  # REAPER: NULL on total failure
         for flag, value in zip(argv, argv[1:]):
