@@ -626,29 +626,6 @@
 			{
 				"box": {
 					"id": "obj-24",
-					"maxclass": "live.comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						468,
-						220,
-						70,
-						18
-					],
-					"presentation": 1,
-					"presentation_rect": [
-						214,
-						2,
-						40,
-						16
-					],
-					"text": "Temp",
-					"textjustification": 0
-				}
-			},
-			{
-				"box": {
-					"id": "obj-25",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -690,7 +667,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-26",
+					"id": "obj-25",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -708,7 +685,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-27",
+					"id": "obj-26",
 					"maxclass": "live.comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -988,11 +965,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-26",
+						"obj-25",
 						0
 					],
 					"source": [
-						"obj-25",
+						"obj-24",
 						0
 					]
 				}
@@ -1004,7 +981,7 @@
 						0
 					],
 					"source": [
-						"obj-26",
+						"obj-25",
 						0
 					]
 				}
@@ -1012,7 +989,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-27",
+						"obj-26",
 						0
 					],
 					"source": [
@@ -1043,7 +1020,7 @@
 				"Bars",
 				0
 			],
-			"obj-25": [
+			"obj-24": [
 				"Temperature",
 				"Temperature",
 				0

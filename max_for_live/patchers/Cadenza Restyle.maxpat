@@ -556,10 +556,10 @@
 					"presentation_rect": [
 						110,
 						54,
-						50,
+						38,
 						16
 					],
-					"text": "Preserve",
+					"text": "Keep",
 					"textjustification": 0
 				}
 			},
@@ -630,29 +630,6 @@
 			{
 				"box": {
 					"id": "obj-24",
-					"maxclass": "live.comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						468,
-						220,
-						70,
-						18
-					],
-					"presentation": 1,
-					"presentation_rect": [
-						214,
-						2,
-						40,
-						16
-					],
-					"text": "Temp",
-					"textjustification": 0
-				}
-			},
-			{
-				"box": {
-					"id": "obj-25",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -694,7 +671,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-26",
+					"id": "obj-25",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -712,30 +689,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-27",
-					"maxclass": "live.comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						528,
-						220,
-						70,
-						18
-					],
-					"presentation": 1,
-					"presentation_rect": [
-						260,
-						2,
-						50,
-						16
-					],
-					"text": "Strength",
-					"textjustification": 0
-				}
-			},
-			{
-				"box": {
-					"id": "obj-28",
+					"id": "obj-26",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -777,7 +731,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-29",
+					"id": "obj-27",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -795,7 +749,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-30",
+					"id": "obj-28",
 					"maxclass": "live.comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1075,7 +1029,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-26",
+						"obj-25",
+						0
+					],
+					"source": [
+						"obj-24",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-4",
 						0
 					],
 					"source": [
@@ -1087,7 +1053,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-4",
+						"obj-27",
 						0
 					],
 					"source": [
@@ -1099,23 +1065,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-29",
-						0
-					],
-					"source": [
-						"obj-28",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-4",
 						0
 					],
 					"source": [
-						"obj-29",
+						"obj-27",
 						0
 					]
 				}
@@ -1123,7 +1077,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-30",
+						"obj-28",
 						0
 					],
 					"source": [
@@ -1154,12 +1108,12 @@
 				"Preserve",
 				0
 			],
-			"obj-25": [
+			"obj-24": [
 				"Temperature",
 				"Temperature",
 				0
 			],
-			"obj-28": [
+			"obj-26": [
 				"Strength",
 				"Strength",
 				0

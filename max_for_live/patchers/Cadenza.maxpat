@@ -901,29 +901,6 @@
 			{
 				"box": {
 					"id": "obj-33",
-					"maxclass": "live.comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						401.6,
-						140,
-						70,
-						18
-					],
-					"presentation": 1,
-					"presentation_rect": [
-						226,
-						4,
-						70,
-						16
-					],
-					"text": "Temperature",
-					"textjustification": 0
-				}
-			},
-			{
-				"box": {
-					"id": "obj-34",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -940,7 +917,7 @@
 					"presentation": 1,
 					"presentation_rect": [
 						226,
-						18,
+						4,
 						44,
 						48
 					],
@@ -965,7 +942,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-35",
+					"id": "obj-34",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -983,7 +960,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-36",
+					"id": "obj-35",
 					"maxclass": "live.comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1006,7 +983,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-37",
+					"id": "obj-36",
 					"maxclass": "live.numbox",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1048,7 +1025,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-38",
+					"id": "obj-37",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1066,7 +1043,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-39",
+					"id": "obj-38",
 					"maxclass": "live.comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1089,7 +1066,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-40",
+					"id": "obj-39",
 					"maxclass": "live.toggle",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1132,7 +1109,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-41",
+					"id": "obj-40",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1150,30 +1127,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-42",
-					"maxclass": "live.comment",
-					"numinlets": 1,
-					"numoutlets": 0,
-					"patching_rect": [
-						571.2,
-						140,
-						70,
-						18
-					],
-					"presentation": 1,
-					"presentation_rect": [
-						332,
-						4,
-						60,
-						16
-					],
-					"text": "Strength",
-					"textjustification": 0
-				}
-			},
-			{
-				"box": {
-					"id": "obj-43",
+					"id": "obj-41",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1190,7 +1144,7 @@
 					"presentation": 1,
 					"presentation_rect": [
 						332,
-						18,
+						4,
 						44,
 						48
 					],
@@ -1215,7 +1169,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-44",
+					"id": "obj-42",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1233,7 +1187,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-45",
+					"id": "obj-43",
 					"maxclass": "live.comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1256,7 +1210,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-46",
+					"id": "obj-44",
 					"maxclass": "live.menu",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -1302,7 +1256,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-47",
+					"id": "obj-45",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1320,7 +1274,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-48",
+					"id": "obj-46",
 					"maxclass": "live.button",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1359,7 +1313,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-49",
+					"id": "obj-47",
 					"maxclass": "live.comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1382,7 +1336,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-50",
+					"id": "obj-48",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1400,7 +1354,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-51",
+					"id": "obj-49",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1418,7 +1372,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-52",
+					"id": "obj-50",
 					"maxclass": "live.comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1441,7 +1395,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-53",
+					"id": "obj-51",
 					"maxclass": "textedit",
 					"numinlets": 1,
 					"numoutlets": 4,
@@ -1475,7 +1429,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-54",
+					"id": "obj-52",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1493,7 +1447,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-55",
+					"id": "obj-53",
 					"maxclass": "live.comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1516,7 +1470,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-56",
+					"id": "obj-54",
 					"maxclass": "live.numbox",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1559,7 +1513,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-57",
+					"id": "obj-55",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1577,7 +1531,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-58",
+					"id": "obj-56",
 					"maxclass": "live.comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1600,7 +1554,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-59",
+					"id": "obj-57",
 					"maxclass": "live.numbox",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1643,7 +1597,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-60",
+					"id": "obj-58",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1661,7 +1615,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-61",
+					"id": "obj-59",
 					"maxclass": "live.comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1977,7 +1931,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-35",
+						"obj-34",
+						0
+					],
+					"source": [
+						"obj-33",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
 						0
 					],
 					"source": [
@@ -1989,23 +1955,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-3",
-						0
-					],
-					"source": [
-						"obj-35",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-38",
-						0
-					],
-					"source": [
 						"obj-37",
+						0
+					],
+					"source": [
+						"obj-36",
 						0
 					]
 				}
@@ -2017,7 +1971,7 @@
 						0
 					],
 					"source": [
-						"obj-38",
+						"obj-37",
 						0
 					]
 				}
@@ -2025,7 +1979,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-37",
+						"obj-36",
 						0
 					],
 					"source": [
@@ -2037,7 +1991,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-41",
+						"obj-40",
+						0
+					],
+					"source": [
+						"obj-39",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
 						0
 					],
 					"source": [
@@ -2049,7 +2015,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-3",
+						"obj-42",
 						0
 					],
 					"source": [
@@ -2061,11 +2027,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-44",
+						"obj-3",
 						0
 					],
 					"source": [
-						"obj-43",
+						"obj-42",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-45",
+						0
+					],
+					"source": [
+						"obj-44",
 						0
 					]
 				}
@@ -2077,7 +2055,7 @@
 						0
 					],
 					"source": [
-						"obj-44",
+						"obj-45",
 						0
 					]
 				}
@@ -2085,7 +2063,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-47",
+						"obj-48",
 						0
 					],
 					"source": [
@@ -2097,19 +2075,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-3",
-						0
-					],
-					"source": [
-						"obj-47",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-50",
+						"obj-49",
 						0
 					],
 					"source": [
@@ -2121,12 +2087,24 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-49",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-52",
+						0
+					],
+					"source": [
 						"obj-51",
 						0
-					],
-					"source": [
-						"obj-50",
-						0
 					]
 				}
 			},
@@ -2137,7 +2115,7 @@
 						0
 					],
 					"source": [
-						"obj-51",
+						"obj-52",
 						0
 					]
 				}
@@ -2145,19 +2123,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-54",
-						0
-					],
-					"source": [
-						"obj-53",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-3",
+						"obj-55",
 						0
 					],
 					"source": [
@@ -2169,11 +2135,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-57",
+						"obj-3",
 						0
 					],
 					"source": [
-						"obj-56",
+						"obj-55",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-58",
+						0
+					],
+					"source": [
+						"obj-57",
 						0
 					]
 				}
@@ -2185,7 +2163,7 @@
 						0
 					],
 					"source": [
-						"obj-57",
+						"obj-58",
 						0
 					]
 				}
@@ -2193,31 +2171,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-60",
-						0
-					],
-					"source": [
 						"obj-59",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-3",
-						0
-					],
-					"source": [
-						"obj-60",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-61",
 						0
 					],
 					"source": [
@@ -2263,42 +2217,42 @@
 				"Scale",
 				0
 			],
-			"obj-34": [
+			"obj-33": [
 				"Temperature",
 				"Temperature",
 				0
 			],
-			"obj-37": [
+			"obj-36": [
 				"Seed",
 				"Seed",
 				0
 			],
-			"obj-40": [
+			"obj-39": [
 				"Seed Lock",
 				"Seed Lock",
 				0
 			],
-			"obj-43": [
+			"obj-41": [
 				"Strength",
 				"Strength",
+				0
+			],
+			"obj-44": [
+				"Preserve",
+				"Preserve",
 				0
 			],
 			"obj-46": [
-				"Preserve",
-				"Preserve",
-				0
-			],
-			"obj-48": [
 				"Go",
 				"Go",
 				0
 			],
-			"obj-56": [
+			"obj-54": [
 				"Port",
 				"Port",
 				0
 			],
-			"obj-59": [
+			"obj-57": [
 				"Reply Port",
 				"Reply Port",
 				0
