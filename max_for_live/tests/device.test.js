@@ -193,6 +193,17 @@ test("Arrangement in front (Live 12): Generate goes to the insert marker, past a
   assert.match(env.status(), /in "Lead" at bar 5 of the Arrangement/);
 });
 
+test("a Live 12 that cannot create Arrangement clips gets Session clips, and says so", () => {
+  const { env, lead } = setup({ live: { focused: "Arranger", arrangementClips: false } });
+  connect(env);
+  go(env);
+  const request = parseRequest(last(sentTo(env, "/cadenza/generate")));
+  answer(env, request.id, [variation(4)]);
+  assert.strictEqual(lead.arrangement.length, 0);
+  assert.ok(clipIn(lead, 0));
+  assert.match(env.status(), /slot 1 \(.*\)\. This Live cannot add Arrangement clips, so they went to Session view\.$/);
+});
+
 test("Continue of an Arrangement clip lands right after it", () => {
   const { env, live, lead } = setup({ live: { focused: "Arranger" } });
   const source = live.addArrangementClip(lead, { start: 0, length: 16, name: "Intro",

@@ -31,6 +31,7 @@ class FakeLive {
     this.undoDepth = 0;
     this.undoSteps = 0;
     const version = options.version || [12, 1, 5];
+    this.canCreateArrangementClips = options.arrangementClips !== undefined ? options.arrangementClips : version[0] >= 12;
     this.app = this.root("live_app", "Application", {});
     this.app.version = version;
     this.appView = this.child(this.app, "view", new LiveObject(this, "Application.View", {
@@ -252,7 +253,7 @@ class FakeLive {
         return JSON.stringify({ notes });
       },
       "Track create_midi_clip": () => {
-        if (this.app.version[0] < 12) {
+        if (!this.canCreateArrangementClips) {
           return undefined; // Max prints "no such function" and carries on
         }
         const [start, length] = args.map(Number);
