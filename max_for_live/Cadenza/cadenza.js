@@ -603,7 +603,10 @@ var CadenzaUI = (function () {
     // Request options in protocol order (unset ones are left out by CadenzaProtocol).
     Settings.prototype.options = function (key, context, bars) {
         var opts = [
-            ["role", this.role], ["bars", bars], ["meter", context.meter], ["tempo", context.tempo],
+            // Live runs from 20 to 999 BPM, the daemon takes 20 to 300: the model only needs
+            // the feel, so a faster set is sent as 300.
+            ["role", this.role], ["bars", bars], ["meter", context.meter],
+            ["tempo", clamp(context.tempo, 20, 300)],
             ["key", key], ["style", this.style], ["mood", this.mood],
             ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations]
         ];
@@ -1069,6 +1072,7 @@ var OUT_STATUS = 1;
 var OUT_UI = 2;
 var OUT_RECEIVER = 3;
 var GO_DEBOUNCE_MS = 400; // one click of a button object may report press and release
+var MAX_BARS = 64;        // the daemon's limit for a clip; checked here for a clear message
 
 var settings = new CadenzaUI.Settings();
 var client = new CadenzaClient.Client(
@@ -1193,12 +1197,18 @@ function prepare() {
     plan.trackName = plan.track.name;
     plan.arrangement = liveVersion.major >= 12 && CadenzaLive.focusedView() === "Arranger";
     plan.bars = settings.bars;
+    if (plan.context.numerator > 16) {
+        throw new Error("Cadenza writes meters up to 16 beats a bar; this set is in " + plan.context.meter + ".");
+    }
     if (plan.mode !== "generate") {
         var source = CadenzaLive.sourceClip();
         if (!source) {
             throw new Error("Select a MIDI clip first: highlight its slot in Session view, or click it in the Arrangement.");
         }
         var read = CadenzaLive.readNotes(source.clip);
+        if (read.length > MAX_BARS * plan.context.beatsPerBar + 1e-6) {
+            throw new Error("The selected clip is longer than " + MAX_BARS + " bars: shorten its loop first.");
+        }
         if (plan.mode === "restyle" && !read.notes.length) {
             throw new Error("The selected clip has no notes to restyle.");
         }

@@ -17,6 +17,7 @@ var OUT_STATUS = 1;
 var OUT_UI = 2;
 var OUT_RECEIVER = 3;
 var GO_DEBOUNCE_MS = 400; // one click of a button object may report press and release
+var MAX_BARS = 64;        // the daemon's limit for a clip; checked here for a clear message
 
 var settings = new CadenzaUI.Settings();
 var client = new CadenzaClient.Client(
@@ -141,12 +142,18 @@ function prepare() {
     plan.trackName = plan.track.name;
     plan.arrangement = liveVersion.major >= 12 && CadenzaLive.focusedView() === "Arranger";
     plan.bars = settings.bars;
+    if (plan.context.numerator > 16) {
+        throw new Error("Cadenza writes meters up to 16 beats a bar; this set is in " + plan.context.meter + ".");
+    }
     if (plan.mode !== "generate") {
         var source = CadenzaLive.sourceClip();
         if (!source) {
             throw new Error("Select a MIDI clip first: highlight its slot in Session view, or click it in the Arrangement.");
         }
         var read = CadenzaLive.readNotes(source.clip);
+        if (read.length > MAX_BARS * plan.context.beatsPerBar + 1e-6) {
+            throw new Error("The selected clip is longer than " + MAX_BARS + " bars: shorten its loop first.");
+        }
         if (plan.mode === "restyle" && !read.notes.length) {
             throw new Error("The selected clip has no notes to restyle.");
         }

@@ -94,7 +94,10 @@ var CadenzaUI = (function () {
     // Request options in protocol order (unset ones are left out by CadenzaProtocol).
     Settings.prototype.options = function (key, context, bars) {
         var opts = [
-            ["role", this.role], ["bars", bars], ["meter", context.meter], ["tempo", context.tempo],
+            // Live runs from 20 to 999 BPM, the daemon takes 20 to 300: the model only needs
+            // the feel, so a faster set is sent as 300.
+            ["role", this.role], ["bars", bars], ["meter", context.meter],
+            ["tempo", clamp(context.tempo, 20, 300)],
             ["key", key], ["style", this.style], ["mood", this.mood],
             ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations]
         ];

@@ -328,6 +328,27 @@ test("errors show in the status line: no clip selected, an audio track, lost dat
   assert.ok(t.lead.slots.every((s) => !s.clip), "an incomplete clip is not written");
 });
 
+test("what the daemon would refuse is caught with a clear message first", () => {
+  let t = setup({ live: { tempo: 400 } });
+  connect(t.env);
+  go(t.env);
+  assert.strictEqual(parseRequest(last(sentTo(t.env, "/cadenza/generate"))).options.tempo, 300, "a 400 BPM set is sent as 300");
+
+  t = setup({ live: { numerator: 17, denominator: 8 } });
+  connect(t.env);
+  go(t.env);
+  assert.strictEqual(t.env.status(), "Cadenza writes meters up to 16 beats a bar; this set is in 17/8.");
+
+  t = setup();
+  t.live.addClip(t.lead, 0, { length: 260, notes: [{ pitch: 60, start_time: 0, duration: 1 }] });
+  t.live.highlight(t.lead, 0);
+  connect(t.env);
+  t.env.send("mode", 2);
+  go(t.env);
+  assert.strictEqual(t.env.status(), "The selected clip is longer than 64 bars: shorten its loop first.");
+  assert.strictEqual(sentTo(t.env, "/cadenza/clip/begin").length, 0);
+});
+
 test("late and repeated datagrams are dropped by request id", () => {
   const { env, live, lead } = setup();
   connect(env);

@@ -122,13 +122,13 @@ test("Generate, Continue and Restyle over UDP against cadenza serve fill the Liv
   }
 });
 
-// The daemon sends an error for a request it cannot parse to the datagram's source port, not
-// to `reply_port` (bridge/protocol.py reads reply_port after validating the options), so Max,
-// which listens on its own port, never hears it and reports silence instead. Reported to the
-// daemon's owner; this test passes once that is fixed, and the todo can go.
+// The daemon answers a request it refuses at once (an unknown style, a bad key, a clip too
+// long) from Protocol.handle_message, which replies to the datagram's source port and not to
+// the request's reply_port; Max listens on its own port, never hears the refusal and reports
+// silence instead. Reported to the daemon's owner; this test passes once that is fixed.
 test("the daemon's refusal shows in the status line", {
   timeout: 30000,
-  todo: "bridge/protocol.py: errors raised while parsing a request ignore its reply_port",
+  todo: "bridge/protocol.py: immediate /cadenza/error replies ignore the request's reply_port",
 }, async () => {
   const { env, shim } = device(daemon.port);
   try {
