@@ -170,7 +170,7 @@ def read_music21(path: str | Path, *, piece_id: str, source: str, style: str, li
         pid = piece_id + suffix
         pieces.append(Piece(
             id=pid, title=str(title), source=source, path=str(path), style=style,
-            licence="rights-reserved" if rights else licence, group=pid, parts=out_parts,
+            licence="rights-reserved" if rights and licence != "user" else licence, group=pid, parts=out_parts,
             meters=meters, tempo=tempo, dynamics=dynamics, texture=texture, signatures=signatures,
             key_hint=key_hint,
         ))
