@@ -47,7 +47,8 @@ def test_examples_cover_plain_and_fill_in_the_middle(chorales):
 def test_tiny_training_loss_falls_and_writes_a_servable_folder(chorales, tmp_path, capsys):
     out = tmp_path / "tiny"
     summary = train_transformer(TINY, chorales, out)
-    hist = summary["history"]
+    hist = json.loads((out / "config.json").read_text())["training"]["history"]
+    assert summary["val_loss_by_epoch"] == [h["val_loss"] for h in hist]
     assert summary["steps"] == 30 and len(hist) >= 3
     assert hist[-1]["val_loss"] < hist[0]["val_loss"] - 0.3, hist
     assert hist[-1]["train_loss"] < hist[0]["train_loss"], hist

@@ -7,7 +7,6 @@ gets a torch.Generator seeded from its `seed` (drawn when absent), so a seed rep
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 from pathlib import Path
@@ -49,27 +48,28 @@ class TransformerEngine(Engine):
         folder = Path(folder)
         device = resolve_device(device)
         tok = TokenizerConfig.load(folder / config.get("tokenizer", "tokenizer.json"))
-        model = read_model(folder, config)
+        runtime = config.get("cpu_runtime", "torch-int8")
+        onnx_file = folder / config.get("onnx", "model-int8.onnx")
+        params = _param_count(config)
         if device.startswith("cuda"):
-            stepper, runtime, quant = rt.CudaGraphStepper(model, compile=config.get("cuda_graph", True)), "cuda-graph", "bf16"
+            stepper = rt.CudaGraphStepper(read_model(folder, config), compile=config.get("cuda_graph", True))
+            runtime, quant = "cuda-graph", "bf16"
+        elif runtime == "onnx-int8" and onnx_file.is_file():
+            stepper, quant = rt.OrtStepper(onnx_file), "int8"  # the torch weights are not needed
+        elif runtime == "torch-fp32":
+            stepper, quant = rt.TorchStepper(read_model(folder, config), int8=False), "none"
         else:
-            runtime = config.get("cpu_runtime", "torch-int8")
-            onnx_file = folder / config.get("onnx", "model-int8.onnx")
-            if runtime == "onnx-int8" and onnx_file.is_file():
-                stepper, quant = rt.OrtStepper(onnx_file), "int8"
-            elif runtime == "torch-fp32":
-                stepper, quant = rt.TorchStepper(model, int8=False), "none"
-            else:
-                runtime = "torch-int8"
-                stepper, quant = rt.TorchStepper(model, int8=True), "int8"
+            runtime = "torch-int8"
+            stepper, quant = rt.TorchStepper(read_model(folder, config), int8=True), "int8"
+        _warm_up(stepper)
         styles = tuple(tok.styles)
         info = ModelInfo(
             name=config.get("name", folder.name), engine="transformer", device="cuda" if device.startswith("cuda") else "cpu",
             quantization=quant, styles=styles, roles=tuple(config.get("roles", ROLES)),
             moods=tuple(config.get("moods", MOODS)), default=bool(config.get("default", False)),
-            extra={"runtime": runtime, "params": sum(p.numel() for p in model.parameters())},
+            extra={"runtime": runtime, "params": params},
         )
-        composer = Composer(stepper, tok, model.cfg.max_len, config.get("style_by_role", {}))
+        composer = Composer(stepper, tok, int(config["model"]["max_len"]), config.get("style_by_role", {}))
         log.info("loaded transformer %s (%s, %s)", info.name, info.device, runtime)
         return cls(folder, config, info, composer, runtime)
 
@@ -101,5 +101,16 @@ class TransformerEngine(Engine):
         return clips
 
 
-def read_config(folder: Path) -> dict:
-    return json.loads((Path(folder) / "config.json").read_text())
+def _warm_up(stepper) -> None:
+    """One short prefill and step, so the first request does not pay for lazy kernel setup."""
+    from . import vocab as V
+
+    logits = stepper.prefill([V.BOS, V.ROLE_OFFSET, V.STYLE_OFFSET], 2)
+    stepper.step(torch.full((2,), V.BAR, dtype=torch.long), 3)
+    assert logits.shape[-1] == V.VOCAB_SIZE
+
+
+def _param_count(config: dict) -> int:
+    m = config["model"]
+    d, ff, n, v = m["d_model"], m["d_ff"], m["n_layers"], m["vocab_size"]
+    return v * d + n * (4 * d * d + 2 * d * ff + 2 * d) + d

@@ -88,14 +88,18 @@ def canonical(notes: np.ndarray, tpb_bar: int, n_bars: int, drums: bool = False)
     end = tpb_bar * n_bars
     keep = (notes[:, 0] >= 0) & (notes[:, 0] < end) & (notes[:, 2] >= 0) & (notes[:, 2] < 128)
     notes = notes[keep]
-    out = {}
-    for s, d, p, v in notes:
-        dur = V.DURATIONS[V.dur_index(d)]
-        k = (int(s), int(p))
-        if k not in out or dur > out[k][1]:
-            out[k] = (int(s), dur, int(p), V.vel_value(V.vel_bin(v)))
-    rows = sorted(out.values(), key=lambda r: (r[0], r[2]))
-    return np.array(rows, dtype=np.int64).reshape(-1, 4)
+    if not len(notes):
+        return notes.reshape(0, 4)
+    durs = np.asarray(V.DURATIONS)
+    d = np.clip(notes[:, 1], 1, V.MAX_BAR_TICKS)
+    d = durs[np.abs(durs[None, :] - d[:, None]).argmin(1)]  # nearest; ties to the shorter
+    v = (np.clip(notes[:, 3], 1, 127) - 1) // 16 * 16 + 8  # vel_value(vel_bin(v))
+    rows = np.stack([notes[:, 0], d, notes[:, 2], v], 1)
+    # one note per (onset, pitch): the longest wins; then sort by (onset, pitch)
+    rows = rows[np.lexsort((-rows[:, 1], rows[:, 2], rows[:, 0]))]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:, 0] != rows[:-1, 0]) | (rows[1:, 2] != rows[:-1, 2])
+    return rows[first].astype(np.int64)
 
 
 def encode_bars(notes: np.ndarray, tpb_bar: int, n_bars: int) -> list[list[int]]:

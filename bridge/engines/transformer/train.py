@@ -32,6 +32,7 @@ from .model import ModelConfig, MusicTransformer
 from .tokenizer import TokenizerConfig
 from .weights import save_weights
 
+DEFAULT_CONFIG = Path(__file__).resolve().parents[3] / "configs" / "transformer-cpu.toml"
 TRAIN_DEFAULTS = {
     "batch_size": 16,  # sequences a step
     "lr": 1e-3,  # peak learning rate
@@ -129,6 +130,7 @@ def _style_by_role(ds: Dataset, idx: np.ndarray) -> dict:
 def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto", log=print) -> dict:
     from tqdm import tqdm
 
+    config_path = config_path or DEFAULT_CONFIG
     cfg = load_config(config_path)
     tc, mc, dc = cfg["train"], cfg["model"], cfg["data"]
     minutes = minutes if minutes is not None else tc["minutes"]
@@ -230,6 +232,8 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
         "style_by_role": _style_by_role(ds, idx_all), "training": summary,
     }
     (out / "config.json").write_text(json.dumps(config, indent=1))
+    summary = {k: v for k, v in summary.items() if k != "history"}  # the per-epoch table is in config.json
+    summary["val_loss_by_epoch"] = [h["val_loss"] for h in history]
     log(f"done: {step} steps, {epoch} epochs, {summary['minutes']} min on {device}; best val loss {best:.4f}; "
         f"model folder {out}")
     return summary

@@ -1,0 +1,100 @@
+"""MODEL_CARD.md for a transformer model folder, written from what the folder records about itself
+(config.json: the network, the training summary and its data facts, the runtime benchmark and the
+measured latencies). The evaluation block that `cadenza eval` maintains is kept as it is.
+
+    python -m bridge.engines.transformer.card MODEL_DIR
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from . import vocab as V
+
+try:  # the evaluation package owns the marked block; keep its markers when it is there
+    from ...evaluation.card import BEGIN, END, PLACEHOLDER
+except ImportError:  # pragma: no cover - the evaluation package ships with Cadenza
+    BEGIN, END = "<!-- cadenza-eval:begin -->", "<!-- cadenza-eval:end -->"
+    PLACEHOLDER = "## Evaluation\n\nNot measured yet: run `cadenza eval <model folder>`.\n"
+
+
+def _table(rows: list[tuple], head: tuple) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def render(cfg: dict, notes: str = "") -> str:
+    m, t = cfg["model"], cfg.get("training", {})
+    data, meas, bench = t.get("data", {}), cfg.get("measured", {}), cfg.get("cpu_bench", {})
+    hist = t.get("history", [])
+    out = [f"# {cfg.get('name', 'transformer')}: the conditioned music Transformer", ""]
+    out += ["A decoder-only Transformer over bar/position/pitch/duration/velocity event tokens, conditioned on "
+            "role, style, mood, key, meter, tempo, density and bar count, trained with bar-level "
+            "fill-in-the-middle so one network generates, continues, infills and restyles. "
+            "Architecture, tokens and decoding constraints: docs/MODEL.md.", ""]
+    out += ["## Network", "", _table([
+        ("layers x width", f"{m['n_layers']} x {m['d_model']} ({m['n_heads']} heads, MLP {m['d_ff']})"),
+        ("parameters", f"{t.get('params', 0) / 1e6:.2f} M"),
+        ("vocabulary", f"{m['vocab_size']} tokens (tokenizer v{V.VERSION})"),
+        ("context", f"{m['max_len']} tokens, rotary positions, KV cache allocated once"),
+        ("weights", ", ".join(cfg.get("weights", [])) + " (safetensors, fp32, each file <= 16 MiB)"),
+    ], ("", "")), ""]
+    out += ["## Training", ""]
+    out += [f"Trained on **{t.get('device', '?').upper()}** ({t.get('precision', 'fp32')}) for "
+            f"**{t.get('minutes', '?')} minutes** of wall time: {t.get('steps', '?')} steps, "
+            f"{t.get('tokens', 0) / 1e6:.2f} M target tokens, config `{t.get('config', '?')}`. "
+            f"Best validation loss **{t.get('best_val_loss', '?')}** nats/token.", ""]
+    if notes:
+        out += [notes.strip(), ""]
+    if hist:
+        out += [_table([(h["epoch"], h["step"], h["train_loss"], h["val_loss"], h["minutes"]) for h in hist],
+                       ("epoch", "step", "train loss", "val loss", "minutes")), ""]
+    out += ["## Data", ""]
+    out += [f"Dataset `{data.get('dataset', '?')}`: {data.get('train_clips', '?')} training clips from "
+            f"{data.get('train_pieces', '?')} pieces, {data.get('val_clips', '?')} validation clips; "
+            f"styles: {', '.join(cfg.get('styles', []))}.", ""]
+    if data.get("sources"):
+        out += [_table(sorted(data["sources"].items()), ("source", "training pieces")), ""]
+    if data.get("licences"):
+        out += [_table(sorted(data["licences"].items()), ("licence", "training pieces")), ""]
+    out += ["## Runtime and measured numbers", ""]
+    if bench:
+        rows = [(k, v["load_ms"], v["b1"]["prefill_ms"], v["b1"]["step_ms"], v["b4"]["step_ms"]) for k, v in bench.items()]
+        out += [f"CPU runtime in use: **{cfg.get('cpu_runtime', 'torch-int8')}**, chosen by "
+                "`python -m bridge.engines.transformer.quantize MODEL --write` (medians, ms):", "",
+                _table(rows, ("runtime", "load", "prefill (b1)", "decode step (b1)", "decode step (b4)")), ""]
+    if meas:
+        lat = meas.get("latency", {})
+        rows = [(k.replace("_", " "), v["p50_ms"], v["p99_ms"], v["mean_notes"], v["runs"]) for k, v in lat.items()]
+        out += [f"Engine-level generate of a melody (`python -m bridge.engines.transformer.measure`), "
+                f"{meas.get('machine', '')}:", "",
+                _table(rows, ("request", "p50 ms", "p99 ms", "notes (mean)", "runs")), "",
+                f"8 bars x 8 variations in one batch: {meas.get('8_bars_8_variations_ms')} ms. "
+                f"Process start to model loaded (torch import included): {meas.get('load_s')} s. "
+                f"Resident memory after the runs: {meas.get('rss_mb')} MB (peak {meas.get('peak_rss_mb')} MB).", ""]
+    out += ["GPU: the bf16 path (`configs/transformer-gpu.toml`, decode step captured with "
+            "torch.compile mode=\"reduce-overhead\") exists and its fixed-shape step is checked against the "
+            "eager path on CPU, but it was not run for this model: the machine that trained it has no GPU.", ""]
+    out += ["## Limits", "",
+            "- Small and briefly trained: expect plausible phrases, not long-range form.",
+            "- Styles with few training clips (see the data table) are weakly conditioned.",
+            "- Notes sit on a 12-per-beat grid; durations are quantized to the vocabulary's 36 values.", ""]
+    return "\n".join(out)
+
+
+def write_card(folder: Path, notes: str = "") -> Path:
+    folder = Path(folder)
+    cfg = json.loads((folder / "config.json").read_text())
+    card = folder / "MODEL_CARD.md"
+    old = card.read_text() if card.exists() else ""
+    a, b = old.find(BEGIN), old.find(END)
+    block = old[a : b + len(END)] if a >= 0 and b > a else f"{BEGIN}\n{PLACEHOLDER.rstrip()}\n{END}"
+    card.write_text(render(cfg, notes).rstrip() + "\n\n" + block + "\n")
+    return card
+
+
+if __name__ == "__main__":
+    print(write_card(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else ""))
