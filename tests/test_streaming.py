@@ -290,3 +290,14 @@ def test_stream_over_tcp_ends_when_the_connection_closes(sd):
         assert status["streams"] == 0, "the stream of a closed TCP connection kept running"
     finally:
         probe.close()
+
+
+def test_engine_failure_ends_the_stream_with_an_error(sd, rx):
+    # No pitch of C major lies in 61..61, so the engine refuses the first bars.
+    start(rx, 91, "model", "markov", "key", "C major", "scale_lock", 1, "pitch_low", 61, "pitch_high", 61)
+    address, args = terminal(rx, 91)
+    assert address == "/cadenza/error" and args[1] == "bad_request" and "pitch" in args[2], args
+    rx.send("/cadenza/status", 92)
+    rec = rx.until(lambda a, g: a == "/cadenza/status", 5)
+    status = dict(zip(rec[2][0][1][1::2], rec[2][0][1][2::2]))
+    assert status["streams"] == 0
