@@ -1,14 +1,15 @@
-"""Stream timing: the beat timeline of a stream and the one precise thread that sends its bundles.
+"""Stream timing: the beat timeline of a stream and the one thread that times its bundles.
 
 Why a send thread of its own: a note bundle must leave exactly `lookahead_ms` before its time tag,
-whatever the engines are doing. The thread sleeps until SPIN_S before the next send, then spins on
-`time.monotonic()` for the last stretch (a sleeping thread wakes 0.1-1 ms late, more under load).
-Generation runs on other threads; the GIL's switch interval is shortened while streams run so a
-busy generator yields the interpreter to this thread within a fraction of a millisecond.
+whatever the engines are doing. UDP bundles are handed FORWARD_S early to the send process
+(bridge/stream_sender.py), which has no interpreter lock to share with the engines and does the
+precise part; TCP bundles (and UDP ones if that process cannot start) are sent from this thread,
+which sleeps until SPIN_S before the send and spins on `time.monotonic()` for the last stretch.
 
-Why monotonic plus an anchor: schedules are kept on `time.monotonic()` (it never steps) and turned
-into wall-clock OSC time tags through one (monotonic, wall) pair taken when the stream starts, so
-time tags never jump even if the system clock is stepped mid-stream.
+Why monotonic plus an anchor: schedules are kept on `time.monotonic()` (it never steps, and on
+Linux it is one clock for every process) and turned into wall-clock OSC time tags through one
+(monotonic, wall) pair taken when the stream starts, so time tags never jump even if the system
+clock is stepped mid-stream.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ SPIN_S = 0.002  # sleep until this long before a send, then spin: covers OS wake
 FORWARD_S = 0.03  # UDP packets go to the send process this long before their send time
 SENDER_START_S = 5.0  # how long the send process may take to answer "ready?"
 BATCH_S = 0.0002  # events due within this of each other leave in one wake-up
-SWITCH_INTERVAL_S = 0.0005  # GIL switch interval while streams run (CPython's default is 5 ms)
+SWITCH_INTERVAL_S = 0.001  # GIL switch interval once streams run (CPython's default is 5 ms): the send
+# thread hands bundles over 30 ms early and sends TCP bundles itself, so it must not wait long for
+# the interpreter while an engine runs Python code
 SEND_PRIORITY_NICE = -10  # the send thread's nice value where the OS allows it (root); else unchanged
 RT_PRIORITY = 10  # SCHED_FIFO priority of the send thread where allowed (low among real-time tasks)
 GENERATOR_NICE = 5  # generator threads yield the CPU to the send thread and to the request worker
@@ -261,11 +264,12 @@ class Scheduler:
             self._ctrl = None
             return False
 
-    def lateness_ms(self) -> dict:
-        """Recent send lateness (ms): how long after its planned moment each packet left."""
+    def lateness_ms(self) -> dict | None:
+        """Recent lateness (ms) of the packets this thread sent itself (TCP, or UDP without a send
+        process); None when it sent none (the send process logs its own figures when it exits)."""
         xs = sorted(self.lateness)
         if not xs:
-            return {"median": 0.0, "p99": 0.0, "max": 0.0, "n": 0}
+            return None
         return {
             "median": round(statistics.median(xs) * 1000, 3),
             "p99": round(xs[min(len(xs) - 1, int(0.99 * len(xs)))] * 1000, 3),

@@ -94,8 +94,10 @@ class Stream:
         ms = (time.monotonic() - self.created) * 1000
         if error is None:
             packet = encode_message(f"{ROOT}/done", self.req_id, float(ms))
-            log.info("stream id=%s client=%s ended: %s (%.0f ms, %d underruns, send lateness %s)",
-                     self.req_id, self.peer, why or "done", ms, self.underruns, self.mgr.scheduler.lateness_ms())
+            late = self.mgr.scheduler.lateness_ms()
+            log.info("stream id=%s client=%s ended: %s (%.0f ms, %d bundles dropped late%s)",
+                     self.req_id, self.peer, why or "done", ms, self.underruns,
+                     f", in-process send lateness ms {late}" if late else "")
         else:
             packet = encode_message(f"{ROOT}/error", self.req_id, error.code, error.message[:900])
             log.info("stream id=%s client=%s ended: %s %s", self.req_id, self.peer, error.code, error.message)

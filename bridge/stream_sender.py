@@ -12,7 +12,9 @@ to a lower nice value, then to nothing.
 Control socket (AF_UNIX SOCK_SEQPACKET from the daemon, one record per datagram):
 HEADER (send_at in time.monotonic() seconds, destination port, length of the ip) + ip + datagram.
 The daemon writes "ready?"; this process answers b"ready" once it serves. EOF ends the process.
-Only the standard library is imported, so it starts in a few tens of milliseconds.
+Only the standard library is imported, so it starts in a few tens of milliseconds. On exit it
+prints one line of send statistics to stderr (the daemon's log); CADENZA_SENDER_DEBUG=1 adds a
+line per datagram (how early its record arrived, how late it left).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ SPIN_S = 0.002  # sleep until this long before a send, then spin
 BATCH_S = 0.0002  # datagrams due within this of each other leave in one wake-up
 RT_PRIORITY = 10  # SCHED_FIFO priority where allowed (low among real-time tasks)
 NICE = -10
-DEBUG = os.environ.get("CADENZA_SENDER_DEBUG")
+DEBUG = bool(os.environ.get("CADENZA_SENDER_DEBUG"))
 
 
 def encode(send_at: float, ip: str, port: int, packet: bytes) -> bytes:
@@ -89,7 +91,8 @@ def serve(ctrl: socket.socket, udp: socket.socket) -> dict:
                     ctrl.send(b"ready")
                     continue
                 send_at, ip, port, packet = decode(rec)
-                if DEBUG: print("rx", round((send_at - time.monotonic())*1000, 3), file=sys.stderr)
+                if DEBUG:
+                    print(f"rx early_ms {(send_at - time.monotonic()) * 1000:.3f}", file=sys.stderr)
                 heapq.heappush(heap, (send_at, seq, (ip, port), packet))
                 seq += 1
             if not heap or heap[0][0] - time.monotonic() > SPIN_S:
@@ -107,7 +110,8 @@ def serve(ctrl: socket.socket, udp: socket.socket) -> dict:
             except OSError:
                 pass  # the client went away; the daemon's idle rule ends its stream
             late.append(time.monotonic() - send_at)
-            if DEBUG: print("tx", round(late[-1]*1000, 3), round((target - send_at)*1000,3), file=sys.stderr)
+            if DEBUG:
+                print(f"tx late_ms {late[-1] * 1000:.3f}", file=sys.stderr)
             sent += 1
         if len(late) > 100_000:
             del late[:50_000]

@@ -63,6 +63,7 @@ class StreamManager:
         self.streams: dict = {}  # (scope, id) -> Stream
         self.last_seen: dict = {}  # scope -> monotonic time of its last packet
         self.lock = threading.RLock()
+        self.closed = False  # set by stop_all: the daemon is shutting down
         for engine in daemon.models.values():
             _serialise(engine)
         daemon.extra_handlers.update({
@@ -89,6 +90,7 @@ class StreamManager:
         return True
 
     def stop_all(self) -> None:
+        self.closed = True
         for stream in list(self.streams.values()):
             stream.finish(None, why="the daemon is shutting down")
         self.scheduler.close()
@@ -119,6 +121,8 @@ class StreamManager:
         with self.lock:
             if key in self.streams or self.d.queue.is_active(key):
                 raise BadRequest(f"request id {req_id} is already running; use a new id for each stream")
+            if self.closed:
+                raise Busy("the daemon is shutting down; no new streams")
             if len(self.streams) >= MAX_STREAMS:
                 raise Busy(f"at most {MAX_STREAMS} streams run at once; stop one first")
             if req.seed is None:
