@@ -20,6 +20,9 @@ def write_card(folder: Path, config: dict, summary: dict) -> Path:
     ) or "| (none recorded) | | |"
     events = ", ".join(f"{r} {n:,}" for r, n in ds["events"].items())
     settings = ", ".join(f"{k} {v}" for k, v in config["settings"].items())
+    pruned = ", ".join(f"{r} {m}" for r, m in config.get("min_count_used", {}).items())
+    if config.get("min_count_val_loss"):
+        pruned += " (chosen by val-split loss)"
     text = f"""# {folder.name}: the Markov baseline
 
 A variable-order Markov (n-gram) model over note events, Cadenza's fast baseline. Each part is
@@ -34,7 +37,7 @@ statistics of the data (an accent prior when the data carries flat velocities).
 - Trained: {config['trained_at']} in {summary['seconds']:.1f} s with `cadenza train --engine markov`.
 - Size: {summary['bytes'] / 2**20:.2f} MiB. Roles: {', '.join(config['roles'])}.
 - Styles: {', '.join(config['styles'])}.
-- Settings: {settings}.
+- Settings: {settings}. Pruning (min_count) per role: {pruned}.
 - Held-out loss ({vl.get('split', 'val')} split): {vl.get('loss', 'n/a')} {vl.get('unit', '')}
   over {vl.get('events', 0):,} onsets.
 

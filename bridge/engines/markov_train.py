@@ -26,11 +26,15 @@ DEFAULTS = {
     "mono_order": 4,  # previous intervals in the longest melody/bass context (1..8)
     "poly_order": 3,  # previous chord shapes in the longest chords/keys context (1..8)
     "drum_order": 6,  # previous hit sets in the longest drum context (1..12)
-    "min_count": 2,  # history contexts seen fewer times are pruned (>= 1)
+    "min_count": "auto",  # history contexts seen fewer times are pruned: an integer >= 1, or
+    # "auto": per role, the candidate with the lowest loss on the val split (2 when there is none)
     "max_gap_ticks": 96,  # longest rhythm step (8 beats); longer gaps become several rests
     "max_file_mib": 15.0,  # pruning doubles min_count until every table file is smaller
 }
 VELOCITY_LEVELS = 4
+MIN_COUNT_CANDIDATES = (1, 2, 4, 8, 16, 32, 64, 128)
+FALLBACK_MIN_COUNT = 2  # "auto" without val clips for a role
+MAX_VAL_CLIPS = 1500  # val clips per role scored for each candidate
 
 
 def tonic_ref(tonic: int) -> int:
@@ -177,29 +181,57 @@ class _RoleCounter:
         }
 
 
-def _pack_role(rc: _RoleCounter, out: Path, cfg: dict) -> tuple[int, int]:
-    """Write <role>.safetensors (pruning harder until it fits) and <role>.json. Returns (bytes, min_count)."""
-    limit = cfg["max_file_mib"] * 2**20
-    min_count = max(1, int(cfg["min_count"]))
-    while True:
-        arrays = {}
-        for name, counts in (("rhythm", rc.rhythm), ("content", rc.content), ("first", rc.first)):
-            for k, v in counts.pack(min_count).items():
-                arrays[f"{name}.{k}"] = v
-        size = sum(a.nbytes for a in arrays.values())
-        if size <= limit:
-            break
-        min_count *= 2
-    path = out / f"{rc.role}.safetensors"
-    save_file(arrays, str(path), metadata={"format": "cadenza-markov", "version": str(FORMAT_VERSION)})
-    side = {
+def _tables(rc: _RoleCounter, min_count: int) -> dict:
+    arrays = {}
+    for name, counts in (("rhythm", rc.rhythm), ("content", rc.content), ("first", rc.first)):
+        for k, v in counts.pack(min_count).items():
+            arrays[f"{name}.{k}"] = v
+    return arrays
+
+
+def _side(rc: _RoleCounter, min_count: int) -> dict:
+    return {
         "role": rc.role,
         "rhythm_vocab": list(rc.rhythm_vocab),
         "content_vocab": list(rc.content_vocab) if rc.kind in ("poly", "drums") else None,
         "min_count": min_count,
         **rc.stats(),
     }
-    (out / f"{rc.role}.json").write_text(json.dumps(side, separators=(",", ":")))
+
+
+def choose_min_count(rc: _RoleCounter, val: list, cap: int) -> tuple[int, dict]:
+    """The pruning threshold with the lowest held-out loss for this role, and every candidate's
+    loss. Pruning rare long contexts usually helps: Witten-Bell trusts a context seen twice as
+    much as its few distinct followers suggest, which over-fits (and copies) the training data."""
+    if not val:
+        return FALLBACK_MIN_COUNT, {}
+    from .markov import _clip_nll
+    from .markov_sample import RoleModel
+
+    side = _side(rc, 0)
+    losses = {}
+    for mc in MIN_COUNT_CANDIDATES:
+        model = RoleModel(_tables(rc, mc), side)
+        nll = events = 0
+        for notes, lab in val:
+            a, b = _clip_nll(model, notes, lab, cap)
+            nll, events = nll + a, events + b
+        losses[mc] = round(nll / max(1, events), 4)
+    return min(losses, key=losses.get), losses
+
+
+def _pack_role(rc: _RoleCounter, out: Path, cfg: dict, min_count: int) -> tuple[int, int]:
+    """Write <role>.safetensors (pruning harder until it fits) and <role>.json. Returns (bytes, min_count)."""
+    limit = cfg["max_file_mib"] * 2**20
+    min_count = max(1, int(min_count))
+    while True:
+        arrays = _tables(rc, min_count)
+        if sum(a.nbytes for a in arrays.values()) <= limit:
+            break
+        min_count *= 2
+    path = out / f"{rc.role}.safetensors"
+    save_file(arrays, str(path), metadata={"format": "cadenza-markov", "version": str(FORMAT_VERSION)})
+    (out / f"{rc.role}.json").write_text(json.dumps(_side(rc, min_count), separators=(",", ":")))
     return path.stat().st_size + (out / f"{rc.role}.json").stat().st_size, min_count
 
 
@@ -243,10 +275,23 @@ def train_markov(
             progress(n + 1, len(idx))
     for old in list(out.glob("*.safetensors")) + [p for p in out.glob("*.json") if p.stem in ROLES]:
         old.unlink()  # a retrain on data without some role must not leave that role's old tables
-    files, pruning = {}, {}
+    auto = str(cfg["min_count"]).lower() == "auto"
+    if not auto and not (isinstance(cfg["min_count"], int) and cfg["min_count"] >= 1):
+        raise ValueError(f'min_count must be "auto" or an integer >= 1, got {cfg["min_count"]!r}')
+    val_by_role: dict[str, list] = {}
+    if auto:
+        for i in ds.indices("val"):
+            lab = ds.labels(int(i))
+            val_by_role.setdefault(lab["role"], []).append((ds.clip_notes(int(i)), lab))
+    files, pruning, tuning = {}, {}, {}
     for role in ROLES:
         if role in counters and counters[role].events:
-            size, pruning[role] = _pack_role(counters[role], out, cfg)
+            mc = cfg["min_count"]
+            if auto:
+                val = val_by_role.get(role, [])
+                val = [val[j] for j in np.linspace(0, len(val) - 1, min(len(val), MAX_VAL_CLIPS)).astype(int)]
+                mc, tuning[role] = choose_min_count(counters[role], val, cfg["max_gap_ticks"])
+            size, pruning[role] = _pack_role(counters[role], out, cfg, mc)
             files[role] = size
     roles = [r for r in ROLES if r in files]
     styles = sorted({s for r in roles for s in counters[r].styles})
@@ -258,6 +303,7 @@ def train_markov(
         "moods": list(MOODS),
         "settings": {k: cfg[k] for k in DEFAULTS},
         "min_count_used": pruning,
+        "min_count_val_loss": tuning,
         "dataset": {
             "path": str(Path(data_dir).resolve()),
             "name": ds.manifest.get("name", Path(data_dir).name),
