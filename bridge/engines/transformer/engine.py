@@ -51,16 +51,17 @@ class TransformerEngine(Engine):
         runtime = config.get("cpu_runtime", "torch-int8")
         onnx_file = folder / config.get("onnx", "model-int8.onnx")
         params = _param_count(config)
+        threads = int(config.get("cpu_threads", 1))  # 0: the library's default
         if device.startswith("cuda"):
             stepper = rt.CudaGraphStepper(read_model(folder, config), compile=config.get("cuda_graph", True))
             runtime, quant = "cuda-graph", "bf16"
         elif runtime == "onnx-int8" and onnx_file.is_file():
-            stepper, quant = rt.OrtStepper(onnx_file), "int8"  # the torch weights are not needed
+            stepper, quant = rt.OrtStepper(onnx_file, threads=threads), "int8"  # the torch weights are not needed
         elif runtime == "torch-fp32":
-            stepper, quant = rt.TorchStepper(read_model(folder, config), int8=False), "none"
+            stepper, quant = rt.TorchStepper(read_model(folder, config), int8=False, threads=threads), "none"
         else:
             runtime = "torch-int8"
-            stepper, quant = rt.TorchStepper(read_model(folder, config), int8=True), "int8"
+            stepper, quant = rt.TorchStepper(read_model(folder, config), int8=True, threads=threads), "int8"
         _warm_up(stepper)
         styles = tuple(tok.styles)
         info = ModelInfo(

@@ -43,15 +43,13 @@ def time_stepper(stepper, rows: int, steps: int = 150, repeats: int = 3) -> dict
     return {"prefill_ms": round(statistics.median(pre), 3), "step_ms": round(statistics.median(step), 3)}
 
 
-def bench(folder: Path, threads: int = 0) -> tuple[dict, Path]:
-    if threads:
-        torch.set_num_threads(threads)
+def bench(folder: Path, threads: int = 1) -> tuple[dict, Path]:
     folder = Path(folder)
     onnx_path = Path(tempfile.mkdtemp()) / "model-int8.onnx"
     export_onnx(read_model(folder), onnx_path, int8=True)
     runtimes = {
-        "torch-fp32": lambda: TorchStepper(read_model(folder), int8=False),
-        "torch-int8": lambda: TorchStepper(read_model(folder), int8=True),
+        "torch-fp32": lambda: TorchStepper(read_model(folder), int8=False, threads=threads),
+        "torch-int8": lambda: TorchStepper(read_model(folder), int8=True, threads=threads),
         "onnx-int8": lambda: OrtStepper(onnx_path, threads=threads),
     }
     results = {}
@@ -66,7 +64,7 @@ def bench(folder: Path, threads: int = 0) -> tuple[dict, Path]:
 def main() -> None:
     ap = argparse.ArgumentParser(description="Benchmark the CPU runtimes of a transformer model folder.")
     ap.add_argument("model", type=Path)
-    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1, help="CPU threads for both runtimes (the engine's default is 1)")
     ap.add_argument("--write", action="store_true", help="record the faster int8 runtime in config.json")
     a = ap.parse_args()
     results, onnx_path = bench(a.model, a.threads)

@@ -9,7 +9,9 @@
   development machine; its numbers are checked against the eager path by the GPU test.
 
 Which CPU runtime a model uses is written in its config.json ("cpu_runtime"), chosen by
-`python -m bridge.engines.transformer.quantize --bench MODEL` on the target machine.
+`python -m bridge.engines.transformer.quantize MODEL --write` on the target machine. One decode step
+of a model this small is a few hundred microseconds of work, so the CPU runtimes use one thread by
+default ("cpu_threads" in config.json): on 2 shared cores, two threads measured 2-3x slower.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ def quantize_int8(model):
 class TorchStepper(Stepper):
     """Eager PyTorch on CPU (fp32 or int8), the KV cache allocated once for MAX_BATCH rows."""
 
-    def __init__(self, model, int8: bool = True):
+    def __init__(self, model, int8: bool = True, threads: int = 0):
+        if threads:
+            torch.set_num_threads(threads)  # process-wide: torch serves only this engine in the daemon
         if int8:
             quantize_int8(model)
         model.setup_cache(MAX_BATCH)
@@ -90,6 +94,8 @@ class OrtStepper:
         so = ort.SessionOptions()
         if threads:
             so.intra_op_num_threads = threads
+        if threads == 1:  # no spin-waiting: on shared cores a spinning pool steals from everyone
+            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
         shape = self.sess.get_inputs()[1].shape  # [L, B, H, P, hd]

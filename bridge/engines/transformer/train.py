@@ -49,6 +49,7 @@ TRAIN_DEFAULTS = {
     "precision": "auto",  # "fp32", "bf16" (autocast, CUDA) or "auto" (bf16 on CUDA)
     "compile": False,  # torch.compile the training model (GPU)
     "keep_checkpoints": 2,  # latest checkpoints kept under checkpoints/
+    "init_from": "",  # a model folder to start from (resume / fine-tune); "" starts from scratch
 }
 
 
@@ -127,7 +128,8 @@ def _style_by_role(ds: Dataset, idx: np.ndarray) -> dict:
     return out
 
 
-def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto", log=print) -> dict:
+def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto", log=print,
+                      init_from=None) -> dict:
     from tqdm import tqdm
 
     config_path = config_path or DEFAULT_CONFIG
@@ -154,7 +156,18 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
     val_seqs = [maker.example(int(i), vrng, augment=False) for i in val_sel]
     val_batches = [collate(val_seqs[k : k + tc["batch_size"]]) for k in range(0, len(val_seqs), tc["batch_size"])]
 
-    model = MusicTransformer(mc).to(device)
+    model = MusicTransformer(mc)
+    init_from, prev = init_from or tc["init_from"], {}
+    if init_from:
+        from .weights import load_weights
+
+        init_cfg = json.loads((Path(init_from) / "config.json").read_text())
+        if init_cfg["model"] != mc.to_dict() or init_cfg.get("styles") != styles:
+            raise ValueError(f"{init_from} was built with another model config or style list; cannot start from it")
+        load_weights(model, Path(init_from), init_cfg["weights"])
+        prev = init_cfg.get("training", {})
+        log(f"starting from the weights in {init_from} (trained {init_cfg.get('training', {}).get('minutes', '?')} min)")
+    model = model.to(device)
     bf16 = device.startswith("cuda") and tc["precision"] in ("auto", "bf16")
     autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if bf16 else (lambda: torch.autocast("cpu", enabled=False))
     fwd = torch.compile(model) if tc["compile"] else model
@@ -226,6 +239,12 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
         "final_train_loss": history[-1]["train_loss"], "history": history, "out_dir": str(out),
         "checkpoint": ck, "data": _data_facts(ds, maker),
     }
+    if prev:  # resumed: keep the earlier run's facts and the totals
+        summary["resumed_from"] = {k: prev.get(k) for k in ("out_dir", "device", "minutes", "steps", "tokens", "best_val_loss")}
+        summary["resumed_from"]["history"] = prev.get("history", [])
+        summary["total_minutes"] = round(prev.get("total_minutes", prev.get("minutes", 0)) + summary["minutes"], 2)
+        summary["total_steps"] = prev.get("total_steps", prev.get("steps", 0)) + step
+        summary["total_tokens"] = prev.get("total_tokens", prev.get("tokens", 0)) + tokens
     config = {
         "engine": "transformer", "name": out.name, "model": mc.to_dict(), "weights": weights,
         "tokenizer": "tokenizer.json", "styles": styles, "roles": list(ROLES), "moods": list(MOODS),
