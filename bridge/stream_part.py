@@ -58,7 +58,6 @@ class Stream:
         self.gen_s = 0.0  # recent engine time per chunk (EMA), sizes how far ahead to stay
         self.underruns = 0  # bundles dropped because generation finished after their send time
         self.key_found = None  # the key the engine chose when the client gave none: kept for continuations
-        self._applied: dict = {}  # changes the next chunk announces with /cadenza/stream/applied
         self.lock = threading.Lock()  # orders finish() against scheduling new events
         self.wake = threading.Condition()
         self.done = threading.Event()
@@ -163,24 +162,34 @@ class Stream:
         return tl.mono(self.next_bar * self.bpb) - self._ahead_s()
 
     def _apply_pending(self) -> None:
-        """Regenerate from the first bar line that can still be reached, with the new conditions."""
+        """Regenerate from the first bar line that can still be reached, with the new conditions.
+        If the engine refuses them (a role the model has no data for, say), the stream keeps its
+        old conditions and the client gets /cadenza/stream/rejected."""
         with self.wake:
             changes, self.pending = self.pending, {}
+        old = {k: getattr(self.req, k) for k in changes}
+        old_given, old_fresh = set(self.req.given), self.fresh
         for k, v in changes.items():
             setattr(self.req, k, v)
             self.req.given.add(k)
-        if "role" in changes:
-            self.fresh = True
+        self.fresh = old_fresh or "role" in changes  # a new role starts afresh, without context
         tl = self.timeline
         while not self.done.is_set():
             margin = self.lookahead_s + FORWARD_S + 2 * self.gen_s + 0.02
-            b0 = max(0, tl.bar_at(time.monotonic() + margin) + 1)
+            b0 = min(max(0, tl.bar_at(time.monotonic() + margin) + 1), self.next_bar)
             if self.total_bars is not None and b0 >= self.total_bars:
                 return
-            if b0 >= self.next_bar:  # nothing planned there yet: the next chunk carries the change
-                self._applied.update(changes)
+            try:
+                notes = self._generate(b0, self._chunk_bars(b0))
+            except Cancelled:
+                raise
+            except CadenzaError as exc:
+                for k, v in old.items():
+                    setattr(self.req, k, v)
+                self.req.given, self.fresh = old_given, old_fresh
+                self.peer.send(encode_message(f"{ROOT}/stream/rejected", self.req_id, exc.code, exc.message[:900]))
+                log.info("stream id=%s: the engine refused %s: %s", self.req_id, changes, exc.message)
                 return
-            notes = self._generate(b0, self._chunk_bars(b0))
             later = [e for b, evs in self.bar_events.items() if b >= b0 for e in evs]
             if self.mgr.scheduler.cancel_unsent(later):
                 for b in [b for b in self.bar_events if b >= b0]:
@@ -226,8 +235,6 @@ class Stream:
     def _commit(self, b0: int, notes: list[Note], applied: dict | None) -> None:
         """Turn generated bars into scheduled bundles: beats and notes, one bundle per moment."""
         nbars = self._chunk_bars(b0)
-        if self._applied:
-            applied, self._applied = {**self._applied, **(applied or {})}, {}
         tl, bpb = self.timeline, self.bpb
         moments: dict[float, list[bytes]] = {}
         for bar in range(b0, b0 + nbars):

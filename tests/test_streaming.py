@@ -301,3 +301,19 @@ def test_engine_failure_ends_the_stream_with_an_error(sd, rx):
     rec = rx.until(lambda a, g: a == "/cadenza/status", 5)
     status = dict(zip(rec[2][0][1][1::2], rec[2][0][1][2::2]))
     assert status["streams"] == 0
+
+
+def test_a_set_the_engine_refuses_leaves_the_stream_as_it_was(sd, rx):
+    # Only middle C may sound: C major allows it, F# major has no C, so the engine refuses the set.
+    start(rx, 95, "model", "markov", "tempo", 240.0, "key", "C major", "scale_lock", 1,
+          "pitch_low", 60, "pitch_high", 60)
+    rx.run_for(0.6)
+    rx.send("/cadenza/stream/set", 95, "key", "F# major")
+    rec = rx.until(lambda a, g: a == "/cadenza/stream/rejected" and g[0] == 95, 5)
+    assert rec is not None, "the refused set was not reported"
+    n = len(messages(rx, 95, "/cadenza/beat"))
+    rx.run_for(1.2, keepalive_id=95)
+    assert len(messages(rx, 95, "/cadenza/beat")) >= n + 3, "the stream stopped after a refused set"
+    stop(rx, 95)
+    assert not messages(rx, 95, "/cadenza/stream/applied")
+    assert {g[1] for *_, g in messages(rx, 95, "/cadenza/note")} == {60}
