@@ -132,3 +132,20 @@ def test_card_section_is_replaced_not_duplicated(tmp_path):
     card.parent.mkdir()
     write_section(card, "## Evaluation\n\nx\n")
     assert card.read_text().startswith("# m\n") and current_section(card.read_text()).strip().endswith("x")
+
+
+def test_validation_loss_asks_the_engine_then_the_recorded_value():
+    from types import SimpleNamespace
+
+    from bridge.evaluation.runner import _validation_loss
+
+    asks = SimpleNamespace(validation_loss=lambda ds: 2.5, config={})
+    assert _validation_loss(asks, None) == {"loss": 2.5}
+    recorded = SimpleNamespace(config={"training": {"best_val_loss": 1.75}})
+    assert _validation_loss(recorded, None)["loss"] == 1.75
+    assert _validation_loss(SimpleNamespace(config={}), None) is None
+
+    def broken(ds):
+        raise RuntimeError("boom")
+
+    assert "boom" in _validation_loss(SimpleNamespace(validation_loss=broken), None)["error"]

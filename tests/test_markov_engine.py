@@ -227,3 +227,12 @@ def test_generating_eight_bars_takes_milliseconds(engine):
     for seed in range(10):
         run(engine, "generate", ["bars", 8, "seed", seed])
     assert (time.perf_counter() - t0) / 10 < 0.05
+
+
+def test_restyle_and_infill_need_a_clip(engine):
+    from bridge.errors import NoClip
+
+    for op in ("restyle", "infill"):
+        with pytest.raises(NoClip):
+            run(engine, op, ["seed", 1], clip=None, start_bar=0, end_bar=1)
+    assert_exact(run(engine, "continue", ["seed", 1, "bars", 2], clip=None)[0], 2)

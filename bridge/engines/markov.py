@@ -19,7 +19,7 @@ import numpy as np
 from safetensors.numpy import load_file
 
 from ..clip import Clip, Note
-from ..errors import BadRequest
+from ..errors import BadRequest, NoClip
 from ..music import (DENSITY_CENTERS, MOODS, ROLES, TICKS_PER_BEAT, Key, Meter, density_knob_to_bucket,
                      mood_defaults, parse_key)
 from ..request import Request
@@ -153,8 +153,8 @@ class MarkovEngine(Engine):
         op = request.operation
         if op not in self.operations:
             raise BadRequest(f"operation must be one of {', '.join(self.operations)}, got {op!r}")
-        if op != "generate" and (clip is None or not clip.notes) and op != "continue":
-            raise BadRequest(f"{op} needs an uploaded clip with notes")
+        if op in ("restyle", "infill") and (clip is None or not clip.notes):
+            raise NoClip(f"{op} needs an uploaded clip with notes (/cadenza/clip/begin and /cadenza/clip/notes)")
         seed = request.seed if request.seed is not None else secrets.randbits(31)
         seed32 = seed & 0xFFFFFFFF
         c, key, bars, tempo = self._cond(request, clip, np.random.default_rng([seed32, 1_000_003]))

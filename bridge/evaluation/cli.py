@@ -16,7 +16,7 @@ def _default_data(model: Path) -> Path | None:
         config = json.loads((model / "config.json").read_text())
     except (OSError, ValueError):
         config = {}
-    ds = config.get("dataset")
+    ds = config.get("dataset") or (config.get("training") or {}).get("data")  # markov / transformer
     path = ds.get("path") if isinstance(ds, dict) else ds if isinstance(ds, str) else None
     if path and (Path(path) / "manifest.json").is_file():
         return Path(path)

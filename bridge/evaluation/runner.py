@@ -164,8 +164,14 @@ def real_row(ref: Reference) -> list[dict]:
 
 
 def _validation_loss(engine, ds: Dataset):
+    """The engine's `validation_loss(dataset)` when it has one; else the best validation loss its
+    training recorded in config.json (["training"]["best_val_loss"]), marked as recorded."""
     fn = getattr(engine, "validation_loss", None)
     if fn is None:
+        recorded = (getattr(engine, "config", None) or {}).get("training", {})
+        if isinstance(recorded, dict) and recorded.get("best_val_loss") is not None:
+            return {"loss": float(recorded["best_val_loss"]), "unit": "per token, recorded at training",
+                    "split": "val"}
         return None
     try:
         out = fn(ds)
