@@ -244,7 +244,11 @@ class Scheduler:
                         e.sent = True
                         due.append(e)
             for e in due:
-                if e.wake < e.send_at and self._forward(e):
+                if e.wake < e.send_at:
+                    if not self._forward(e):  # the send process is gone: send it from here, on time
+                        with cv:
+                            e.wake, e.sent = e.send_at, False
+                            heapq.heappush(heap, e)
                     continue
                 e.peer.send(e.packet)
                 self.lateness.append(time.monotonic() - e.send_at)

@@ -9,6 +9,8 @@ are the benchmark's job (bridge/bench_stream.py).
 from __future__ import annotations
 
 import os
+import re
+import signal
 import socket
 import time
 from pathlib import Path
@@ -317,3 +319,28 @@ def test_a_set_the_engine_refuses_leaves_the_stream_as_it_was(sd, rx):
     stop(rx, 95)
     assert not messages(rx, 95, "/cadenza/stream/applied")
     assert {g[1] for *_, g in messages(rx, 95, "/cadenza/note")} == {60}
+
+
+def test_stream_survives_the_send_process_dying(tmp_path):
+    d = start_daemon(models_dir(), tmp_path / "sender.log")
+    rx = StreamReceiver(d.host, d.port)
+    try:
+        start(rx, 97, "tempo", 240.0)
+        rx.run_for(1.0)
+        pid = int(re.search(r"stream send process (\d+) serves", d.log()).group(1))
+        os.kill(pid, signal.SIGKILL)
+        t_kill = time.time()
+        rx.run_for(1.5)
+        stop(rx, 97)
+        assert "send process is gone" in d.log()
+    finally:
+        rx.close()
+        stop_daemon(d)
+    beats = messages(rx, 97, "/cadenza/beat")
+    assert len(beats) >= 8
+    # Bundles the dead process held may be lost, but the clock goes on, in order and on time.
+    tags = [t for _, t, _, _ in beats]
+    assert tags == sorted(tags) and beats[-1][1] - beats[0][1] >= 2.0
+    assert all(arrival < tag for arrival, tag, _, _ in beats)
+    leads = [(tag - arrival) * 1000 for arrival, tag, _, _ in beats if arrival > t_kill + 0.1]
+    assert len(leads) >= 4 and all(20 < x < 60 for x in leads), leads  # sent by the daemon itself, 50 ms ahead
