@@ -111,3 +111,26 @@ def test_cuda_graph_step_matches_eager(model):
             ref = eager.forward_cached(torch.tensor([[t]], device="cuda"), 10 + i).float().cpu()
             got = st.step(torch.tensor([t]), 10 + i)
             torch.testing.assert_close(got, ref, atol=5e-2, rtol=5e-2)
+
+
+def test_shipped_model_onnx_file_matches_its_weights(tmp_path):
+    """The shipped folder's int8 ONNX graph (when its runtime uses one) must come from its weights,
+    and a fresh fp32 export must match PyTorch."""
+    import json
+    from pathlib import Path
+
+    pytest.importorskip("onnxruntime")
+    from bridge.engines.transformer.export import export_onnx, parity
+    from bridge.engines.transformer.weights import read_model
+
+    folder = Path(__file__).resolve().parent.parent / "models" / "transformer"
+    if not (folder / "config.json").is_file():
+        pytest.skip("models/transformer is not there yet (the shipped model has not been trained)")
+    cfg = json.loads((folder / "config.json").read_text())
+    model = read_model(folder, cfg)
+    prompt = [V.BOS, V.ROLE_OFFSET, V.STYLE_OFFSET, V.MOOD_ANY, V.key_token(2, "minor"), V.meter_token("4/4"),
+              V.TEMPO_ANY, V.DENSITY_ANY, V.bars_token(8)]
+    steps = [V.BAR, V.pos_token(0), V.VEL_OFFSET + 5, V.pitch_token(62), V.dur_token(12), V.pos_token(12)]
+    assert parity(model, export_onnx(model, tmp_path / "fp32.onnx"), prompt, steps) < 1e-3
+    if cfg.get("cpu_runtime") == "onnx-int8":
+        assert parity(model, folder / cfg["onnx"], prompt, steps) < 1.0

@@ -43,12 +43,18 @@ def render(cfg: dict, notes: str = "") -> str:
         ("weights", ", ".join(cfg.get("weights", [])) + " (safetensors, fp32, each file <= 16 MiB)"),
     ], ("", "")), ""]
     out += ["## Training", ""]
+    minutes, steps, tokens = t.get("total_minutes", t.get("minutes")), t.get("total_steps", t.get("steps")), \
+        t.get("total_tokens", t.get("tokens", 0))
+    runs = ""
+    if t.get("resumed_from"):
+        runs = f" in two runs ({t['resumed_from'].get('minutes')} min, then {t.get('minutes')} min resumed from its weights)"
     out += [f"Trained on **{t.get('device', '?').upper()}** ({t.get('precision', 'fp32')}) for "
-            f"**{t.get('minutes', '?')} minutes** of wall time: {t.get('steps', '?')} steps, "
-            f"{t.get('tokens', 0) / 1e6:.2f} M target tokens, config `{t.get('config', '?')}`. "
+            f"**{minutes} minutes** of wall time{runs}: {steps} steps, "
+            f"{tokens / 1e6:.2f} M target tokens, config `{t.get('config', '?')}`. "
             f"Best validation loss **{t.get('best_val_loss', '?')}** nats/token.", ""]
     if notes:
         out += [notes.strip(), ""]
+    hist = t.get("resumed_from", {}).get("history", []) + hist
     if hist:
         out += [_table([(h["epoch"], h["step"], h["train_loss"], h["val_loss"], h["minutes"]) for h in hist],
                        ("epoch", "step", "train loss", "val loss", "minutes")), ""]
