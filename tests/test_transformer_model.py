@@ -59,13 +59,33 @@ def test_functional_past_matches(model):
     cfg = model.cfg
     with torch.no_grad():
         full = model(x)
-        pk = pv = torch.zeros(cfg.n_layers, 2, cfg.n_heads, 0, cfg.d_model // cfg.n_heads)
-        out, pk, pv = model.forward_past(x[:, :7], pk, pv)
+        past = [torch.zeros(0, 2, cfg.n_heads, cfg.d_model // cfg.n_heads) for _ in range(2 * cfg.n_layers)]
+        out, new = model.forward_past(x[:, :7], past)
+        past = [torch.cat([a, b]) for a, b in zip(past, new)]
         torch.testing.assert_close(out, full[:, 6], atol=1e-4, rtol=1e-4)
         for i in range(7, 12):
-            out, pk, pv = model.forward_past(x[:, i : i + 1], pk, pv)
+            out, new = model.forward_past(x[:, i : i + 1], past)
+            past = [torch.cat([a, b]) for a, b in zip(past, new)]
             torch.testing.assert_close(out, full[:, i], atol=1e-4, rtol=1e-4)
-    assert pk.shape[3] == 12
+    assert past[0].shape[0] == 12
+
+
+def test_ort_stepper_keeps_its_cache_in_buffers_allocated_once(model, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from bridge.engines.transformer.export import export_onnx
+    from bridge.engines.transformer.runtime import OrtStepper, TorchStepper
+    import copy
+
+    st = OrtStepper(export_onnx(model, tmp_path / "m.onnx"), threads=1, max_len=model.cfg.max_len)
+    ref = TorchStepper(copy.deepcopy(model), int8=False)
+    buffers = [b.ctypes.data for b in st.store]
+    prompt = _seq(9, 1)[0].tolist()
+    for rows in (3, 1):
+        torch.testing.assert_close(st.prefill(prompt, rows), ref.prefill(prompt, rows), atol=1e-3, rtol=1e-3)
+        for i, t in enumerate([V.BAR, V.pos_token(0), V.VEL_OFFSET + 3, V.pitch_token(60)]):
+            tok = torch.full((rows,), t, dtype=torch.long)
+            torch.testing.assert_close(st.step(tok, 9 + i), ref.step(tok, 9 + i), atol=1e-3, rtol=1e-3)
+    assert [b.ctypes.data for b in st.store] == buffers
 
 
 def test_copy_cache_row_serves_every_variation(model):

@@ -56,7 +56,7 @@ class TransformerEngine(Engine):
             stepper = rt.CudaGraphStepper(read_model(folder, config), compile=config.get("cuda_graph", True))
             runtime, quant = "cuda-graph", "bf16"
         elif runtime == "onnx-int8" and onnx_file.is_file():
-            stepper, quant = rt.OrtStepper(onnx_file, threads=threads), "int8"  # the torch weights are not needed
+            stepper, quant = rt.OrtStepper(onnx_file, threads=threads, max_len=int(config["model"]["max_len"])), "int8"  # the torch weights are not needed
         elif runtime == "torch-fp32":
             stepper, quant = rt.TorchStepper(read_model(folder, config), int8=False, threads=threads), "none"
         else:

@@ -1,9 +1,10 @@
 """ONNX export of the decode graph, optionally quantized to int8 with ONNX Runtime.
 
-The exported graph is `forward_past`: tokens [B, t] and the cache passed in ([L, B, H, P, hd]
-keys and values) -> logits of the last position [B, vocab] and the cache with t more positions.
-The same graph serves prefill (P = 0) and one-token steps, so ONNX Runtime can run the whole
-decode loop (runtime.OrtStepper). `parity` runs a prompt through both and reports the largest
+The exported graph is `forward_past`: tokens [B, t] and each layer's cached keys and values
+(`past_k0, past_v0, past_k1, ...`, [P, B, H, hd], time first) -> logits of the last position
+[B, vocab] and the keys/values of the t new positions (`new_k0, ...`, [t, B, H, hd]). The same graph
+serves prefill (P = 0) and one-token steps, so ONNX Runtime runs the whole decode loop with the
+cache in buffers allocated once (runtime.OrtStepper). `parity` runs a prompt through both and reports the largest
 logit difference.
 """
 
@@ -24,8 +25,13 @@ class _PastWrapper(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, tokens, past_k, past_v):
-        return self.model.forward_past(tokens, past_k, past_v)
+    def forward(self, tokens, *past):
+        logits, new = self.model.forward_past(tokens, list(past))
+        return (logits, *new)
+
+
+def cache_names(n_layers: int, prefix: str) -> list[str]:
+    return [f"{prefix}_{kv}{i}" for i in range(n_layers) for kv in ("k", "v")]
 
 
 def export_onnx(model, path: str | Path, int8: bool = False, opset: int = 17) -> Path:
@@ -36,16 +42,17 @@ def export_onnx(model, path: str | Path, int8: bool = False, opset: int = 17) ->
     cfg = model.cfg
     hd = cfg.d_model // cfg.n_heads
     tokens = torch.tensor([[V.BOS, V.BAR, V.BAR]], dtype=torch.long)
-    past = torch.zeros(cfg.n_layers, 1, cfg.n_heads, 2, hd)
+    past = [torch.zeros(2, 1, cfg.n_heads, hd) for _ in range(2 * cfg.n_layers)]
+    ins, outs = cache_names(cfg.n_layers, "past"), cache_names(cfg.n_layers, "new")
+    axes = {"tokens": {0: "batch", 1: "new"}, "logits": {0: "batch"}}
+    axes.update({n: {0: "past", 1: "batch"} for n in ins})
+    axes.update({n: {0: "new", 1: "batch"} for n in outs})
     target = path if not int8 else Path(tempfile.mkdtemp()) / "fp32.onnx"
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            _PastWrapper(model), (tokens, past, past.clone()), str(target), dynamo=False,
-            input_names=["tokens", "past_k", "past_v"], output_names=["logits", "present_k", "present_v"],
-            dynamic_axes={"tokens": {0: "batch", 1: "new"}, "past_k": {1: "batch", 3: "past"},
-                          "past_v": {1: "batch", 3: "past"}, "logits": {0: "batch"},
-                          "present_k": {1: "batch", 3: "total"}, "present_v": {1: "batch", 3: "total"}},
+            _PastWrapper(model), (tokens, *past), str(target), dynamo=False,
+            input_names=["tokens", *ins], output_names=["logits", *outs], dynamic_axes=axes,
             opset_version=opset,
         )
     if int8:
@@ -63,16 +70,17 @@ def parity(model, onnx_path: str | Path, prompt: list[int], steps: list[int]) ->
     sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     cfg = model.cfg
     hd = cfg.d_model // cfg.n_heads
+    names = cache_names(cfg.n_layers, "past")
     model.setup_cache(1)
-    k = v = np.zeros((cfg.n_layers, 1, cfg.n_heads, 0, hd), dtype=np.float32)
+    past = [np.zeros((0, 1, cfg.n_heads, hd), dtype=np.float32) for _ in names]
     worst = 0.0
-    seq = [prompt] + [[t] for t in steps]
     pos = 0
     with torch.no_grad():
-        for chunk in seq:
+        for chunk in [prompt] + [[t] for t in steps]:
             ids = np.array([chunk], dtype=np.int64)
             ref = model.forward_cached(torch.from_numpy(ids), pos).numpy()
-            got, k, v = sess.run(None, {"tokens": ids, "past_k": k, "past_v": v})
+            got, *new = sess.run(None, {"tokens": ids, **dict(zip(names, past))})
+            past = [np.concatenate([a, b]) for a, b in zip(past, new)]
             worst = max(worst, float(np.abs(ref - got).max()))
             pos += len(chunk)
     return worst

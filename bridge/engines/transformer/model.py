@@ -109,15 +109,17 @@ class Attention(nn.Module):
         return self.proj(y.transpose(1, 2).reshape(b, t, d))
 
     def forward_past(self, x, cos, sin, pk, pv):
-        # functional cache (ONNX export): pk/pv [B, H, P, hd] -> y, keys/values [B, H, P+t, hd]
+        # cache passed in (ONNX): pk/pv [P, B, H, hd], time first so a runtime can hand in a
+        # contiguous slice of a buffer allocated once -> y, and the new keys/values [t, B, H, hd]
         b, t, d = x.shape
         q, k, v = self._qkv(x, cos, sin)
-        keys, vals = torch.cat([pk, k], dim=2), torch.cat([pv, v], dim=2)
-        p = pk.shape[2]
+        keys = torch.cat([pk.permute(1, 2, 0, 3), k], dim=2)
+        vals = torch.cat([pv.permute(1, 2, 0, 3), v], dim=2)
+        p = pk.shape[0]
         i = torch.arange(t, device=x.device).view(-1, 1)
         j = torch.arange(keys.shape[2], device=x.device).view(1, -1)
         y = F.scaled_dot_product_attention(q, keys, vals, attn_mask=j <= i + p)
-        return self.proj(y.transpose(1, 2).reshape(b, t, d)), keys, vals
+        return self.proj(y.transpose(1, 2).reshape(b, t, d)), k.permute(2, 0, 1, 3), v.permute(2, 0, 1, 3)
 
     def step_static(self, x, cos, sin, pos, mask):
         # x: [B, 1, d]; pos: [B] long; mask: [B, 1, 1, max_len] bool (key j visible when j <= pos)
@@ -230,18 +232,18 @@ class MusicTransformer(nn.Module):
             x = blk.step_static(x, cos, sin, pos, mask)
         return self.head(self.norm(x[:, -1]))
 
-    def forward_past(self, idx, past_k, past_v):
-        # idx: [B, t]; past_k/past_v: [L, B, H, P, hd] -> logits of the last position [B, vocab],
-        # keys/values [L, B, H, P+t, hd]. A cache passed in and out: the ONNX Runtime path.
-        p, t = past_k.shape[3], idx.shape[1]
+    def forward_past(self, idx, past: list):
+        # idx: [B, t]; past: keys and values of each layer in turn, [P, B, H, hd] each ->
+        # (logits of the last position [B, vocab], new keys/values [t, B, H, hd] in the same order).
+        # The cache lives outside the network: the ONNX Runtime path.
+        p, t = past[0].shape[0], idx.shape[1]
         cos, sin = self.rope_cos[p : p + t], self.rope_sin[p : p + t]
         x = self.emb(idx)
-        ks, vs = [], []
+        new = []
         for i, blk in enumerate(self.blocks):
-            x, k, v = blk.forward_past(x, cos, sin, past_k[i], past_v[i])
-            ks.append(k)
-            vs.append(v)
-        return self.head(self.norm(x[:, -1])), torch.stack(ks), torch.stack(vs)
+            x, k, v = blk.forward_past(x, cos, sin, past[2 * i], past[2 * i + 1])
+            new += [k, v]
+        return self.head(self.norm(x[:, -1])), new
 
     def copy_cache_row(self, src: int, n: int, upto: int) -> None:
         """Broadcast row `src` of the cache (positions < upto) into rows 0..n-1: a prompt prefilled

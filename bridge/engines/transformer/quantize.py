@@ -50,7 +50,7 @@ def bench(folder: Path, threads: int = 1) -> tuple[dict, Path]:
     runtimes = {
         "torch-fp32": lambda: TorchStepper(read_model(folder), int8=False, threads=threads),
         "torch-int8": lambda: TorchStepper(read_model(folder), int8=True, threads=threads),
-        "onnx-int8": lambda: OrtStepper(onnx_path, threads=threads),
+        "onnx-int8": lambda: OrtStepper(onnx_path, threads=threads, max_len=read_model(folder).cfg.max_len),
     }
     results = {}
     for name, make in runtimes.items():

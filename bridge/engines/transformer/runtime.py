@@ -3,7 +3,7 @@
 - CPU "torch-int8": dynamic int8 quantization of every Linear in the blocks (weights int8, per-row
   activations quantized on the fly), fp32 embedding/head; the KV cache is fp32 and allocated once.
 - CPU "onnx-int8": ONNX Runtime running the exported, dynamically quantized decode graph
-  (export.py), the cache passed in and out.
+  (export.py); the cache is passed in as slices of buffers allocated once.
 - CUDA "bf16": bf16 weights and cache; the one-token step has fixed shapes (step_static), so it is
   captured with torch.compile(mode="reduce-overhead"), i.e. a CUDA graph. Not run on the CPU-only
   development machine; its numbers are checked against the eager path by the GPU test.
@@ -86,9 +86,12 @@ class CudaGraphStepper(Stepper):
 
 
 class OrtStepper:
-    """ONNX Runtime (int8 graph from export.py); the cache lives in numpy arrays it hands back."""
+    """ONNX Runtime (the int8 graph from export.py). The cache is one buffer a layer and a kind,
+    allocated once for MAX_BATCH rows x max_len positions, time first: a request with `rows` rows
+    views the front of each buffer as [max_len, rows, H, hd], hands ONNX Runtime the contiguous
+    slice [:pos], and writes the step's new keys/values into row `pos`."""
 
-    def __init__(self, onnx_path: Path, threads: int = 0):
+    def __init__(self, onnx_path: Path, threads: int = 0, max_len: int = 1024):
         import onnxruntime as ort
 
         so = ort.SessionOptions()
@@ -98,20 +101,29 @@ class OrtStepper:
             so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
-        shape = self.sess.get_inputs()[1].shape  # [L, B, H, P, hd]
-        self.layers, self.heads, self.hd = shape[0], shape[2], shape[4]
-        self.k = self.v = None
-
-    def _run(self, ids: np.ndarray):
-        logits, self.k, self.v = self.sess.run(None, {"tokens": ids, "past_k": self.k, "past_v": self.v})
-        return torch.from_numpy(logits)
+        self.names = [i.name for i in self.sess.get_inputs()[1:]]  # past_k0, past_v0, ...
+        _, _, self.heads, self.hd = self.sess.get_inputs()[1].shape  # [P, B, H, hd]
+        self.max_len = max_len
+        self.store = [np.zeros(max_len * MAX_BATCH * self.heads * self.hd, dtype=np.float32) for _ in self.names]
+        self.views: list[np.ndarray] = []
+        self.pos = 0
 
     def prefill(self, prompt, rows):
-        empty = np.zeros((self.layers, 1, self.heads, 0, self.hd), dtype=np.float32)
-        self.k = self.v = empty
-        logits = self._run(np.array([prompt], dtype=np.int64))
-        self.k, self.v = np.repeat(self.k, rows, axis=1), np.repeat(self.v, rows, axis=1)
-        return logits.expand(rows, -1).clone()
+        empty = np.zeros((0, 1, self.heads, self.hd), dtype=np.float32)
+        logits, *new = self.sess.run(None, {"tokens": np.array([prompt], dtype=np.int64),
+                                            **{n: empty for n in self.names}})
+        size = self.max_len * rows * self.heads * self.hd
+        self.views = [s[:size].reshape(self.max_len, rows, self.heads, self.hd) for s in self.store]
+        for view, kv in zip(self.views, new):
+            view[: len(prompt)] = kv  # [P, 1, H, hd] broadcast to every row
+        self.pos = len(prompt)
+        return torch.from_numpy(logits).expand(rows, -1).clone()
 
     def step(self, tokens, pos):
-        return self._run(tokens.view(-1, 1).numpy().astype(np.int64))
+        assert pos == self.pos, (pos, self.pos)
+        feed = {n: v[:pos] for n, v in zip(self.names, self.views)}
+        logits, *new = self.sess.run(None, {"tokens": tokens.view(-1, 1).numpy().astype(np.int64), **feed})
+        for view, kv in zip(self.views, new):
+            view[pos : pos + 1] = kv
+        self.pos = pos + 1
+        return torch.from_numpy(logits)
