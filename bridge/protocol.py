@@ -239,7 +239,8 @@ class Protocol:
         req = parse_request(operation, rest, styles=tuple(engine.info.styles) or None)
         peer = peer.with_reply_port(req.reply_port)
         key = (peer.scope, req_id)
-        if self.d.queue.is_active(key):
+        streams = self.d.streams
+        if self.d.queue.is_active(key) or (streams is not None and key in streams.streams):
             raise BadRequest(f"request id {req_id} is already running; use a new id for each request")
         clip = None
         if operation != "generate":

@@ -38,7 +38,7 @@ COMMON_KEYS = {
     "density": ("float", "from 0 (sparse) to 1 (dense)"),
     "scale_lock": ("int", "0 (soft key) or 1 (only notes of the key)"),
     "reply_port": ("int", "UDP port from 1 to 65535"),
-    "timeout": ("float", "seconds from 1 to 300"),
+    "timeout": ("float", "seconds from 0.01 to 300"),
 }
 RESTYLE_KEYS = {
     "strength": ("float", "from 0 (unchanged) to 1 (fully rewritten)"),
@@ -202,7 +202,7 @@ def _apply(req: Request, key: str, value, allowed: str, styles) -> None:
     elif key == "reply_port":
         _check_range(key, value, 1, 65535, "a port from 1 to 65535")
     elif key == "timeout":
-        _check_range(key, value, 1, 300, "from 1 to 300 seconds")
+        _check_range(key, value, 0.01, 300, "from 0.01 to 300 seconds")
     elif key == "strength":
         _check_range(key, value, 0.0, 1.0, "from 0 (unchanged) to 1 (fully rewritten)")
     elif key == "preserve":

@@ -44,8 +44,14 @@ class UdpProbe:
         raise AssertionError(f"no matching reply in {timeout} s; got {self.replies[-10:]}")
 
     def terminal(self, req_id: int, timeout: float = 30.0):
-        """Wait for the terminal reply (done or error) of `req_id`; return (address, args)."""
-        self.collect(lambda a, g: a in ("/cadenza/done", "/cadenza/error") and g and g[0] == req_id, timeout)
+        """Wait for the terminal reply (done or error) of `req_id` (it may have come already)."""
+        def is_terminal(a, g):
+            return a in ("/cadenza/done", "/cadenza/error") and bool(g) and g[0] == req_id
+
+        seen = next(((a, g) for a, g in self.replies if is_terminal(a, g)), None)
+        if seen is not None:
+            return seen
+        self.collect(is_terminal, timeout)
         return self.replies[-1]
 
     def error_for(self, req_id: int, timeout: float = 10.0):

@@ -22,22 +22,33 @@ from bridge.request import parse_request
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "transformer"
 
 
-def _untrained(folder: Path) -> Path:
+def _untrained(folder: Path, runtime: str = "torch-int8") -> Path:
     torch.manual_seed(0)
     m = MusicTransformer(ModelConfig(vocab_size=V.VOCAB_SIZE, d_model=64, n_layers=2, n_heads=2, d_ff=128, max_len=1024))
     weights = save_weights(m, folder)
     TokenizerConfig(styles=["baroque-chorale", "irish-folk"]).save(folder / "tokenizer.json")
-    (folder / "config.json").write_text(json.dumps({"engine": "transformer", "name": "untrained",
-                                                    "model": m.cfg.to_dict(), "weights": weights}))
+    config = {"engine": "transformer", "name": "untrained", "model": m.cfg.to_dict(), "weights": weights,
+              "cpu_runtime": runtime}
+    if runtime == "onnx-int8":
+        from bridge.engines.transformer.export import export_onnx
+
+        export_onnx(m, folder / "model-int8.onnx", int8=True)
+        config["onnx"] = "model-int8.onnx"
+    (folder / "config.json").write_text(json.dumps(config))
     return folder
 
 
-@pytest.fixture(scope="module", params=["untrained", "shipped"])
+@pytest.fixture(scope="module", params=["untrained", "untrained-onnx", "shipped"])
 def engine(request, tmp_path_factory):
     if request.param == "shipped":
         if not (SHIPPED / "config.json").is_file():
             pytest.skip("models/transformer is not there yet (the shipped model has not been trained)")
         return load_model(SHIPPED)
+    if request.param == "untrained-onnx":
+        pytest.importorskip("onnxruntime")
+        eng = load_model(_untrained(tmp_path_factory.mktemp("untrained-onnx"), "onnx-int8"))
+        assert eng.info.extra["runtime"] == "onnx-int8"
+        return eng
     return load_model(_untrained(tmp_path_factory.mktemp("untrained")))
 
 
