@@ -141,6 +141,21 @@ def test_licence_filter_leaves_out_essen_palestrina_ccarh():
         licence_allowed("user", "some")
 
 
+def test_a_files_own_notice_sets_its_licence():
+    from bridge.data.catalog import licence_from_notice
+
+    # notices found in the music21 corpus, verbatim
+    assert licence_from_notice("Copyright ©", "music21-corpus") == "music21-corpus"  # an empty template
+    assert licence_from_notice("UT ORPHEUS EDIZIONI 2003 © UT ORPHEUS 2003", "music21-corpus") == "rights-reserved"
+    assert licence_from_notice("2010 Michael Scott Cuthbert -- freely distributed under a CC-BY-SA 3.0 license",
+                               "music21-corpus") == "CC-BY-SA-3.0"
+    assert licence_from_notice("Copyright 2022 Michael Scott Asato Cuthbert: released as CC0/Public Domain",
+                               "music21-corpus") == "CC0-1.0"
+    # a notice never loosens a restricted collection, and the user's own files stay theirs
+    assert licence_from_notice("Copyright 2000, John Miller", "palestrina-reserved") == "palestrina-reserved"
+    assert licence_from_notice("© me", "user") == "user"
+
+
 @pytest.mark.slow
 def test_a_file_with_its_own_copyright_notice_is_rights_reserved():
     from bridge.data.sources import music21_tasks, read_task

@@ -7,7 +7,7 @@ classes in PERMISSIVE_CLASSES (see docs/DATA.md for why copyleft material is amo
 
 from __future__ import annotations
 
-BUILDER_VERSION = 4  # bump when parsing or labelling changes: invalidates the parse cache
+BUILDER_VERSION = 5  # bump when parsing or labelling changes: invalidates the parse cache
 
 # licence id -> (class, one-line statement). Classes: permissive, copyleft, non-commercial,
 # reserved, user.
@@ -16,7 +16,9 @@ LICENCES = {
     "essen-nc": ("non-commercial", "Essen folksong collection: permission for non-commercial use only"),
     "palestrina-reserved": ("reserved", "Humdrum Palestrina masses (J. Miller): derivative electronic formats reserved"),
     "ccarh-reserved": ("reserved", "CCARH Humdrum (.krn) encodings: derivative rights reserved"),
-    "rights-reserved": ("reserved", "the file carries its own copyright notice"),
+    "rights-reserved": ("reserved", "the file carries its own copyright notice naming an owner"),
+    "CC0-1.0": ("permissive", "the file's own notice: CC0 / public domain"),
+    "CC-BY-SA-3.0": ("copyleft", "the file's own notice: Creative Commons Attribution-ShareAlike 3.0"),
     "BSD-3-Clause": ("permissive", "Freedoom: BSD 3-clause"),
     "Artistic-1.0": ("permissive", "Simutrans data: Artistic License 1.0"),
     "GPL-2.0": ("copyleft", "OpenMSX (OpenTTD music set): GPL version 2"),
@@ -25,6 +27,22 @@ LICENCES = {
 }
 PERMISSIVE_CLASSES = frozenset({"permissive", "copyleft", "user"})
 LICENCE_FILTERS = ("permissive", "all")
+
+
+def licence_from_notice(notice: str, default: str) -> str:
+    """The licence a file's own rights notice gives, overriding its collection's `default`
+    only when the collection is permissive: a notice cannot loosen a restricted collection.
+    An empty template ("Copyright ©" with no owner, as notation programs write) is no notice."""
+    text = notice.strip()
+    if not text or LICENCES[default][0] != "permissive":
+        return default
+    low = text.lower()
+    if "cc0" in low or "public domain" in low:
+        return "CC0-1.0"
+    if "cc-by-sa" in low or "by-sa" in low:
+        return "CC-BY-SA-3.0"
+    bare = low.replace("copyright", "").replace("©", "").replace("(c)", "").strip(" .,:;-")
+    return default if not bare else "rights-reserved"
 
 
 def licence_allowed(licence: str, licence_filter: str) -> bool:

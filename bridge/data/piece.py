@@ -38,6 +38,7 @@ class Piece:
     texture: str | None = None  # "voices": top = melody, lowest = bass, all merged = chords/keys
     keys: list[tuple[int, int, str]] = field(default_factory=list)  # stated keys (tick, tonic, mode)
     signatures: list[tuple[int, int]] = field(default_factory=list)  # key signatures (tick, sharps; flats < 0)
+    rights: str = ""  # the file's own rights notice, verbatim (attribution for CC-BY-SA)
     key_hint: tuple[int, str] | None = None  # the key the notation names (ABC's K: field): a hint, not a label
 
     def meta(self) -> dict:

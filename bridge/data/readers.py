@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..music import TICKS_PER_BEAT
+from .catalog import licence_from_notice
 from .piece import Part, Piece, make_notes, quantize
 
 DEFAULT_VELOCITY = 80  # notated sources carry no velocities; the piece records dynamics=False
@@ -170,7 +171,7 @@ def read_music21(path: str | Path, *, piece_id: str, source: str, style: str, li
         pid = piece_id + suffix
         pieces.append(Piece(
             id=pid, title=str(title), source=source, path=str(path), style=style,
-            licence="rights-reserved" if rights and licence != "user" else licence, group=pid, parts=out_parts,
+            licence=licence_from_notice(rights, licence), rights=rights, group=pid, parts=out_parts,
             meters=meters, tempo=tempo, dynamics=dynamics, texture=texture, signatures=signatures,
             key_hint=key_hint,
         ))

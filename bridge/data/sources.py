@@ -113,5 +113,6 @@ def process_task(task: dict) -> dict:
         clips.extend(pclips)
         metas.append({"id": piece.id, "title": piece.title, "source": piece.source, "path": piece.path,
                       "style": piece.style, "licence": piece.licence, "group": piece.group,
-                      "dynamics": piece.dynamics, "tempo_stated": piece.tempo is not None})
+                      "dynamics": piece.dynamics, "tempo_stated": piece.tempo is not None,
+                      **({"rights": piece.rights} if piece.rights else {})})
     return {"pieces": metas, "clips": clips}
