@@ -97,11 +97,24 @@ class Protocol:
             handler(args, peer)
         except CadenzaError as exc:
             log.info("error %s from %s on %s id %s: %s", exc.code, peer, address, req_id, exc.message)
-            self.error(peer, req_id, exc)
+            self.error(self._error_peer(address, args, peer, req_id), req_id, exc)
         except Exception as exc:  # never let a request kill a socket thread
             log.error("internal error on %s from %s: %s: %s", address, peer, type(exc).__name__, exc)
             log.debug("traceback", exc_info=True)
-            self.error(peer, req_id, CadenzaError(f"internal error: {type(exc).__name__}: {exc}"))
+            self.error(self._error_peer(address, args, peer, req_id), req_id,
+                       CadenzaError(f"internal error: {type(exc).__name__}: {exc}"))
+
+    def _error_peer(self, address: str, args: list, peer, req_id: int):
+        """Where an immediate error goes: the request's `reply_port` if it named one (even when the
+        request was otherwise malformed), else the port its upload named, else the source port.
+        Max and TouchDesigner only listen on their reply port."""
+        for i in range(1, len(args) - 1):
+            if args[i] == "reply_port" and is_integral(args[i + 1]) and 1 <= int(args[i + 1]) <= 65535:
+                return peer.with_reply_port(int(args[i + 1]))
+        up = self.uploads.get((peer.scope, req_id))
+        if up is not None:
+            return up.peer
+        return peer
 
     # -- replies -------------------------------------------------------------------------------
     @staticmethod

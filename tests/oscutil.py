@@ -17,6 +17,7 @@ class UdpProbe:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.replies: list = []
+        self.used: set = set()  # indices of terminal replies already returned
 
     def close(self):
         self.sock.close()
@@ -48,10 +49,12 @@ class UdpProbe:
         def is_terminal(a, g):
             return a in ("/cadenza/done", "/cadenza/error") and bool(g) and g[0] == req_id
 
-        seen = next(((a, g) for a, g in self.replies if is_terminal(a, g)), None)
-        if seen is not None:
-            return seen
+        for i, (a, g) in enumerate(self.replies):
+            if i not in self.used and is_terminal(a, g):
+                self.used.add(i)
+                return a, g
         self.collect(is_terminal, timeout)
+        self.used.add(len(self.replies) - 1)
         return self.replies[-1]
 
     def error_for(self, req_id: int, timeout: float = 10.0):

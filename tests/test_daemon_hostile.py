@@ -162,3 +162,21 @@ def test_ping_forms(probe):
     probe.send("/cadenza/ping", 5.0)  # Pd sends every number as a float
     probe.collect(lambda a, g: a == "/cadenza/pong" and g[0] == 5)
     assert math.isfinite(probe.replies[-1][1][0])
+
+
+def test_immediate_errors_go_to_the_reply_port(daemon):
+    """Max and TouchDesigner listen only on their reply port: refusals must reach it."""
+    sender, listener = UdpProbe(daemon.host, daemon.port), UdpProbe(daemon.host, daemon.port)
+    try:
+        sender.send("/cadenza/generate", 41, "bars", 0, "reply_port", listener.port)
+        code, message = listener.error_for(41)
+        assert code == "bad_request" and "bars" in message
+        sender.send("/cadenza/clip/begin", 42, 8.0, "reply_port", listener.port)
+        sender.send("/cadenza/clip/notes", 42, 300, 0.0, 1.0, 90)  # no reply_port: the upload's is used
+        assert listener.error_for(42)[0] == "bad_request"
+        sender.send("/cadenza/generate", 43, "style", "nope", "reply_port", listener.port)
+        assert listener.error_for(43)[0] == "bad_request"
+        assert sender.quiet(0.2) == []
+    finally:
+        sender.close()
+        listener.close()
