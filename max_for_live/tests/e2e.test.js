@@ -123,13 +123,9 @@ test("Generate, Continue and Restyle over UDP against cadenza serve fill the Liv
 });
 
 // The daemon answers a request it refuses at once (an unknown style, a bad key, a clip too
-// long) from Protocol.handle_message, which replies to the datagram's source port and not to
-// the request's reply_port; Max listens on its own port, never hears the refusal and reports
-// silence instead. Reported to the daemon's owner; this test passes once that is fixed.
-test("the daemon's refusal shows in the status line", {
-  timeout: 30000,
-  todo: "bridge/protocol.py: immediate /cadenza/error replies ignore the request's reply_port",
-}, async () => {
+// long) on the request's reply_port, where the device listens: the refusal must reach the
+// status line in plain words, not as silence.
+test("the daemon's refusal shows in the status line", { timeout: 30000 }, async () => {
   const { env, shim } = device(daemon.port);
   try {
     env.send("init");
