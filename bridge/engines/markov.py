@@ -81,9 +81,10 @@ class MarkovEngine(Engine):
     def load(cls, folder: Path, config: dict, device: str = "auto") -> "MarkovEngine":
         folder = Path(folder)
         roles = {}
+        discount = config.get("settings", {}).get("discount")
         for role in config.get("roles", []):
             side = json.loads((folder / f"{role}.json").read_text())
-            roles[role] = ms.RoleModel(load_file(str(folder / f"{role}.safetensors")), side)
+            roles[role] = ms.RoleModel(load_file(str(folder / f"{role}.safetensors")), side, discount)
         if not roles:
             raise ValueError(f"{folder} holds no trained role; run `cadenza train --engine markov`")
         info = ModelInfo(

@@ -57,7 +57,7 @@ class Cond:
 class RoleModel:
     """One role's tables and statistics, as markov_train.py wrote them."""
 
-    def __init__(self, arrays: dict, side: dict):
+    def __init__(self, arrays: dict, side: dict, discount: float | None = None):
         self.side = side
         self.kind = side["kind"]
         self.rhythm_syms = [mt.parse_rhythm_symbol(s) for s in side["rhythm_vocab"]]
@@ -66,7 +66,7 @@ class RoleModel:
         self.dur = np.array([b for _, b in self.rhythm_syms], dtype=np.int64)
 
         def table(name, size):
-            return mt.Table({k: arrays[f"{name}.{k}"] for k in ("keys", "offsets", "syms", "counts")}, size)
+            return mt.Table({k: arrays[f"{name}.{k}"] for k in ("keys", "offsets", "syms", "counts")}, size, discount)
 
         self.rhythm = table("rhythm", len(self.rhythm_syms))
         if self.kind in ("top", "bottom"):

@@ -30,9 +30,10 @@ DEFAULTS = {
     # "auto": per role, the candidate with the lowest loss on the val split (2 when there is none)
     "max_gap_ticks": 96,  # longest rhythm step (8 beats); longer gaps become several rests
     "max_file_mib": 15.0,  # pruning doubles min_count until every table file is smaller
+    "discount": None,  # smoothing: None for Witten-Bell, or an absolute discount in (0, 1)
 }
 VELOCITY_LEVELS = 4
-MIN_COUNT_CANDIDATES = (1, 2, 4, 8, 16, 32, 64, 128)
+MIN_COUNT_CANDIDATES = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 FALLBACK_MIN_COUNT = 2  # "auto" without val clips for a role
 MAX_VAL_CLIPS = 1500  # val clips per role scored for each candidate
 
@@ -211,7 +212,7 @@ def choose_min_count(rc: _RoleCounter, val: list, cap: int) -> tuple[int, dict]:
     side = _side(rc, 0)
     losses = {}
     for mc in MIN_COUNT_CANDIDATES:
-        model = RoleModel(_tables(rc, mc), side)
+        model = RoleModel(_tables(rc, mc), side, rc.cfg["discount"])
         nll = events = 0
         for notes, lab in val:
             a, b = _clip_nll(model, notes, lab, cap)
@@ -275,6 +276,8 @@ def train_markov(
             progress(n + 1, len(idx))
     for old in list(out.glob("*.safetensors")) + [p for p in out.glob("*.json") if p.stem in ROLES]:
         old.unlink()  # a retrain on data without some role must not leave that role's old tables
+    if cfg["discount"] is not None and not 0 < float(cfg["discount"]) < 1:
+        raise ValueError(f"discount must be between 0 and 1 (or absent for Witten-Bell), got {cfg['discount']!r}")
     auto = str(cfg["min_count"]).lower() == "auto"
     if not auto and not (isinstance(cfg["min_count"], int) and cfg["min_count"] >= 1):
         raise ValueError(f'min_count must be "auto" or an integer >= 1, got {cfg["min_count"]!r}')
