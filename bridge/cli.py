@@ -82,8 +82,40 @@ def cli():
     """
 
 
-def main():
-    cli(prog_name="cadenza")
+def main(argv: list[str] | None = None):
+    """Run the CLI. Usage errors (a bad flag) also land in `--out FILE.json`, so a front end that
+    polls that file (REAPER) hears about them at once instead of waiting for its timeout."""
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        rv = cli.main(args=argv, prog_name="cadenza", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        _write_error_json(argv, exc.format_message())
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _write_error_json(argv: list[str], message: str) -> None:
+    out = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--out"), None)
+    out = out or next((a.split("=", 1)[1] for a in argv if a.startswith("--out=")), None)
+    if out and out.lower().endswith(".json"):
+        import json
+        import os
+        import tempfile
+
+        try:
+            folder = os.path.dirname(os.path.abspath(out))
+            fd, tmp = tempfile.mkstemp(prefix=".cadenza-", suffix=".json", dir=folder)
+            with os.fdopen(fd, "w") as f:
+                json.dump({"ok": False, "error": {"code": "usage", "message": message}}, f)
+            os.replace(tmp, out)
+        except OSError:
+            pass
 
 
 if __name__ == "__main__":

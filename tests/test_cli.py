@@ -98,3 +98,11 @@ def test_bad_request_is_one_line_naming_allowed_values(daemon):
     assert r.stderr.strip() == "cadenza: bad_request: bars must be an integer from 1 to 64, got 0"
     r = cadenza("generate", "--port", daemon.port, "--style", "polka-from-mars")
     assert r.returncode == 1 and "this model knows" in r.stderr
+
+
+def test_usage_errors_also_land_in_the_json_answer_file(tmp_path):
+    out = tmp_path / "answer.json"
+    r = cadenza("generate", "--no-such-flag", "1", "--out", out)
+    assert r.returncode == 2 and "No such option" in r.stderr
+    err = json.loads(out.read_text())
+    assert err["ok"] is False and err["error"]["code"] == "usage" and "--no-such-flag" in err["error"]["message"]
