@@ -69,3 +69,16 @@ def test_eval_without_card_prints_the_report(models, tmp_path_factory):
 def test_eval_errors_are_clean(tmp_path):
     res = CliRunner().invoke(cli, ["eval", str(tmp_path)])
     assert res.exit_code == 1 and "config.json" in res.output
+
+
+def test_eval_warns_when_the_dataset_changed_since_training(models, tmp_path_factory):
+    config = json.loads((models / "mine" / "config.json").read_text())
+    config["dataset"]["fingerprint"] = "0000000000000000"
+    (models / "mine" / "config.json").write_text(json.dumps(config))
+    res = CliRunner().invoke(cli, ["eval", str(models / "mine"), "--data", str(tiny_dataset_path(tmp_path_factory)),
+                                   "--n", "2", "--no-baseline"])
+    assert res.exit_code == 0, res.output
+    assert "dataset changed since this model was trained" in (models / "mine" / "MODEL_CARD.md").read_text()
+    res = CliRunner().invoke(cli, ["eval", str(models / "markov"), "--data", str(tiny_dataset_path(tmp_path_factory)),
+                                   "--n", "2", "--no-baseline"])
+    assert "dataset changed" not in (models / "markov" / "MODEL_CARD.md").read_text()

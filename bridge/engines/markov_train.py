@@ -38,6 +38,14 @@ FALLBACK_MIN_COUNT = 2  # "auto" without val clips for a role
 MAX_VAL_CLIPS = 1500  # val clips per role scored for each candidate
 
 
+def dataset_fingerprint(ds: Dataset) -> str:
+    """A short hash of the clip table (labels, splits, note offsets): `cadenza eval` warns when a
+    model is scored on a dataset that changed since it was trained (its splits may overlap)."""
+    import hashlib
+
+    return hashlib.sha1(np.ascontiguousarray(ds.clips).tobytes()).hexdigest()[:16]
+
+
 def tonic_ref(tonic: int) -> int:
     """The tonic's MIDI offset nearest C (-5..6): register stats stay comparable across keys."""
     return tonic if tonic <= 6 else tonic - 12
@@ -311,6 +319,7 @@ def train_markov(
             "path": str(Path(data_dir).resolve()),
             "name": ds.manifest.get("name", Path(data_dir).name),
             "train_clips": int(len(idx)),
+            "fingerprint": dataset_fingerprint(ds),
             "events": {r: counters[r].events for r in roles},
         },
         "sources": _sources(ds, idx),

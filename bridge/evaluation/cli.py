@@ -106,6 +106,9 @@ def eval_cmd(model, data, n, variations, bars, seed, max_real, baseline, no_base
         os.replace(tmp, model / "eval.json")
     else:
         sys.stdout.write(text + "\n")
+    for m in result["models"]:
+        if m.get("warning"):
+            click.echo(f"warning ({m['name']}): {m['warning']}", err=True)
     click.echo(f"evaluated in {result['seconds']} s:")
     for line in summary_lines(result):
         click.echo("  " + line)

@@ -66,6 +66,9 @@ def render(result: dict) -> str:
     ]
     if result.get("notes"):
         lines += [""] + [f"Note: {n}." for n in result["notes"]]
+    for m in result["models"]:
+        if m.get("warning"):
+            lines += ["", f"**Warning ({m['name']})**: {m['warning']}."]
     if result.get("classifier_roles"):
         roles = "; ".join(f"{r}: {', '.join(c)}" for r, c in result["classifier_roles"].items())
         lines += ["", f"Style classifier classes by role: {roles}."]

@@ -224,6 +224,13 @@ def evaluate_model(folder: Path, ref: Reference, s: EvalSettings, progress: Prog
         row["ms_per_clip"] = ms / max(1, len(clips))
         out["combos"].append(row)
     out["overall"] = overall(out["combos"])
+    trained_on = (engine.config.get("dataset") or {}) if isinstance(engine.config.get("dataset"), dict) else {}
+    if trained_on.get("fingerprint"):
+        from ..engines.markov_train import dataset_fingerprint
+
+        if trained_on["fingerprint"] != dataset_fingerprint(ref.ds):
+            out["warning"] = ("the dataset changed since this model was trained: retrain before trusting the "
+                              "copy and held-out numbers (test clips may have been training clips)")
     return out
 
 
