@@ -173,7 +173,7 @@ def _assemble(out: Path, tasks, results, cfg: BuildConfig, broken: list[str], t0
         "version": out.name,
         "builder_version": BUILDER_VERSION,
         "licence_filter": cfg.licence,
-        "sources": [cfg.midi_dir and str(cfg.midi_dir)] if cfg.midi_dir else list(cfg.sources),
+        "sources": [str(cfg.midi_dir)] if cfg.midi_dir else list(cfg.sources),
         "styles": styles,
         "licences": {k: {"class": LICENCES[k][0], "statement": LICENCES[k][1]}
                      for k in sorted({p["licence"] for p in pieces})},

@@ -26,6 +26,7 @@ from .readers import read_midi
 MMA_LIB = Path("/usr/share/mma/lib")
 BARS_PER_PROGRESSION = 16
 PROGRESSIONS_PER_GROOVE = 4
+MMA_SEED = 1
 
 # name -> (mode, 16 bars of chords in C major or A minor)
 PROGRESSIONS = {
@@ -77,7 +78,7 @@ def list_grooves(lib: Path = MMA_LIB) -> list[dict]:
             for name in names[:MMA_MAX_GROOVES_PER_FILE]:
                 tasks.append({"kind": "mma", "path": str(f), "groove": name, "id": f"mma/{libname}/{name}",
                               "source": "mma", "style": style, "licence": "GPL-2.0-or-later",
-                              "group": f"mma/{libname}/{f.stem}", "stamp": f"{name}-{_plan_text(name)}"})
+                              "group": f"mma/{libname}/{f.stem}", "stamp": f"{name}-{_plan_text(name)}-seed{MMA_SEED}"})
     return tasks
 
 
@@ -107,7 +108,8 @@ def mma_script(task: dict) -> tuple[str, list[tuple[int, str]]]:
     """The .mma text for a task, and the stated key (bar, "C major") of each section."""
     stem = Path(task["path"]).stem
     # Tempo is doubled for eighth-note grooves in _fit_meter's halving; state quarter tempo here.
-    lines = [f"Use {task['path']}", f"Tempo {groove_tempo(task['style'], stem) * _eighth_factor(task)}", f"Groove {task['groove']}"]
+    # MMA humanises (random velocity and timing offsets): a fixed seed makes a rebuild repeat it.
+    lines = [f"RndSeed {MMA_SEED}", f"Use {task['path']}", f"Tempo {groove_tempo(task['style'], stem) * _eighth_factor(task)}", f"Groove {task['groove']}"]
     bar, keys = 1, []
     for prog, shift in groove_plan(task["groove"]):
         mode, chords = PROGRESSIONS[prog]
