@@ -236,3 +236,11 @@ def test_restyle_and_infill_need_a_clip(engine):
         with pytest.raises(NoClip):
             run(engine, op, ["seed", 1], clip=None, start_bar=0, end_bar=1)
     assert_exact(run(engine, "continue", ["seed", 1, "bars", 2], clip=None)[0], 2)
+
+
+def test_an_uploaded_drum_clip_without_a_flag_is_taken_as_drums(engine):
+    hits = [Note(b * 0.5, p, 0.1, 90) for b in range(16) for p in ((36, 42) if b % 4 == 0 else (38, 42) if b % 4 == 2 else (42,))]
+    clip = Clip(hits, 8.0)  # drums=False, as a clip arrives over OSC
+    out = run(engine, "infill", ["seed", 2], clip=clip, start_bar=0, end_bar=1)[0]
+    assert out.drums and out.key is None
+    assert all(n.duration <= 0.5 for n in out.notes)

@@ -54,6 +54,18 @@ def _to_ticks(notes: list[Note]) -> np.ndarray:
     return np.array(arr, dtype=np.int64).reshape(-1, 4)
 
 
+CORE_KIT = frozenset((35, 36, 38, 40, 42, 44, 46, 49, 51, 57))  # GM kicks, snares, hats, rides, crashes
+
+
+def _looks_like_drums(notes: list[Note]) -> bool:
+    """An uploaded clip carries no drum flag over OSC: short hits mostly on the core GM kit
+    pitches are taken as drums when the request names no role."""
+    if len(notes) < 4:
+        return False
+    kit = sum(n.pitch in CORE_KIT for n in notes) / len(notes)
+    return kit >= 0.6 and float(np.median([n.duration for n in notes])) <= 0.25
+
+
 def _map_pitch(p: int, src: Key, dst: Key) -> int:
     """Move a kept pitch into a new key: nearest transposition, then the mode's third, sixth and
     seventh degrees raised or lowered."""
@@ -100,7 +112,7 @@ class MarkovEngine(Engine):
     def _role(self, req: Request, clip: Clip | None) -> str:
         role = req.role
         if clip is not None and "role" not in req.given:
-            if clip.drums:
+            if clip.drums or _looks_like_drums(clip.notes):
                 role = "drums"
             else:
                 ticks = _to_ticks(clip.notes)
