@@ -104,6 +104,7 @@ def test_onnx_export_matches_pytorch(model, tmp_path):
     from bridge.engines.transformer.export import export_onnx, parity
 
     path = export_onnx(model, tmp_path / "m.onnx")
+    assert not model.training  # the exporter must not leave dropout switched on
     prompt = [V.BOS, V.ROLE_OFFSET, V.STYLE_OFFSET, V.MOOD_ANY, V.KEY_ANY, V.meter_token("4/4"), V.TEMPO_ANY,
               V.DENSITY_ANY, V.bars_token(4)]
     steps = [V.BAR, V.pos_token(0), V.VEL_OFFSET + 5, V.pitch_token(62), V.dur_token(12), V.BAR]

@@ -50,11 +50,14 @@ def export_onnx(model, path: str | Path, int8: bool = False, opset: int = 17) ->
     target = path if not int8 else Path(tempfile.mkdtemp()) / "fp32.onnx"
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
+        # an eval-mode wrapper: the exporter restores the wrapper's mode afterwards, recursively, and
+        # a wrapper left in training mode would switch dropout back on in `model`
         torch.onnx.export(
-            _PastWrapper(model), (tokens, *past), str(target), dynamo=False,
+            _PastWrapper(model).eval(), (tokens, *past), str(target), dynamo=False,
             input_names=["tokens", *ins], output_names=["logits", *outs], dynamic_axes=axes,
             opset_version=opset,
         )
+    model.eval()
     if int8:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
