@@ -118,22 +118,11 @@ class Daemon:
         t0 = time.perf_counter()
         try:
             job.check()
-            info = [
-                "seed", int(req.seed), "model", job.model_name, "role", req.role,
-                "bars", int(req.bars if req.bars is not None else (job.clip.bars if job.clip else 4)),
-            ]
-            for name in ("style", "mood"):
-                if getattr(req, name):
-                    info += [name, getattr(req, name)]
-            if req.key is not None:
-                info += ["key", req.key.name]
-            if req.unknown_words:
-                info += ["unknown", " ".join(req.unknown_words)]
-            peer.send(encode_message(f"{ROOT}/info", job.req_id, *info))
             clips = job.engine.run(req, job.clip, progress)
             for c in clips:
                 c.validate()
             job.check()
+            info = self._info(job, clips)
         except CadenzaError as exc:
             self._fail_job(job, exc)
             return
@@ -144,6 +133,7 @@ class Daemon:
             return
         if not job.claim_terminal():
             return  # cancelled or timed out meanwhile: its terminal reply is already sent
+        peer.send(encode_message(f"{ROOT}/info", job.req_id, *info))
         for v, c in enumerate(clips):
             for packet in result_messages(job.req_id, v, c):
                 peer.send(packet)
@@ -153,6 +143,25 @@ class Daemon:
             "request id=%s client=%s op=%s model=%s notes=%d ms=%.1f",
             job.req_id, peer, job.operation, job.model_name, sum(len(c.notes) for c in clips), ms,
         )
+
+    @staticmethod
+    def _info(job: Job, clips: list) -> list:
+        """What the request resolved to, as key/value pairs for /cadenza/info: the seed to reuse,
+        the model, and the key/meter/tempo the answer is in (the clip's when the request named none)."""
+        req, first = job.request, clips[0] if clips else None
+        bars = req.bars if req.bars is not None else (round(first.bars) if first else 4)
+        info = ["seed", int(req.seed), "model", job.model_name, "role", req.role, "bars", int(bars)]
+        for name in ("style", "mood"):
+            if getattr(req, name):
+                info += [name, getattr(req, name)]
+        key = req.key or (first.key if first else None) or (job.clip.key if job.clip else None)
+        if key is not None:
+            info += ["key", key.name]
+        if first is not None:
+            info += ["meter", str(first.meter), "tempo", float(first.tempo)]
+        if req.unknown_words:
+            info += ["unknown", " ".join(req.unknown_words)[:400]]  # keeps the datagram under 1,400 bytes
+        return info
 
     def _fail_job(self, job: Job, exc: Exception) -> None:
         if not job.claim_terminal():

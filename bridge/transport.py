@@ -58,8 +58,9 @@ class UdpPeer(Peer):
         return ("udp", self.ip)
 
     def send(self, packet: bytes) -> None:
-        if len(packet) > MAX_DATAGRAM:
-            raise ValueError(f"refusing to send a {len(packet)}-byte datagram (limit {MAX_DATAGRAM})")
+        if len(packet) > MAX_DATAGRAM:  # a bug upstream; never let it reach a client or kill a thread
+            log.error("dropped a %d-byte reply to %s (limit %d)", len(packet), self, MAX_DATAGRAM)
+            return
         try:
             self.sock.sendto(packet, (self.ip, self.reply_port or self.port))
         except OSError as exc:  # the client went away: nothing to do but log

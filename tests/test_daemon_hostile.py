@@ -180,3 +180,12 @@ def test_immediate_errors_go_to_the_reply_port(daemon):
     finally:
         sender.close()
         listener.close()
+
+
+def test_a_huge_prompt_is_answered_within_the_datagram_limit(probe):
+    words = " ".join(f"zzword{i}" for i in range(2000))
+    probe.send("/cadenza/generate", 51, "prompt", "calm tune " + words, "bars", 1)
+    address, args = probe.terminal(51, timeout=30)
+    assert address == "/cadenza/done", args
+    info = next(g for a, g in probe.replies if a == "/cadenza/info" and g[0] == 51)
+    assert "zzword0" in info[info.index("unknown") + 1]
