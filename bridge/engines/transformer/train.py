@@ -109,13 +109,13 @@ def evaluate(model, batches, device, autocast) -> float:
     return tot / max(n, 1)
 
 
-def _data_facts(ds: Dataset, maker: ExampleMaker) -> dict:
+def _data_facts(ds: Dataset, train_idx: np.ndarray, val_idx: np.ndarray) -> dict:
     pieces = ds.manifest.get("pieces", [])
-    used = {int(ds.clips[i][COL["piece"]]) for i in maker.usable["train"]}
+    used = {int(ds.clips[i][COL["piece"]]) for i in train_idx}
     licences = collections.Counter(pieces[p].get("licence", "unknown") for p in used if p < len(pieces))
     sources = collections.Counter(pieces[p].get("source", "unknown") for p in used if p < len(pieces))
     return {"dataset": ds.manifest.get("name", ds.folder.name), "path": str(ds.folder),
-            "train_clips": int(len(maker.usable["train"])), "val_clips": int(len(maker.usable["val"])),
+            "train_clips": int(len(train_idx)), "val_clips": int(len(val_idx)),
             "train_pieces": len(used), "sources": dict(sources), "licences": dict(licences)}
 
 
@@ -237,7 +237,7 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
         "params": model.n_params(), "steps": step, "epochs": epoch, "tokens": tokens,
         "minutes": round((time.time() - t0) / 60, 2), "best_val_loss": round(best, 4),
         "final_train_loss": history[-1]["train_loss"], "history": history, "out_dir": str(out),
-        "checkpoint": ck, "data": _data_facts(ds, maker),
+        "checkpoint": ck, "data": _data_facts(ds, train_idx, val_idx),
     }
     if prev:  # resumed: keep the earlier run's facts and the totals
         summary["resumed_from"] = {k: prev.get(k) for k in ("out_dir", "device", "minutes", "steps", "tokens", "best_val_loss")}
@@ -251,6 +251,9 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
         "style_by_role": _style_by_role(ds, idx_all), "training": summary,
     }
     (out / "config.json").write_text(json.dumps(config, indent=1))
+    from .card import write_card
+
+    write_card(out)  # measured numbers join it after `measure --write`; `cadenza eval` adds its section
     summary = {k: v for k, v in summary.items() if k != "history"}  # the per-epoch table is in config.json
     summary["val_loss_by_epoch"] = [h["val_loss"] for h in history]
     log(f"done: {step} steps, {epoch} epochs, {summary['minutes']} min on {device}; best val loss {best:.4f}; "
