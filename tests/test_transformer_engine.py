@@ -168,3 +168,18 @@ def test_progress_is_reported_and_cancel_propagates(engine):
 
     with pytest.raises(Cancelled):
         engine.run(parse_request("generate", ["bars", 8, "seed", 1]), None, cancel)
+
+
+def test_velocities_are_shaped_inside_their_bins(engine):
+    import numpy as np
+
+    from bridge.engines.transformer.composer import accent
+
+    rows = np.array([[t, 6, 60, V.vel_value(b)] for b in range(V.N_VEL) for t in (0, 12, 18, 21)])
+    shaped = accent(rows, 48)
+    assert [V.vel_bin(v) for v in shaped[:, 3]] == [V.vel_bin(v) for v in rows[:, 3]]
+    assert len(set(shaped[:4, 3])) == 4  # bar line, beat, eighth, sixteenth differ
+    c = run(engine, "generate", ["bars", 4, "seed", 11, "key", "C major"])[0]
+    onsets = {round(n.start * 12) % 48 for n in c.notes}
+    if len(onsets) > 1 and any(o % 12 for o in onsets):
+        assert len({n.velocity for n in c.notes}) > 1
