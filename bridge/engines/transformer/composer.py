@@ -100,7 +100,7 @@ class Composer:
                     prompt = replace(cond, bars=seg).tokens()
                 else:
                     prompt = self._fim_prompt(cond, ctx, after if last else [], seg)
-                sub = _scaled(progress, (done + seg / 2) / k) if progress else None
+                sub = _scaled(progress, done / k, (done + seg) / k) if progress else None
                 for r, bars in zip(grp, self._region(req, cond, prompt, len(grp), seg, gen, sub)):
                     new[r] += bars
             done += seg
@@ -164,7 +164,7 @@ class Composer:
             prompt = replace(cond, bars=hi - lo).tokens()
             tmpl = template_from_bars(bars[lo:hi], {b - lo for b in regen}, req.preserve == "contour")
             regs = self._region(req, cond, prompt, req.variations, hi - lo, gen,
-                                _scaled(progress, hi / n) if progress else None, tmpl)
+                                _scaled(progress, lo / n, hi / n) if progress else None, tmpl)
             for r, rb in enumerate(regs):
                 pitches[r] += [int(p) for p in decode(_flat(rb), tpb)[:, 2]]
         out = []
@@ -242,8 +242,9 @@ def _chunks(bars: list, budget: int) -> list[tuple[int, int]]:
     return out
 
 
-def _scaled(progress, frac):
-    return lambda f: progress(min(frac, f * frac))
+def _scaled(progress, lo: float, hi: float):
+    """Report a sub-task's 0..1 progress as the lo..hi part of the whole."""
+    return lambda f: progress(lo + (hi - lo) * min(max(f, 0.0), 1.0))
 
 
 def _grid_notes(clip: Clip, tpb: int, n: int) -> tuple[list[Note], np.ndarray]:
