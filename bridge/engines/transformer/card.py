@@ -54,10 +54,11 @@ def render(cfg: dict, notes: str = "") -> str:
             f"Best validation loss **{t.get('best_val_loss', '?')}** nats/token.", ""]
     if notes:
         out += [notes.strip(), ""]
-    hist = t.get("resumed_from", {}).get("history", []) + hist
-    if hist:
-        out += [_table([(h["epoch"], h["step"], h["train_loss"], h["val_loss"], h["minutes"]) for h in hist],
-                       ("epoch", "step", "train loss", "val loss", "minutes")), ""]
+    runs = [(1, h) for h in t.get("resumed_from", {}).get("history", [])]
+    runs += [(2 if runs else 1, h) for h in hist]
+    if runs:
+        out += [_table([(r, h["epoch"], h["step"], h["train_loss"], h["val_loss"], h["minutes"]) for r, h in runs],
+                       ("run", "epoch", "step", "train loss", "val loss", "minutes")), ""]
     out += ["## Data", ""]
     out += [f"Dataset `{data.get('dataset', '?')}`: {data.get('train_clips', '?')} training clips from "
             f"{data.get('train_pieces', '?')} pieces, {data.get('val_clips', '?')} validation clips; "
