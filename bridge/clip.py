@@ -18,6 +18,7 @@ from .music import Key, Meter, parse_key, parse_meter
 MAX_NOTES = 10_000
 MAX_BARS = 64
 DRUM_CHANNEL = 9  # MIDI channel 10, zero-based
+END_MARKER = "cadenza-end"  # text event marking a clip's last beat in the MIDI files we write
 
 
 @dataclass(frozen=True, order=True)
@@ -142,6 +143,9 @@ def midi_to_clip(path: str | Path) -> Clip:
                 notes.append(Note(round(start, 4), int(n.pitch), round(end - start, 4), max(1, int(n.velocity))))
     notes.sort(key=lambda n: (n.start, n.pitch))
     end = max((n.end for n in notes), default=0.0)
+    for t in pm.text_events:  # our own end marker, when the file came from Cadenza
+        if t.text.startswith(END_MARKER):
+            end = max(end, float(pm.time_to_tick(t.time)) / pm.resolution)
     bpb = meter.beats_per_bar
     length = max(bpb, math.ceil(end / bpb - 1e-6) * bpb)
     key = None
@@ -166,6 +170,9 @@ def clip_to_midi(clips: Clip | list[Clip], path: str | Path, program: int = 0, n
             pretty_midi.KeySignature(first.key.tonic + (12 if first.key.mode == "minor" else 0), 0.0)
         )
     spb = 60.0 / first.tempo
+    # The clip's length (trailing rests included) travels as a text event on its last beat, so a
+    # DAW sees the whole clip and `midi_to_clip` reads back the same length.
+    pm.text_events.append(pretty_midi.Text(f"{END_MARKER} {max(c.length for c in clips):g}", max(c.length for c in clips) * spb))
     for i, clip in enumerate(clips):
         label = name if len(clips) == 1 else f"{name} {i + 1}"
         inst = pretty_midi.Instrument(program=program, is_drum=clip.drums, name=label)
@@ -175,3 +182,20 @@ def clip_to_midi(clips: Clip | list[Clip], path: str | Path, program: int = 0, n
             )
         pm.instruments.append(inst)
     pm.write(str(path))
+
+
+def monophonic_legato(notes: list[Note]) -> list[Note]:
+    """Trim each note so it ends by the next later onset: a melody or bass line whose notes
+    overlap reads as a smear in a piano roll and double-triggers mono synths. Notes that start
+    together (a double stop) are kept; nothing is moved and no note is dropped."""
+    ordered = sorted(notes, key=lambda n: (n.start, n.pitch))
+    starts = sorted({n.start for n in ordered})
+    out, j = [], 0
+    for n in ordered:
+        while j < len(starts) and starts[j] <= n.start + 1e-9:
+            j += 1
+        nxt = starts[j] if j < len(starts) else None
+        if nxt is not None and n.end > nxt + 1e-9:
+            n = replace(n, duration=round(nxt - n.start, 6))
+        out.append(n)
+    return out

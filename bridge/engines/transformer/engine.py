@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from ...clip import Clip
+from ...clip import Clip, monophonic_legato
 from ...errors import BadRequest
 from ...music import MOODS, ROLES
 from ...request import Request
@@ -96,6 +96,9 @@ class TransformerEngine(Engine):
             clips = c.infill(request, clip, role, gen, progress)
         else:
             clips = c.restyle(request, clip, role, gen, progress)
+        if role in ("melody", "bass") and op in ("generate", "continue"):
+            for out in clips:  # a single line: no note rings over the next onset
+                out.notes = monophonic_legato(out.notes)
         for out in clips:
             out.validate()
         progress(1.0)
