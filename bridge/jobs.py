@@ -104,8 +104,9 @@ class WorkQueue:
             if job in self._pending:
                 self._pending.remove(job)
                 self._active.pop(key, None)
-        if job.started is None or job.finished is False:
-            self._fail(job, Cancelled(f"request {job.req_id} was cancelled"))
+        # Queued or running, the request ends now; a running engine stops at its next progress call
+        # and its late result is dropped (claim_terminal lets one terminal reply through).
+        self._fail(job, Cancelled(f"request {job.req_id} was cancelled"))
         return True
 
     def _loop(self):
