@@ -204,3 +204,21 @@ def test_pure_data_patch_headless(daemon, tmp_path):
     assert len(values) % 4 == 0 and len(values) >= 4
     pitch, start, dur, vel = (float(x) for x in values[:4])
     assert 0 <= pitch <= 127 and start >= 0 and dur > 0 and 1 <= vel <= 127
+
+
+def test_cancel_a_running_request(daemon):
+    """A running request stops: one `cancelled` error, no results after it, the daemon serves on."""
+    p = UdpProbe(daemon.host, daemon.port)
+    try:
+        p.send("/cadenza/generate", 91, "model", "transformer", "bars", 64, "variations", 8, "role", "keys")
+        p.collect(lambda a, g: a == "/cadenza/accepted" and g[0] == 91)
+        import time as _t
+        _t.sleep(0.3)
+        p.send("/cadenza/cancel", 91)
+        code, _ = p.error_for(91, timeout=30)
+        assert code == "cancelled"
+        late = p.quiet(1.0)
+        assert not [a for a, g in late if g and g[0] == 91], late
+        assert p.ping_ok()
+    finally:
+        p.close()
