@@ -68,16 +68,20 @@ def ping(host, port, transport):
         _fail(exc.message, code=exc.code)
 
 
+def _query(host, port, transport, what: str) -> list:
+    try:
+        with _client(host, port, transport, 5) as c:
+            return c.query(what)
+    except CadenzaError as exc:
+        _fail(exc.message, code=exc.code)
+
+
 @click.command()
 @_connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status(host, port, transport, as_json):
     """Show the daemon's version, models, device, queue depth and uptime."""
-    try:
-        with _client(host, port, transport, 5) as c:
-            replies = c.query("status")
-    except CadenzaError as exc:
-        _fail(exc.message, code=exc.code)
+    replies = _query(host, port, transport, "status")
     info = {}
     for _, args in replies:
         info.update(dict(zip(args[::2], args[1::2])))
@@ -93,11 +97,7 @@ def status(host, port, transport, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def models(host, port, transport, as_json):
     """List resident models with their engine, device, quantization and vocabularies."""
-    try:
-        with _client(host, port, transport, 5) as c:
-            replies = c.query("models")
-    except CadenzaError as exc:
-        _fail(exc.message, code=exc.code)
+    replies = _query(host, port, transport, "models")
     rows = []
     for _, args in replies:
         name, engine, device, quant, *kv = args

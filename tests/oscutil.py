@@ -30,18 +30,10 @@ class UdpProbe:
 
     def collect(self, until, timeout: float = 10.0) -> list:
         """Read replies until `until(address, args)` is true for one; return all read so far."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-            try:
-                data, _ = self.sock.recvfrom(65536)
-            except socket.timeout:
-                break
-            assert len(data) <= 1400, f"daemon sent a {len(data)}-byte datagram"
-            for address, args, _ in decode_packet(data):
-                self.replies.append((address, args))
-                if until(address, args):
-                    return self.replies
+        for address, args in self._incoming(timeout):
+            self.replies.append((address, args))
+            if until(address, args):
+                return self.replies
         raise AssertionError(f"no matching reply in {timeout} s; got {self.replies[-10:]}")
 
     def terminal(self, req_id: int, timeout: float = 30.0):
@@ -69,13 +61,18 @@ class UdpProbe:
 
     def quiet(self, seconds: float = 0.3) -> list:
         """Everything that arrives in the next `seconds` (to check that nothing does)."""
-        got = []
+        return list(self._incoming(seconds))
+
+    def _incoming(self, seconds: float):
+        """Decoded (address, args) as they arrive, for at most `seconds`; every datagram is checked
+        against the 1,400-byte limit."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             self.sock.settimeout(max(0.01, deadline - time.monotonic()))
             try:
                 data, _ = self.sock.recvfrom(65536)
             except socket.timeout:
-                break
-            got += [(a, g) for a, g, _ in decode_packet(data)]
-        return got
+                return
+            assert len(data) <= 1400, f"daemon sent a {len(data)}-byte datagram"
+            for address, args, _ in decode_packet(data):
+                yield address, args
