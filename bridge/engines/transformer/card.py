@@ -45,8 +45,12 @@ def render(cfg: dict, notes: str = "") -> str:
     out += ["## Training", ""]
     minutes, steps, tokens = t.get("total_minutes", t.get("minutes")), t.get("total_steps", t.get("steps")), \
         t.get("total_tokens", t.get("tokens", 0))
+    chain = t.get("runs") or []
     runs = ""
-    if t.get("resumed_from"):
+    if len(chain) > 1:
+        runs = (f" in {len(chain)} runs ({', '.join(str(r.get('minutes')) for r in chain)} min, each resumed from "
+                "the previous run's weights)")
+    elif t.get("resumed_from"):
         runs = f" in two runs ({t['resumed_from'].get('minutes')} min, then {t.get('minutes')} min resumed from its weights)"
     out += [f"Trained on **{t.get('device', '?').upper()}** ({t.get('precision', 'fp32')}) for "
             f"**{minutes} minutes** of wall time{runs}: {steps} steps, "
@@ -54,8 +58,11 @@ def render(cfg: dict, notes: str = "") -> str:
             f"Best validation loss **{t.get('best_val_loss', '?')}** nats/token.", ""]
     if notes:
         out += [notes.strip(), ""]
-    runs = [(1, h) for h in t.get("resumed_from", {}).get("history", [])]
-    runs += [(2 if runs else 1, h) for h in hist]
+    if chain:
+        runs = [(i + 1, h) for i, r in enumerate(chain) for h in r.get("history", [])]
+    else:
+        runs = [(1, h) for h in t.get("resumed_from", {}).get("history", [])]
+        runs += [(2 if runs else 1, h) for h in hist]
     if runs:
         out += [_table([(r, h["epoch"], h["step"], h["train_loss"], h["val_loss"], h["minutes"]) for r, h in runs],
                        ("run", "epoch", "step", "train loss", "val loss", "minutes")), ""]

@@ -239,9 +239,11 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
         "final_train_loss": history[-1]["train_loss"], "history": history, "out_dir": str(out),
         "checkpoint": ck, "data": _data_facts(ds, train_idx, val_idx),
     }
-    if prev:  # resumed: keep the earlier run's facts and the totals
+    summary["threads"] = torch.get_num_threads()
+    if prev:  # resumed: keep every earlier run's facts and the totals
         summary["resumed_from"] = {k: prev.get(k) for k in ("out_dir", "device", "minutes", "steps", "tokens", "best_val_loss")}
         summary["resumed_from"]["history"] = prev.get("history", [])
+        summary["runs"] = runs_of(prev) + runs_of({k: v for k, v in summary.items() if k != "resumed_from"})
         summary["total_minutes"] = round(prev.get("total_minutes", prev.get("minutes", 0)) + summary["minutes"], 2)
         summary["total_steps"] = prev.get("total_steps", prev.get("steps", 0)) + step
         summary["total_tokens"] = prev.get("total_tokens", prev.get("tokens", 0)) + tokens
@@ -259,6 +261,19 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
     log(f"done: {step} steps, {epoch} epochs, {summary['minutes']} min on {device}; best val loss {best:.4f}; "
         f"model folder {out}")
     return summary
+
+
+RUN_KEYS = ("config", "device", "precision", "threads", "minutes", "steps", "tokens", "best_val_loss")
+
+
+def runs_of(t: dict) -> list:
+    """Every training run behind a summary, oldest first (a resumed run chains to the one before)."""
+    if not t:
+        return []
+    if t.get("runs"):
+        return list(t["runs"])
+    earlier = runs_of(t.get("resumed_from") or {})
+    return earlier + [{**{k: t.get(k) for k in RUN_KEYS}, "history": t.get("history", [])}]
 
 
 def _prune(folder: Path, keep: int) -> None:
