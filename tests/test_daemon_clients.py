@@ -115,7 +115,7 @@ def test_bundle_messages_handled_as_if_alone(daemon):
 def test_cancel_a_queued_request(daemon):
     p = UdpProbe(daemon.host, daemon.port)
     try:
-        big = ["bars", 64, "variations", 8, "role", "keys"]
+        big = ["model", "transformer", "bars", 16, "variations", 8, "role", "keys"]  # a few seconds of work
         p.send_raw(encode_bundle(None, [
             encode_message("/cadenza/generate", 71, *big),
             encode_message("/cadenza/generate", 72, *big),
@@ -134,7 +134,7 @@ def test_busy_when_the_queue_is_full(daemon_factory):
     d = daemon_factory({"CADENZA_QUEUE_SIZE": "1"})
     p = UdpProbe(d.host, d.port)
     try:
-        big = ["bars", 64, "variations", 8, "role", "keys"]
+        big = ["model", "transformer", "bars", 16, "variations", 8, "role", "keys"]  # a few seconds of work
         p.send_raw(encode_bundle(None, [encode_message("/cadenza/generate", i, *big) for i in range(1, 6)]))
         codes = []
         for i in range(1, 6):
@@ -151,7 +151,7 @@ def test_request_timeout(daemon):
     p = UdpProbe(daemon.host, daemon.port)
     try:
         p.send_raw(encode_bundle(None, [
-            encode_message("/cadenza/generate", 81, "bars", 64, "variations", 8, "role", "keys"),
+            encode_message("/cadenza/generate", 81, "model", "transformer", "bars", 16, "variations", 8, "role", "keys"),
             encode_message("/cadenza/generate", 82, "bars", 2, "timeout", 0.05),
         ]))
         code, message = p.error_for(82, timeout=30)
