@@ -138,11 +138,8 @@ class Protocol:
 
     # -- cheap requests, answered on the socket thread -----------------------------------------
     def ping(self, args, peer):
-        if args and isinstance(args[0], str):  # `/cadenza/ping reply_port 9000`
+        if not args or isinstance(args[0], str):  # `/cadenza/ping` or `/cadenza/ping reply_port 9000`
             peer, _ = self._reply_peer(peer, args, 0)
-            peer.send(encode_message(f"{ROOT}/pong", __version__))
-            return
-        if not args:
             peer.send(encode_message(f"{ROOT}/pong", __version__))
             return
         req_id = request_id(args)
