@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import time
 
-from bridge.osc import decode_packet, encode_message
+from bridge.server.osc import decode_packet, encode_message
 
 
 class UdpProbe:

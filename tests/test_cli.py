@@ -10,7 +10,7 @@ import sys
 import pretty_midi
 import pytest
 
-from bridge.clip import Clip, Note, clip_to_midi
+from bridge.music.clip import Clip, Note, clip_to_midi
 
 
 def cadenza(*args, env=None, timeout=120):

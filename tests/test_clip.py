@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from bridge.clip import MAX_NOTES, Clip, Note, clip_to_midi, midi_to_clip, monophonic_legato, read_clip
+from bridge.music.clip import MAX_NOTES, Clip, Note, clip_to_midi, midi_to_clip, monophonic_legato, read_clip
 from bridge.errors import BadRequest, TooLarge
-from bridge.music import Key, Meter, parse_key, parse_meter
-from bridge.prompt import parse_prompt
-from bridge.request import parse_request
+from bridge.music.theory import Key, Meter, parse_key, parse_meter
+from bridge.music.prompt import parse_prompt
+from bridge.music.request import parse_request
 
 
 @pytest.mark.parametrize("note,fragment", [

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from bridge.config import ServerConfig
-from bridge.osc import encode_message, slip_encode
-from bridge.transport import Transports
+from bridge.server.config import ServerConfig
+from bridge.server.osc import encode_message, slip_encode
+from bridge.server.transport import Transports
 
 
 def test_loopback_always_allowed_and_cidrs_parsed():

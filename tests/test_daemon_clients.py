@@ -16,8 +16,8 @@ from pythonosc.osc_server import ThreadingOSCUDPServer
 from pythonosc.tcp_client import SimpleTCPClient
 from pythonosc.udp_client import SimpleUDPClient
 
-from bridge.client import Client, RemoteError
-from bridge.osc import encode_bundle, encode_message
+from bridge.server.client import Client, RemoteError
+from bridge.server.osc import encode_bundle, encode_message
 from tests.oscutil import UdpProbe
 
 REPO = Path(__file__).resolve().parent.parent

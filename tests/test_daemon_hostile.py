@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bridge.osc import encode_message, slip_encode
+from bridge.server.osc import encode_message, slip_encode
 from tests.oscutil import UdpProbe
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.client import Client, RemoteError
+from bridge.server.client import Client, RemoteError
 
 MODELS = ["transformer", "markov"]
 E_MINOR = {4, 6, 7, 9, 11, 0, 2}

@@ -10,12 +10,12 @@ import pretty_midi
 import pytest
 from click.testing import CliRunner
 
-from bridge.clip import clip_to_midi, midi_to_clip
+from bridge.music.clip import clip_to_midi, midi_to_clip
 from bridge.data.build import BuildConfig, build, collect_tasks
 from bridge.data.catalog import licence_allowed
-from bridge.data.cli import data
+from bridge.cli.data import data
 from bridge.data.dataset import COL, Dataset
-from bridge.music import TICKS_PER_BEAT
+from bridge.music.theory import TICKS_PER_BEAT
 
 JIG = """X:1
 T:Test Jig

@@ -12,7 +12,7 @@ import pytest
 
 from bridge.data.labels import estimate_key, piece_clips
 from bridge.data.readers import read_midi
-from bridge.music import TICKS_PER_BEAT
+from bridge.music.theory import TICKS_PER_BEAT
 
 
 def _corpus_task(collection: str, filename: str) -> dict:

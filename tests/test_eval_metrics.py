@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bridge.clip import Clip, Note
+from bridge.music.clip import Clip, Note
 from bridge.evaluation import metrics as M
 from bridge.evaluation.card import BEGIN, END, current_section, replace_section, write_section
 from bridge.evaluation.classifier import StyleClassifier
 from bridge.evaluation.originality import COPY_THRESHOLD, NgramIndex, clip_tokens, tokens_from_ticks
-from bridge.music import Key, Meter
+from bridge.music.theory import Key, Meter
 
 
 def line(pitches, step=1.0, start=0.0, dur=None, length=None, meter=Meter()):

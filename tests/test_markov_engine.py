@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from test_markov_support import tiny_dataset_path, tiny_model_path
 
-from bridge.clip import Clip, Note
+from bridge.music.clip import Clip, Note
 from bridge.data.dataset import Dataset
-from bridge.engines import load_model
+from bridge.engines.registry import load_model
 from bridge.errors import BadRequest
-from bridge.music import Key, parse_key
-from bridge.request import parse_request
+from bridge.music.theory import Key, parse_key
+from bridge.music.request import parse_request
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +153,7 @@ def test_continue_starts_at_zero_in_the_clips_key(engine, ds):
 
 
 def parse_meter_(text):
-    from bridge.music import parse_meter
+    from bridge.music.theory import parse_meter
 
     return parse_meter(text)
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from bridge.data.dataset import ClipRow, Dataset, save_dataset
-from bridge.music import TICKS_PER_BEAT, mood_from
+from bridge.music.theory import TICKS_PER_BEAT, mood_from
 
 WINDOW_BARS = 4
 _CACHE: dict = {}
@@ -146,7 +146,7 @@ def tiny_dataset_path(tmp_path_factory) -> Path:
 def tiny_model_path(tmp_path_factory) -> Path:
     """Train (once per process) a Markov model on the tiny dataset and return its folder."""
     if "model" not in _CACHE:
-        from bridge.engines.markov_train import train_markov
+        from bridge.engines.markov.train import train_markov
 
         out = tmp_path_factory.mktemp("markov_model")
         train_markov(tiny_dataset_path(tmp_path_factory), out)

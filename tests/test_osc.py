@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from bridge.clip import Clip, Note
-from bridge.osc import (
+from bridge.music.clip import Clip, Note
+from bridge.server.osc import (
     MAX_DATAGRAM,
     NOTES_PER_MESSAGE,
     SlipDecoder,

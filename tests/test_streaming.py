@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.bench_stream import StreamReceiver, timing_stats
-from bridge.osc import SlipDecoder, decode_packet, encode_message, slip_encode
+from bridge.cli.bench_stream import StreamReceiver, timing_stats
+from bridge.server.osc import SlipDecoder, decode_packet, encode_message, slip_encode
 from tests.conftest import shipped_models, start_daemon, stop_daemon
 
 C_MAJOR = {0, 2, 4, 5, 7, 9, 11}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.osc import decode_packet, encode_message
+from bridge.server.osc import decode_packet, encode_message
 from tests.test_streaming import sd  # noqa: F401 - the stream tests' daemon fixture
 
 REPO = Path(__file__).resolve().parent.parent

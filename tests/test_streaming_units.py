@@ -8,10 +8,10 @@ import subprocess
 import sys
 import time
 
-from bridge.bench_stream import StreamReceiver
-from bridge.osc import MAX_DATAGRAM, decode_packet, encode_message
-from bridge.stream_part import _bundles
-from bridge.stream_sender import decode, encode
+from bridge.cli.bench_stream import StreamReceiver
+from bridge.server.osc import MAX_DATAGRAM, decode_packet, encode_message
+from bridge.stream.part import _bundles
+from bridge.stream.sender import decode, encode
 
 
 def test_sender_record_round_trip():
@@ -26,7 +26,7 @@ def test_send_process_sends_on_time_in_order_and_drains_on_eof():
     udp.bind(("127.0.0.1", 0))
     mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     fds = (theirs.fileno(), udp.fileno())
-    proc = subprocess.Popen([sys.executable, "-m", "bridge.stream_sender", *map(str, fds)], pass_fds=fds,
+    proc = subprocess.Popen([sys.executable, "-m", "bridge.stream.sender", *map(str, fds)], pass_fds=fds,
                             stderr=subprocess.PIPE, text=True)
     theirs.close()
     try:

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from test_markov_support import tiny_dataset_path
 
 from bridge.cli import cli
-from bridge.engines import load_model
-from bridge.request import parse_request
+from bridge.engines.registry import load_model
+from bridge.music.request import parse_request
 
 
 @pytest.fixture()

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from bridge.clip import Clip, Note
-from bridge.engines import load_model
+from bridge.music.clip import Clip, Note
+from bridge.engines.registry import load_model
 from bridge.engines.transformer.model import ModelConfig, MusicTransformer
-from bridge.engines.transformer.tokenizer import TokenizerConfig
+from bridge.engines.decoding.tokenizer import TokenizerConfig
 from bridge.engines.transformer.weights import save_weights
-from bridge.engines.transformer import vocab as V
+import bridge.engines.decoding.vocab as V
 from bridge.errors import BadRequest, Cancelled, NoClip
-from bridge.music import parse_key
-from bridge.request import parse_request
+from bridge.music.theory import parse_key
+from bridge.music.request import parse_request
 
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "transformer"
 
@@ -30,7 +30,7 @@ def _untrained(folder: Path, runtime: str = "torch-int8") -> Path:
     config = {"engine": "transformer", "name": "untrained", "model": m.cfg.to_dict(), "weights": weights,
               "cpu_runtime": runtime}
     if runtime == "onnx-int8":
-        from bridge.engines.transformer.export import export_onnx
+        from bridge.engines.transformer.tools.export import export_onnx
 
         export_onnx(m, folder / "model-int8.onnx", int8=True)
         config["onnx"] = "model-int8.onnx"
@@ -173,7 +173,7 @@ def test_progress_is_reported_and_cancel_propagates(engine):
 def test_velocities_are_shaped_inside_their_bins(engine):
     import numpy as np
 
-    from bridge.engines.transformer.composer import accent
+    from bridge.engines.decoding.composer import accent
 
     rows = np.array([[t, 6, 60, V.vel_value(b)] for b in range(V.N_VEL) for t in (0, 12, 18, 21)])
     shaped = accent(rows, 48)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.engines import load_model
-from bridge.request import parse_request
+from bridge.engines.registry import load_model
+from bridge.music.request import parse_request
 
 MODEL = Path(__file__).resolve().parent.parent / "models" / "transformer"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bridge.engines.transformer import vocab as V
+import bridge.engines.decoding.vocab as V
 from bridge.engines.transformer.model import ModelConfig, MusicTransformer
 
 
@@ -72,7 +72,7 @@ def test_functional_past_matches(model):
 
 def test_ort_stepper_keeps_its_cache_in_buffers_allocated_once(model, tmp_path):
     pytest.importorskip("onnxruntime")
-    from bridge.engines.transformer.export import export_onnx
+    from bridge.engines.transformer.tools.export import export_onnx
     from bridge.engines.transformer.runtime import OrtStepper, TorchStepper
     import copy
 
@@ -101,7 +101,7 @@ def test_copy_cache_row_serves_every_variation(model):
 
 def test_onnx_export_matches_pytorch(model, tmp_path):
     pytest.importorskip("onnxruntime")
-    from bridge.engines.transformer.export import export_onnx, parity
+    from bridge.engines.transformer.tools.export import export_onnx, parity
 
     path = export_onnx(model, tmp_path / "m.onnx")
     assert not model.training  # the exporter must not leave dropout switched on
@@ -141,7 +141,7 @@ def test_shipped_model_onnx_file_matches_its_weights(tmp_path):
     from pathlib import Path
 
     pytest.importorskip("onnxruntime")
-    from bridge.engines.transformer.export import export_onnx, parity
+    from bridge.engines.transformer.tools.export import export_onnx, parity
     from bridge.engines.transformer.weights import read_model
 
     folder = Path(__file__).resolve().parent.parent / "models" / "transformer"

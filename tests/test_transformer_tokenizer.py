@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bridge.clip import Clip, Note, clip_to_midi, midi_to_clip
-from bridge.engines.transformer import vocab as V
-from bridge.engines.transformer.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, clip_ticks,
+from bridge.music.clip import Clip, Note, clip_to_midi, midi_to_clip
+import bridge.engines.decoding.vocab as V
+from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, clip_ticks,
                                                   decode, encode, encode_bars, estimate_key)
 from bridge.errors import BadRequest
-from bridge.music import Key, Meter
+from bridge.music.theory import Key, Meter
 
 
 def test_families_tile_the_vocabulary():

@@ -11,13 +11,13 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from bridge.engines import load_model
+from bridge.engines.registry import load_model
 from bridge.engines.transformer.devdata import build
 from bridge.engines.transformer.examples import ExampleConfig, ExampleMaker, collate
 from bridge.engines.transformer.train import load_config, train_transformer
-from bridge.engines.transformer import vocab as V
+import bridge.engines.decoding.vocab as V
 from bridge.data.dataset import Dataset
-from bridge.request import parse_request
+from bridge.music.request import parse_request
 
 REPO = Path(__file__).resolve().parent.parent
 TINY = REPO / "configs" / "transformer-tiny.toml"

@@ -14,11 +14,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import ParseCache, default_cache_dir, encode, task_key
-from .catalog import BUILDER_VERSION, LICENCES, licence_allowed
-from .dataset import FORMAT_VERSION, ClipRow, Dataset, save_dataset
-from .sources import SOURCE_NAMES, music21_tasks, process_task, user_tasks
-from .split import split_pieces
+from bridge.data.cache import ParseCache, default_cache_dir, encode, task_key
+from bridge.data.catalog import BUILDER_VERSION, LICENCES, licence_allowed
+from bridge.data.dataset import FORMAT_VERSION, ClipRow, Dataset, save_dataset
+from bridge.data.sources import SOURCE_NAMES, music21_tasks, process_task, user_tasks
+from bridge.data.split import split_pieces
 
 
 def default_out_dir(licence: str, user_style: str | None = None) -> Path:
@@ -69,12 +69,12 @@ def collect_tasks(cfg: BuildConfig) -> list[dict]:
     if "music21" in cfg.sources:
         tasks += music21_tasks(cfg.music21_collections)[: cfg.limit]
     if "debian" in cfg.sources:
-        from .debian import debian_tasks, fetch_packages
+        from bridge.data.debian import debian_tasks, fetch_packages
 
         root = fetch_packages(cfg.cache_dir or default_cache_dir())
         tasks += debian_tasks(root)[: cfg.limit]
     if "mma" in cfg.sources:
-        from .mma import list_grooves
+        from bridge.data.mma import list_grooves
 
         tasks += list_grooves()[: cfg.limit]
     return [t for t in tasks if licence_allowed(t["licence"], cfg.licence)]
@@ -100,7 +100,7 @@ def _progress(total: int, enabled: bool):
 
 
 def build(cfg: BuildConfig) -> BuildResult:
-    from .cache import decode
+    from bridge.data.cache import decode
 
     cfg.validate()
     t0 = time.time()
@@ -145,7 +145,7 @@ def _collect(i, data, err, tasks, results, broken, bar, decode) -> None:
 
 
 def _assemble(out: Path, tasks, results, cfg: BuildConfig, broken: list[str], t0: float) -> Dataset:
-    from .stats import manifest_counts
+    from bridge.data.stats import manifest_counts
 
     pieces: list[dict] = []
     rows: list[ClipRow] = []

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .catalog import BUILDER_VERSION
+from bridge.data.catalog import BUILDER_VERSION
 
 
 def default_cache_dir() -> Path:

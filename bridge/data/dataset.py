@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..clip import Clip, Note
-from ..music import MODES, MOODS, ROLES, TICKS_PER_BEAT, Key, Meter
+from bridge.music.clip import Clip, Note
+from bridge.music.theory import MODES, MOODS, ROLES, TICKS_PER_BEAT, Key, Meter
 
 FORMAT = "cadenza-dataset"
 FORMAT_VERSION = 1

@@ -15,7 +15,7 @@ import struct
 import subprocess
 from pathlib import Path
 
-from .catalog import DEBIAN_PACKAGES
+from bridge.data.catalog import DEBIAN_PACKAGES
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@
   as melody, the lowest as bass and all voices merged as chords or keys.
 - key: stated keys when the source states them reliably (MMA progressions); otherwise a
   Krumhansl-Schmuckler estimate over the window's pitched notes, leaning on the piece's key.
-- mood: `bridge.music.mood_from` (valence from the mode, arousal from tempo x onset rate).
+- mood: `bridge.music.theory.mood_from` (valence from the mode, arousal from tempo x onset rate).
 - windows: whole bars inside one meter, up to 16; a last window shorter than 2 bars is dropped.
 """
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..music import MODES, Meter, mood_from
-from .catalog import DEFAULT_TEMPO
-from .piece import Part, Piece, make_notes
+from bridge.music.theory import MODES, Meter, mood_from
+from bridge.data.catalog import DEFAULT_TEMPO
+from bridge.data.piece import Part, Piece, make_notes
 
 WINDOW_BARS = 16
 MIN_WINDOW_BARS = 2

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..music import TICKS_PER_BEAT
-from .catalog import (MMA_LIBRARIES, MMA_MAX_GROOVES_PER_FILE, MMA_SKIP_WORDS, MMA_STYLES,
+from bridge.music.theory import TICKS_PER_BEAT
+from bridge.data.catalog import (MMA_LIBRARIES, MMA_MAX_GROOVES_PER_FILE, MMA_SKIP_WORDS, MMA_STYLES,
                       MMA_TEMPO)
-from .piece import Piece
-from .readers import read_midi
+from bridge.data.piece import Piece
+from bridge.data.readers import read_midi
 
 MMA_LIB = Path("/usr/share/mma/lib")
 BARS_PER_PROGRESSION = 16

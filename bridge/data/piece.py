@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..music import TICKS_PER_BEAT
+from bridge.music.theory import TICKS_PER_BEAT
 
 
 @dataclass

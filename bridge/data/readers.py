@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..music import TICKS_PER_BEAT
-from .catalog import licence_from_notice
-from .piece import Part, Piece, make_notes, quantize
+from bridge.music.theory import TICKS_PER_BEAT
+from bridge.data.catalog import licence_from_notice
+from bridge.data.piece import Part, Piece, make_notes, quantize
 
 DEFAULT_VELOCITY = 80  # notated sources carry no velocities; the piece records dynamics=False
 _VALID_DEN = (1, 2, 4, 8, 16, 32)

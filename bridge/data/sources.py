@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .catalog import ESSEN_STYLE_BY_PREFIX, MUSIC21_COLLECTIONS, MUSIC21_SKIP_PARTS
-from .labels import piece_clips
+from bridge.data.catalog import ESSEN_STYLE_BY_PREFIX, MUSIC21_COLLECTIONS, MUSIC21_SKIP_PARTS
+from bridge.data.labels import piece_clips
 
 SOURCE_NAMES = ("music21", "debian", "mma")
 NOTATION_SUFFIXES = (".abc", ".mxl", ".xml", ".musicxml", ".krn")
@@ -74,7 +74,7 @@ def user_tasks(folder: Path, style: str) -> list[dict]:
 
 def read_task(task: dict) -> list:
     """The Pieces of one task (raises on a broken file)."""
-    from .readers import read_midi, read_music21
+    from bridge.data.readers import read_midi, read_music21
 
     kind = task["kind"]
     common = {"piece_id": task["id"], "source": task["source"], "style": task["style"],
@@ -89,11 +89,11 @@ def read_task(task: dict) -> list:
     if kind == "midi":
         return read_midi(task["path"], **common)
     if kind == "midi-bytes":
-        from .debian import lump_bytes
+        from bridge.data.debian import lump_bytes
 
         return read_midi(task["path"], data=lump_bytes(task["wad"], task["lump"]), title=task["lump"], **common)
     if kind == "mma":
-        from .mma import render_groove
+        from bridge.data.mma import render_groove
 
         return render_groove(task)
     raise ValueError(f"unknown task kind {kind!r}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from ..music import MOODS, ROLES
+from bridge.music.theory import MOODS, ROLES
 
 
 def manifest_counts(rows, pieces: list[dict]) -> dict:

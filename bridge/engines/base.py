@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..clip import Clip
-from ..request import Request
+from bridge.music.clip import Clip
+from bridge.music.request import Request
 
 ProgressFn = Callable[[float], None]  # called with 0..1; raises Cancelled when the request was cancelled
 

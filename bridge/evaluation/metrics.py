@@ -9,8 +9,8 @@ from itertools import combinations
 
 import numpy as np
 
-from ..clip import Clip
-from ..music import TICKS_PER_BEAT, Key, Meter
+from bridge.music.clip import Clip
+from bridge.music.theory import TICKS_PER_BEAT, Key, Meter
 
 DUR_EDGES = (2, 4, 7, 10, 13, 19, 25, 37, 49)  # ticks: <32nd, 16th, ..., half, longer
 MAX_IV = 12  # interval histogram bins -12..12 (clipped)

@@ -15,8 +15,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..clip import Clip
-from ..music import TICKS_PER_BEAT
+from bridge.music.clip import Clip
+from bridge.music.theory import TICKS_PER_BEAT
 
 BASE = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier for the rolling hash
 MAX_DUR = 4095

@@ -1,7 +1,7 @@
 """One evaluation run: real reference statistics from a dataset's held-out clips, then for each
 model folder N generated clips per style and role, scored with the metrics of metrics.py.
 
-Engine-agnostic: a model is loaded through bridge.engines.load_model and asked through
+Engine-agnostic: a model is loaded through bridge.engines.registry.load_model and asked through
 `Engine.run` exactly as the daemon asks it; `validation_loss(dataset)` is used when the engine
 offers it. The result is a plain dict (report.py renders it; eval.json stores it).
 """
@@ -17,12 +17,12 @@ from typing import Callable
 
 import numpy as np
 
-from ..data.dataset import COL, Dataset
-from ..errors import CadenzaError
-from ..request import Request
-from . import metrics as M
-from .classifier import StyleClassifier
-from .originality import COPY_THRESHOLD, NgramIndex, clip_tokens, tokens_from_ticks
+from bridge.data.dataset import COL, Dataset
+from bridge.errors import CadenzaError
+from bridge.music.request import Request
+import bridge.evaluation.metrics as M
+from bridge.evaluation.classifier import StyleClassifier
+from bridge.evaluation.originality import COPY_THRESHOLD, NgramIndex, clip_tokens, tokens_from_ticks
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -181,7 +181,7 @@ def _validation_loss(engine, ds: Dataset):
 
 
 def evaluate_model(folder: Path, ref: Reference, s: EvalSettings, progress: Progress | None = None) -> dict:
-    from ..engines import load_model
+    from bridge.engines.registry import load_model
 
     t0 = time.perf_counter()
     engine = load_model(folder, device=s.device)
@@ -226,7 +226,7 @@ def evaluate_model(folder: Path, ref: Reference, s: EvalSettings, progress: Prog
     out["overall"] = overall(out["combos"])
     trained_on = (engine.config.get("dataset") or {}) if isinstance(engine.config.get("dataset"), dict) else {}
     if trained_on.get("fingerprint"):
-        from ..engines.markov_train import dataset_fingerprint
+        from bridge.engines.markov.train import dataset_fingerprint
 
         if trained_on["fingerprint"] != dataset_fingerprint(ref.ds):
             out["warning"] = ("the dataset changed since this model was trained: retrain before trusting the "

@@ -4,6 +4,6 @@ Only the engine class is exported here; torch is imported when this package is, 
 imports it lazily ("bridge.engines.transformer:TransformerEngine").
 """
 
-from .engine import TransformerEngine
+from bridge.engines.transformer.engine import TransformerEngine
 
 __all__ = ["TransformerEngine"]

@@ -11,10 +11,10 @@ import json
 import sys
 from pathlib import Path
 
-from . import vocab as V
+import bridge.engines.decoding.vocab as V
 
 try:  # the evaluation package owns the marked block; keep its markers when it is there
-    from ...evaluation.card import BEGIN, END, PLACEHOLDER
+    from bridge.evaluation.card import BEGIN, END, PLACEHOLDER
 except ImportError:  # pragma: no cover - the evaluation package ships with Cadenza
     BEGIN, END = "<!-- cadenza-eval:begin -->", "<!-- cadenza-eval:end -->"
     PLACEHOLDER = "## Evaluation\n\nNot measured yet: run `cadenza eval <model folder>`.\n"
@@ -78,12 +78,12 @@ def render(cfg: dict, notes: str = "") -> str:
     if bench:
         rows = [(k, v["load_ms"], v["b1"]["prefill_ms"], v["b1"]["step_ms"], v["b4"]["step_ms"]) for k, v in bench.items()]
         out += [f"CPU runtime in use: **{cfg.get('cpu_runtime', 'torch-int8')}**, chosen by "
-                "`python -m bridge.engines.transformer.quantize MODEL --write` (medians, ms):", "",
+                "`python -m bridge.engines.transformer.tools.choose_runtime MODEL --write` (medians, ms):", "",
                 _table(rows, ("runtime", "load", "prefill (b1)", "decode step (b1)", "decode step (b4)")), ""]
     if meas:
         lat = meas.get("latency", {})
         rows = [(k.replace("_", " "), v["p50_ms"], v["p99_ms"], v["mean_notes"], v["runs"]) for k, v in lat.items()]
-        out += [f"Engine-level generate of a melody (`python -m bridge.engines.transformer.measure`), "
+        out += [f"Engine-level generate of a melody (`python -m bridge.engines.transformer.tools.measure`), "
                 f"{meas.get('machine', '')}:", "",
                 _table(rows, ("request", "p50 ms", "p99 ms", "notes (mean)", "runs")), "",
                 f"8 bars x 8 variations in one batch: {meas.get('8_bars_8_variations_ms')} ms. "

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ...data.dataset import ClipRow, save_dataset
-from ...music import TICKS_PER_BEAT, Meter, mood_from
-from .tokenizer import estimate_key
+from bridge.data.dataset import ClipRow, save_dataset
+from bridge.music.theory import TICKS_PER_BEAT, Meter, mood_from
+from bridge.engines.decoding.tokenizer import estimate_key
 
 log = logging.getLogger(__name__)
 WINDOW_BARS = 8

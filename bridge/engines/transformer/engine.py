@@ -13,14 +13,14 @@ from pathlib import Path
 
 import torch
 
-from ...clip import Clip, monophonic_legato
-from ...errors import BadRequest
-from ...music import MOODS, ROLES
-from ...request import Request
-from ..base import Engine, ModelInfo, ProgressFn
-from .composer import Composer
-from .tokenizer import TokenizerConfig
-from .weights import read_model
+from bridge.music.clip import Clip, monophonic_legato
+from bridge.errors import BadRequest
+from bridge.music.theory import MOODS, ROLES
+from bridge.music.request import Request
+from bridge.engines.base import Engine, ModelInfo, ProgressFn
+from bridge.engines.decoding.composer import Composer
+from bridge.engines.decoding.tokenizer import TokenizerConfig
+from bridge.engines.transformer.weights import read_model
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class TransformerEngine(Engine):
 
     @classmethod
     def load(cls, folder: Path, config: dict, device: str = "auto") -> "TransformerEngine":
-        from . import runtime as rt
+        import bridge.engines.transformer.runtime as rt
 
         folder = Path(folder)
         device = resolve_device(device)
@@ -107,7 +107,7 @@ class TransformerEngine(Engine):
 
 def _warm_up(stepper) -> None:
     """One short prefill and step, so the first request does not pay for lazy kernel setup."""
-    from . import vocab as V
+    import bridge.engines.decoding.vocab as V
 
     logits = stepper.prefill([V.BOS, V.ROLE_OFFSET, V.STYLE_OFFSET], 2)
     stepper.step(torch.full((2,), V.BAR, dtype=torch.long), 3)

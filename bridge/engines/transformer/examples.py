@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...data.dataset import COL, Dataset
-from ...errors import BadRequest
-from ...music import MOODS, ROLES, Key, Meter, density_bucket, tempo_bucket
-from . import vocab as V
-from .tokenizer import Conditions, bar_ticks, canonical, encode_bars
+from bridge.data.dataset import COL, Dataset
+from bridge.errors import BadRequest
+from bridge.music.theory import MOODS, ROLES, Key, Meter, density_bucket, tempo_bucket
+import bridge.engines.decoding.vocab as V
+from bridge.engines.decoding.tokenizer import Conditions, bar_ticks, canonical, encode_bars
 
 
 @dataclass

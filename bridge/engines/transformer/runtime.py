@@ -9,7 +9,7 @@
   development machine; its numbers are checked against the eager path by the GPU test.
 
 Which CPU runtime a model uses is written in its config.json ("cpu_runtime"), chosen by
-`python -m bridge.engines.transformer.quantize MODEL --write` on the target machine. One decode step
+`python -m bridge.engines.transformer.tools.choose_runtime MODEL --write` on the target machine. One decode step
 of a model this small is a few hundred microseconds of work, so the CPU runtimes use one thread by
 default ("cpu_threads" in config.json): on 2 shared cores, two threads measured 2-3x slower.
 """
@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .sampling import Stepper
+from bridge.engines.decoding.sampling import Stepper
 
-MAX_BATCH = 8  # variations a request may ask for (bridge.request.MAX_VARIATIONS)
+MAX_BATCH = 8  # variations a request may ask for (bridge.music.request.MAX_VARIATIONS)
 
 
 def quantize_int8(model):

@@ -24,13 +24,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ...data.dataset import COL, Dataset
-from ...music import MOODS, ROLES
-from . import vocab as V
-from .examples import ExampleConfig, ExampleMaker, collate
-from .model import ModelConfig, MusicTransformer
-from .tokenizer import TokenizerConfig
-from .weights import save_weights
+from bridge.data.dataset import COL, Dataset
+from bridge.music.theory import MOODS, ROLES
+import bridge.engines.decoding.vocab as V
+from bridge.engines.transformer.examples import ExampleConfig, ExampleMaker, collate
+from bridge.engines.transformer.model import ModelConfig, MusicTransformer
+from bridge.engines.decoding.tokenizer import TokenizerConfig
+from bridge.engines.transformer.weights import save_weights
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[3] / "configs" / "transformer-cpu.toml"
 TRAIN_DEFAULTS = {
@@ -159,7 +159,7 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
     model = MusicTransformer(mc)
     init_from, prev = init_from or tc["init_from"], {}
     if init_from:
-        from .weights import load_weights
+        from bridge.engines.transformer.weights import load_weights
 
         init_cfg = json.loads((Path(init_from) / "config.json").read_text())
         if init_cfg["model"] != mc.to_dict() or init_cfg.get("styles") != styles:
@@ -253,7 +253,7 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
         "style_by_role": _style_by_role(ds, idx_all), "training": summary,
     }
     (out / "config.json").write_text(json.dumps(config, indent=1))
-    from .card import write_card
+    from bridge.engines.transformer.card import write_card
 
     write_card(out)  # measured numbers join it after `measure --write`; `cadenza eval` adds its section
     summary = {k: v for k, v in summary.items() if k != "history"}  # the per-epoch table is in config.json

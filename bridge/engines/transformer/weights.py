@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from .model import ModelConfig, MusicTransformer
+from bridge.engines.transformer.model import ModelConfig, MusicTransformer
 
 MAX_SHARD_BYTES = 15 * 1024 * 1024  # under the 16 MiB a file the repository allows
 TIED = ("head.weight",)

@@ -1,0 +1,277 @@
+"""Client commands: `cadenza ping|status|models|generate|continue|restyle|infill`.
+
+Each one talks to the running daemon (TCP by default) and imports nothing heavy, so the REAPER
+scripts and shell users get an answer fast. Errors are one clean line on stderr and exit code 1;
+with `--out FILE.json` the error is also written there for front ends that poll a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from bridge.server.client import Client, RemoteError, default_host, default_port
+from bridge.errors import CadenzaError
+
+
+def _connection_options(f):
+    f = click.option("--udp", "transport", flag_value="udp", help="Talk UDP instead of TCP.")(f)
+    f = click.option("--port", type=int, default=None, help="Daemon port [default: 7500 or $CADENZA_PORT].")(f)
+    f = click.option("--host", default=None, help="Daemon host [default: 127.0.0.1 or $CADENZA_HOST].")(f)
+    return f
+
+
+def _client(host, port, transport, timeout=60.0) -> Client:
+    return Client(host or default_host(), port or default_port(), transport or "tcp", timeout=timeout)
+
+
+def _fail(message: str, out: str | None = None, code: str = "error"):
+    if out and out.lower().endswith(".json"):
+        _write_atomic(Path(out), json.dumps({"ok": False, "error": {"code": code, "message": message}}))
+    click.echo(f"cadenza: {message}", err=True)
+    sys.exit(1)
+
+
+def _write_atomic(path: Path, text: str | None = None, writer=None) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".cadenza-", suffix=path.suffix, dir=str(path.parent))
+    os.close(fd)
+    try:
+        if writer is not None:
+            writer(tmp)
+        else:
+            Path(tmp).write_text(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@click.command()
+@_connection_options
+def ping(host, port, transport):
+    """Check that the daemon answers; print its version and the round trip."""
+    import time
+
+    try:
+        with _client(host, port, transport, 5) as c:
+            t0 = time.perf_counter()
+            version = c.ping()
+            click.echo(f"pong from cadenza {version} at {c.host}:{c.port} in {(time.perf_counter() - t0) * 1000:.1f} ms")
+    except CadenzaError as exc:
+        _fail(exc.message, code=exc.code)
+
+
+def _query(host, port, transport, what: str) -> list:
+    try:
+        with _client(host, port, transport, 5) as c:
+            return c.query(what)
+    except CadenzaError as exc:
+        _fail(exc.message, code=exc.code)
+
+
+@click.command()
+@_connection_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status(host, port, transport, as_json):
+    """Show the daemon's version, models, device, queue depth and uptime."""
+    replies = _query(host, port, transport, "status")
+    info = {}
+    for _, args in replies:
+        info.update(dict(zip(args[::2], args[1::2])))
+    if as_json:
+        click.echo(json.dumps(info, indent=1))
+    else:
+        for k, v in info.items():
+            click.echo(f"{k:>14}: {v}")
+
+
+@click.command()
+@_connection_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def models(host, port, transport, as_json):
+    """List resident models with their engine, device, quantization and vocabularies."""
+    replies = _query(host, port, transport, "models")
+    rows = []
+    for _, args in replies:
+        name, engine, device, quant, *kv = args
+        row = {"name": name, "engine": engine, "device": device, "quantization": quant}
+        row.update(dict(zip(kv[::2], kv[1::2])))
+        rows.append(row)
+    if as_json:
+        click.echo(json.dumps(rows, indent=1))
+        return
+    for r in rows:
+        star = "*" if r.get("default") else " "
+        click.echo(f"{star} {r['name']:<14} {r['engine']:<12} {r['device']:<5} {r['quantization']:<6}")
+        for k in ("styles", "roles", "moods"):
+            click.echo(f"    {k}: {r.get(k, '')}")
+
+
+def _generation_options(f):
+    opts = [
+        click.option("--json", "as_json", is_flag=True, help="Print the JSON result on stdout."),
+        click.option("--out", default=None, help="Write the result: .mid (one track per variation) or .json."),
+        click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait."),
+        click.option("--scale-lock", is_flag=True, help="Only notes of the key (a hard mask)."),
+        click.option("--density", type=float, default=None, help="0 (sparse) to 1 (dense)."),
+        click.option("--pitch-high", type=int, default=None, help="Highest MIDI pitch."),
+        click.option("--pitch-low", type=int, default=None, help="Lowest MIDI pitch."),
+        click.option("--variations", "-n", type=int, default=None, help="How many variations (1-8)."),
+        click.option("--seed", type=int, default=None, help="Same seed, same notes."),
+        click.option("--top-p", type=float, default=None, help="Nucleus sampling, 0.05-1."),
+        click.option("--temperature", "-t", type=float, default=None, help="0.05-3; higher is wilder."),
+        click.option("--prompt", "-p", default=None, help='Free text: "calm folk tune in D minor, 8 bars".'),
+        click.option("--mood", default=None, help="happy, tense, sad or calm."),
+        click.option("--style", "-s", default=None, help="A style the model knows (see `cadenza models`)."),
+        click.option("--key", "-k", default=None, help='"D minor", "F#", "Bbm", ...'),
+        click.option("--tempo", type=float, default=None, help="BPM."),
+        click.option("--meter", default=None, help='"4/4", "3/4", "6/8", ...'),
+        click.option("--bars", "-b", type=int, default=None, help="Length in bars (1-64)."),
+        click.option("--role", "-r", default=None, help="melody, bass, chords, keys or drums."),
+        click.option("--model", "-m", default=None, help="Model name (default: the daemon's default)."),
+        _connection_options,
+    ]
+    for o in opts:
+        f = o(f)
+    return f
+
+
+OPTION_KEYS = ("model", "role", "bars", "meter", "tempo", "key", "style", "mood", "prompt", "temperature",
+               "top_p", "seed", "variations", "pitch_low", "pitch_high", "density")
+
+
+def _run(operation, kw, clip_path=None, positional=(), extra=None):
+    out, as_json = kw["out"], kw["as_json"]
+    options = {k: kw.get(k) for k in OPTION_KEYS}
+    if kw.get("scale_lock"):
+        options["scale_lock"] = 1
+    options.update(extra or {})
+    clip = None
+    if clip_path is not None:
+        try:
+            from bridge.music.clip import read_clip
+
+            c = read_clip(clip_path)
+            clip = c.to_dict()
+        except CadenzaError as exc:
+            _fail(exc.message, out, exc.code)
+        except (OSError, ValueError) as exc:
+            _fail(f"cannot read {clip_path}: {exc}", out, "bad_request")
+    options = {k: (float(v) if k in ("tempo", "temperature", "top_p", "density", "strength") and v is not None else v)
+               for k, v in options.items()}
+    try:
+        with _client(kw["host"], kw["port"], kw["transport"], kw["timeout"]) as c:
+            res = c.request(operation, options, clip=clip, positional=positional)
+    except RemoteError as exc:
+        _fail(f"{exc.code}: {exc.message}", out, exc.code)
+    except CadenzaError as exc:
+        _fail(exc.message, out, exc.code)
+    info = res.info
+    result = {
+        "ok": True,
+        "operation": operation,
+        "id": res.req_id,
+        "model": info.get("model"),
+        "elapsed_ms": round(res.elapsed_ms, 2),
+        "seed": info.get("seed"),
+        "meter": info.get("meter") or options.get("meter") or (clip or {}).get("meter") or "4/4",
+        "tempo": info.get("tempo") or options.get("tempo") or (clip or {}).get("tempo") or 120.0,
+        "key": info.get("key"),
+        "style": info.get("style"),
+        "mood": info.get("mood"),
+        "role": info.get("role"),
+        "bars": info.get("bars"),
+        "unknown_words": info.get("unknown", "").split() if info.get("unknown") else [],
+        "variations": [res.variations[v] for v in sorted(res.variations)],
+    }
+    if result["unknown_words"]:
+        click.echo(f"cadenza: prompt words not understood: {' '.join(result['unknown_words'])}", err=True)
+    if out:
+        if out.lower().endswith((".mid", ".midi")):
+            from bridge.music.clip import Clip, clip_to_midi
+
+            clips = []
+            for var in result["variations"]:
+                d = dict(var, meter=result["meter"], tempo=result["tempo"], key=result["key"],
+                         drums=result["role"] == "drums")
+                clips.append(Clip.from_dict(d))
+            _write_atomic(Path(out), writer=lambda tmp: clip_to_midi(clips, tmp, name=f"Cadenza {operation}"))
+        else:
+            _write_atomic(Path(out), json.dumps(result))
+    if as_json:
+        click.echo(json.dumps(result))
+    elif not out:
+        for var in result["variations"]:
+            click.echo(f"variation {var['variation']}: {len(var['notes'])} notes, {var['length_beats']:g} beats")
+    if out and not as_json:
+        total = sum(len(v["notes"]) for v in result["variations"])
+        click.echo(f"wrote {out}: {len(result['variations'])} variation(s), {total} notes, seed {result['seed']}, "
+                   f"{result['elapsed_ms']:.0f} ms")
+
+
+@click.command()
+@_generation_options
+def generate(**kw):
+    """Generate a new clip from conditions or a free-text prompt.
+
+    \b
+    Examples:
+      cadenza generate --style irish-folk --key "D minor" --bars 8 --out tune.mid
+      cadenza generate -p "calm folk tune in D minor, 8 bars" --json
+      cadenza generate --role drums --style rock -n 4 --out beats.mid
+    """
+    _run("generate", kw)
+
+
+@click.command(name="continue")
+@click.option("--in", "clip_in", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The clip to continue (.mid or .json).")
+@_generation_options
+def continue_(clip_in, **kw):
+    """Continue a clip: the answer is the continuation alone, starting at beat 0.
+
+    \b
+    Example:
+      cadenza continue --in verse.mid --bars 4 --out next.mid
+    """
+    _run("continue", kw, clip_in)
+
+
+@click.command()
+@click.option("--in", "clip_in", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The clip to restyle (.mid or .json).")
+@click.option("--preserve", type=click.Choice(["rhythm", "contour", "none"]), default=None,
+              help="What to keep of the original.")
+@click.option("--strength", type=float, default=None, help="0 (unchanged) to 1 (fully rewritten).")
+@_generation_options
+def restyle(clip_in, preserve, strength, **kw):
+    """Rewrite a clip in another style, mood or key.
+
+    \b
+    Example:
+      cadenza restyle --in riff.mid --style baroque-chorale --strength 0.7 --out bach.mid
+    """
+    _run("restyle", kw, clip_in, extra={"preserve": preserve, "strength": strength})
+
+
+@click.command()
+@click.option("--in", "clip_in", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The clip to fill (.mid or .json).")
+@click.option("--start-bar", type=int, required=True, help="First bar to regenerate (0-based).")
+@click.option("--end-bar", type=int, required=True, help="Bar after the last one to regenerate.")
+@_generation_options
+def infill(clip_in, start_bar, end_bar, **kw):
+    """Regenerate bars start..end (end exclusive) of a clip, keeping the rest as context.
+
+    \b
+    Example:
+      cadenza infill --in song.mid --start-bar 4 --end-bar 6 --out fixed.mid
+    """
+    _run("infill", kw, clip_in, positional=(start_bar, end_bar))

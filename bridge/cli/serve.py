@@ -1,0 +1,61 @@
+"""`cadenza serve`: start the daemon in the foreground."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+import click
+
+from bridge.server.config import DEFAULT_HOST, DEFAULT_PORT
+
+
+@click.command()
+@click.option("--host", default=None, help=f"Address to listen on [default: {DEFAULT_HOST}, or $CADENZA_HOST].")
+@click.option("--port", type=int, default=None, help=f"UDP and TCP port [default: {DEFAULT_PORT}, or $CADENZA_PORT].")
+@click.option("--models", "models_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder of model folders [default: the shipped models/].")
+@click.option("--allow", default=None, help="Client networks beyond loopback, e.g. 192.168.1.0/24,10.0.0.7.")
+@click.option("--device", default="auto", type=click.Choice(["auto", "cpu", "cuda"]), help="Where models run.")
+@click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warning", "error"]))
+def serve(host, port, models_dir, allow, device, log_level):
+    """Start the Cadenza daemon and serve OSC over UDP and TCP.
+
+    \b
+    Examples:
+      cadenza serve
+      cadenza serve --port 9000 --log-level debug
+      cadenza serve --host 0.0.0.0 --allow 192.168.1.0/24
+    """
+    logging.basicConfig(
+        level=getattr(logging, log_level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from bridge.server.config import ServerConfig
+    from bridge.server.daemon import Daemon
+
+    try:
+        config = ServerConfig.from_env(host=host, port=port, models_dir=models_dir, allow=allow, device=device)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        daemon = Daemon(config)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}. "
+            "Is another cadenza already running? Try --port."
+        ) from None
+    if not daemon.models:
+        click.echo(f"cadenza: warning: no models found in {config.models_dir}", err=True)
+    daemon.start()
+    click.echo(daemon.ready_line())
+    sys.stdout.flush()
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    daemon.stop()
+    click.echo("cadenza stopped")

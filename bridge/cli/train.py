@@ -1,0 +1,137 @@
+"""`cadenza train`: build a model folder from a dataset folder.
+
+The Markov baseline counts n-grams (seconds); the Transformer trains under a time budget
+(bridge.engines.transformer.train, imported only when asked for, so this module stays light).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+ENGINES = ("markov", "transformer")
+
+
+def datasets_root() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("cadenza")) / "datasets"
+
+
+def newest_dataset(root: Path | None = None) -> Path | None:
+    """The dataset folder (one holding manifest.json) under `root` written last, or None."""
+    root = root or datasets_root()
+    if not root.is_dir():
+        return None
+    found = [p.parent for p in root.glob("*/manifest.json")]
+    return max(found, key=lambda p: (p / "manifest.json").stat().st_mtime) if found else None
+
+
+def resolve_data(data: str | None) -> Path:
+    if data is None:
+        found = newest_dataset()
+        if found is None:
+            raise click.ClickException(
+                f"no dataset found under {datasets_root()}; build one with `cadenza data build` "
+                "or pass --data DIR"
+            )
+        return found
+    path = Path(data)
+    if not (path / "manifest.json").is_file():
+        raise click.ClickException(f"--data {path} is not a dataset folder (it has no manifest.json)")
+    return path
+
+
+def _markov_settings(config: str | None) -> dict:
+    if config is None:
+        return {}
+    import tomllib
+
+    with open(config, "rb") as fh:
+        doc = tomllib.load(fh)
+    return dict(doc.get("markov", doc))
+
+
+def _train_markov(config, data_dir: Path, out_dir: Path) -> dict:
+    from bridge.engines.markov.train import train_markov
+
+    bar = {"bar": None}
+
+    def progress(done: int, total: int) -> None:
+        if bar["bar"] is None:
+            bar["bar"] = click.progressbar(length=total, label="counting clips", file=sys.stderr)
+            bar["bar"].__enter__()
+        bar["bar"].update(done - bar["bar"].pos)
+
+    try:
+        return train_markov(data_dir, out_dir, _markov_settings(config), progress=progress)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if bar["bar"] is not None:
+            bar["bar"].__exit__(None, None, None)
+
+
+def _train_transformer(config, data_dir: Path, out_dir: Path, minutes, device) -> dict:
+    try:
+        from bridge.engines.transformer.train import train_transformer
+    except ImportError as exc:
+        raise click.ClickException(f"the transformer trainer is not available: {exc}") from None
+    return train_transformer(config, data_dir, out_dir, minutes=minutes, device=device)
+
+
+def _summary_lines(result: dict) -> list[str]:
+    lines = []
+    for key, val in result.items():
+        if isinstance(val, dict):
+            val = ", ".join(f"{k} {v}" for k, v in val.items())
+        elif isinstance(val, (list, tuple)):
+            val = ", ".join(str(v) for v in val)
+        lines.append(f"  {key}: {val}")
+    return lines
+
+
+@click.command()
+@click.option("--engine", type=click.Choice(ENGINES), required=True, help="Which model to train.")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="TOML settings (transformer: tiny/cpu/gpu configs in the repo; markov: optional orders).")
+@click.option("--data", type=click.Path(file_okay=False), default=None,
+              help="Dataset folder [the newest under the user data dir's datasets/].")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Model folder [models/<engine>].")
+@click.option("--minutes", type=float, default=None, help="Time budget (transformer only).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
+              help="Where to train (transformer only; markov always counts on the CPU).")
+def train(engine, config, data, out, minutes, device):
+    """Train a model folder from a dataset.
+
+    \b
+    Examples:
+      cadenza train --engine markov
+      cadenza train --engine markov --data ~/.local/share/cadenza/datasets/v1-permissive --out models/markov
+      cadenza train --engine transformer --config configs/transformer-cpu.toml --minutes 20
+
+    \b
+    Your own MIDI folder, one style:
+      cadenza data build --midi ~/midi/my-tunes --style mine
+      cadenza train --engine markov --out models/mine-markov
+    """
+    if minutes is not None and minutes <= 0:
+        raise click.BadParameter(f"must be > 0 minutes, got {minutes}", param_hint="--minutes")
+    data_dir = resolve_data(data)
+    out_dir = Path(out) if out else Path("models") / engine
+    click.echo(f"training {engine} on {data_dir} -> {out_dir}", err=True)
+    t0 = time.perf_counter()
+    if engine == "markov":
+        result = _train_markov(config, data_dir, out_dir)
+    else:
+        result = _train_transformer(config, data_dir, out_dir, minutes, device)
+    result = dict(result or {})
+    result.setdefault("out", str(out_dir))
+    result["wall_seconds"] = round(time.perf_counter() - t0, 2)
+    click.echo(f"trained {engine}:")
+    for line in _summary_lines(result):
+        click.echo(line)
+    click.echo(f"next: cadenza eval {out_dir}")

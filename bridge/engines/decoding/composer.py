@@ -1,0 +1,282 @@
+"""The four operations (generate, continue, infill, restyle) as token plumbing around decode_region.
+
+Everything musical the engine does lives here; the engine only loads the model and picks the
+runtime. Long requests are cut into segments (16 bars for lines, 8 for polyphony) continued with
+fill-in-the-middle prompts, so a region always fits the model's length.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import torch
+
+from bridge.music.clip import Clip, Note
+from bridge.errors import BadRequest, NoClip
+from bridge.music.theory import Key, Meter, density_bucket, density_knob_to_bucket, tempo_bucket
+from bridge.music.request import Request
+import bridge.engines.decoding.vocab as V
+from bridge.engines.decoding.constraints import RegionSpec, key_bias, notes_per_bar_cap, pitch_mask
+from bridge.engines.decoding.sampling import decode_region, template_from_bars
+from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, clip_ticks, decode, encode_bars,
+                        estimate_key, ticks_to_clip)
+
+# Velocity tokens are 16 wide; inside its bin a generated note is shaped by its metric position
+# (bar line, beat, eighth, finer), so lines breathe even where the training data was flat.
+ACCENTS = (7, 3, -3, -6)
+PREFIX_CONTEXT_TOKENS = 384  # most tokens of earlier bars given as context
+SUFFIX_CONTEXT_TOKENS = 192  # most tokens of later bars given as context
+CONTEXT_BARS = 8  # most bars of context on either side
+
+
+class Composer:
+    def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict):
+        self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
+
+    # --- conditions ----------------------------------------------------------------------
+    def conditions(self, req: Request, clip: Clip | None, role: str) -> tuple[Conditions, float, Key | None]:
+        meter = req.meter or (clip.meter if clip else None) or Meter()
+        bar_ticks(meter)  # refuses meters the tokens cannot express
+        style = req.style or self.style_by_role.get(role) or self.tok.styles[0]
+        slot = self.tok.style_slot(style)
+        key = req.key
+        if key is None and clip is not None and role != "drums":
+            key = clip.key or estimate_key(clip_ticks(clip))
+        if role == "drums":
+            key = None
+        tempo = req.tempo if req.tempo is not None else (clip.tempo if clip else None)
+        dens = density_knob_to_bucket(req.density) if req.density is not None else None
+        if dens is None and clip is not None and "density" not in req.given and req.operation == "continue":
+            beats = max(clip.length, 1e-9)
+            dens = density_bucket(len(clip.notes) / beats)
+        cond = Conditions(role=role, style_slot=slot, mood=req.mood, key=key, meter=meter,
+                          tempo_bucket=tempo_bucket(tempo) if tempo is not None else None,
+                          density_bucket=dens, bars=1)
+        return cond, float(tempo if tempo is not None else 120.0), key
+
+    def _spec(self, req: Request, cond: Conditions, bars: int, prompt_len: int) -> RegionSpec:
+        drums = cond.role == "drums"
+        return RegionSpec(
+            bars=bars, tpb=bar_ticks(cond.meter),
+            pitches=pitch_mask(req.pitch_low, req.pitch_high, cond.key, req.scale_lock, drums),
+            bias=key_bias(cond.key, req.scale_lock, drums),
+            note_cap=notes_per_bar_cap(cond.density_bucket, cond.meter.beats_per_bar, cond.role),
+            bar_token_budget=max(8, (self.max_len - prompt_len - 2) // bars),
+        )
+
+    def _segment_bars(self, role: str) -> int:
+        return 16 if role in ("melody", "bass") else 8
+
+    # --- prompts -------------------------------------------------------------------------
+    def _fim_prompt(self, cond: Conditions, before: list, after: list, k: int) -> list[int]:
+        before = _trim(before, PREFIX_CONTEXT_TOKENS, from_end=True)
+        after = _trim(after, SUFFIX_CONTEXT_TOKENS, from_end=False)
+        total = min(V.MAX_BARS, len(before) + k + len(after))
+        return (replace(cond, bars=total).tokens() + [V.PRE] + _flat(before) + [V.SUF] + _flat(after)
+                + [V.MID, V.bars_token(k)])
+
+    def _region(self, req, cond, prompt, rows, k, gen, progress, template=None) -> list[list[list[int]]]:
+        spec = self._spec(req, cond, k, len(prompt))
+        toks = decode_region(self.stepper, prompt, rows, spec, req.temperature, req.top_p, gen, self.max_len,
+                             progress, template)
+        return [_split_bars(t) for t in toks]
+
+    def _extend(self, req, cond, contexts: list[list], after: list, k: int, gen, progress) -> list[list]:
+        """k new bars after each row's context (bars of tokens), in segments; rows that share a
+        context are decoded as one batch."""
+        rows = len(contexts)
+        new: list[list] = [[] for _ in range(rows)]
+        done = 0
+        while done < k:
+            seg = min(k - done, self._segment_bars(cond.role))
+            last = done + seg >= k
+            ctxs = [contexts[r] + new[r] for r in range(rows)]
+            groups = [list(range(rows))] if all(c == ctxs[0] for c in ctxs) else [[r] for r in range(rows)]
+            for grp in groups:
+                ctx = ctxs[grp[0]]
+                if not ctx and not after:
+                    prompt = replace(cond, bars=seg).tokens()
+                else:
+                    prompt = self._fim_prompt(cond, ctx, after if last else [], seg)
+                sub = _scaled(progress, done / k, (done + seg) / k) if progress else None
+                for r, bars in zip(grp, self._region(req, cond, prompt, len(grp), seg, gen, sub)):
+                    new[r] += bars
+            done += seg
+            if progress:
+                progress(done / k)
+        return new
+
+    # --- operations ----------------------------------------------------------------------
+    def generate(self, req: Request, role: str, gen, progress) -> list[Clip]:
+        cond, tempo, key = self.conditions(req, None, role)
+        k = req.effective_bars()
+        bars = self._extend(req, cond, [[] for _ in range(req.variations)], [], k, gen, progress)
+        return [self._clip(b, cond, k, tempo, key, 0) for b in bars]
+
+    def continue_(self, req: Request, clip: Clip, role: str, gen, progress) -> list[Clip]:
+        _need(clip, "continue")
+        cond, tempo, key = self.conditions(req, clip, role)
+        tpb = bar_ticks(cond.meter)
+        n = _clip_bars(clip, cond.meter)
+        ctx = encode_bars(canonical(clip_ticks(clip), tpb, n), tpb, n)
+        k = req.effective_bars()
+        bars = self._extend(req, cond, [ctx] * req.variations, [], k, gen, progress)
+        return [self._clip(b, cond, k, tempo, key, 0) for b in bars]
+
+    def infill(self, req: Request, clip: Clip, role: str, gen, progress, start=None, end=None) -> list[Clip]:
+        _need(clip, "infill")
+        cond, tempo, key = self.conditions(req, clip, role)
+        tpb = bar_ticks(cond.meter)
+        n = _clip_bars(clip, cond.meter)
+        s = req.start_bar if start is None else start
+        e = req.end_bar if end is None else end
+        if s is None or e is None or not 0 <= s < e <= n:
+            raise BadRequest(f"infill needs start_bar and end_bar with 0 <= start_bar < end_bar <= {n} "
+                             f"(the clip has {n} bars), got {s} and {e}")
+        allbars = encode_bars(canonical(clip_ticks(clip), tpb, n), tpb, n)
+        new = self._extend(req, cond, [allbars[:s]] * req.variations, allbars[e:], e - s, gen, progress)
+        out = []
+        for bars in new:
+            gen_notes = accent(decode(_flat(bars), tpb, first_bar=s), tpb)
+            out.append(_splice(clip, gen_notes, s, e, cond.meter, n, tempo, key, cond.role == "drums"))
+        return out
+
+    def restyle(self, req: Request, clip: Clip, role: str, gen, progress) -> list[Clip]:
+        _need(clip, "restyle")
+        cond, tempo, key = self.conditions(req, clip, role)
+        tpb = bar_ticks(cond.meter)
+        n = req.bars if req.bars is not None else _clip_bars(clip, cond.meter)
+        src = replace(clip, notes=[x for x in clip.notes if x.start < n * cond.meter.beats_per_bar - 1e-9],
+                      length=n * cond.meter.beats_per_bar, meter=cond.meter)
+        k = min(n, max(1, round(req.strength * n))) if req.strength > 0 else 0
+        if k == 0:
+            return [_fit(src, n, cond.meter, tempo, key) for _ in range(req.variations)]
+        if req.preserve == "none":
+            start = int(torch.randint(0, n - k + 1, (1,), generator=gen))
+            return self.infill(req, src, role, gen, progress, start, start + k)
+        regen = set(torch.randperm(n, generator=gen)[:k].tolist())
+        orig, ticks = _grid_notes(src, tpb, n)
+        bars = encode_bars(canonical(ticks, tpb, n), tpb, n)
+        pitches = [[] for _ in range(req.variations)]
+        for lo, hi in _chunks(bars, self.max_len - V.PREFIX_LEN - 2):
+            prompt = replace(cond, bars=hi - lo).tokens()
+            tmpl = template_from_bars(bars[lo:hi], {b - lo for b in regen}, req.preserve == "contour")
+            regs = self._region(req, cond, prompt, req.variations, hi - lo, gen,
+                                _scaled(progress, lo / n, hi / n) if progress else None, tmpl)
+            for r, rb in enumerate(regs):
+                pitches[r] += [int(p) for p in decode(_flat(rb), tpb)[:, 2]]
+        out = []
+        for ps in pitches:
+            notes = [replace(o, pitch=p) for o, p in zip(orig, ps)]
+            out.append(Clip(notes, n * cond.meter.beats_per_bar, cond.meter, tempo, key, cond.role == "drums"))
+        return out
+
+    def _clip(self, bars, cond, k, tempo, key, first) -> Clip:
+        notes = accent(decode(_flat(bars), bar_ticks(cond.meter), first), bar_ticks(cond.meter))
+        drums = cond.role == "drums"
+        if key is None and not drums:
+            key = estimate_key(notes)
+        return ticks_to_clip(notes, cond.meter, k, tempo, key, drums)
+
+
+# --- pure helpers ---------------------------------------------------------------------------
+def accent(notes: np.ndarray, tpb: int) -> np.ndarray:
+    """Shape decoded velocities (bin centres) by metric level; a note never leaves its bin."""
+    out = np.asarray(notes).copy().reshape(-1, 4)
+    for row in out:
+        pos = int(row[0]) % tpb
+        level = 0 if pos == 0 else 1 if pos % 12 == 0 else 2 if pos % 6 == 0 else 3
+        row[3] = max(1, min(127, int(row[3]) + ACCENTS[level]))
+    return out
+
+
+def _need(clip, op):
+    if clip is None:
+        raise NoClip(f"{op} needs an uploaded clip: send /cadenza/clip/begin and /cadenza/clip/notes first")
+
+
+def _clip_bars(clip: Clip, meter: Meter) -> int:
+    n = max(1, math.ceil(clip.length / meter.beats_per_bar - 1e-6))
+    if n > V.MAX_BARS:
+        raise BadRequest(f"the clip is {n} bars of {meter}; at most {V.MAX_BARS} are allowed")
+    return n
+
+
+def _flat(bars) -> list[int]:
+    return [t for b in bars for t in b]
+
+
+def _split_bars(tokens: list[int]) -> list[list[int]]:
+    bars: list[list[int]] = []
+    for t in tokens:
+        if t == V.BAR:
+            bars.append([t])
+        elif bars:
+            bars[-1].append(t)
+    return bars
+
+
+def _trim(bars: list, budget: int, from_end: bool) -> list:
+    """Most bars (at most CONTEXT_BARS) within `budget` tokens, nearest the region first."""
+    seq = bars[::-1] if from_end else bars
+    keep, used = [], 0
+    for b in seq[:CONTEXT_BARS]:
+        if used + len(b) > budget:
+            break
+        keep.append(b)
+        used += len(b)
+    return keep[::-1] if from_end else keep
+
+
+def _chunks(bars: list, budget: int) -> list[tuple[int, int]]:
+    """Consecutive bar ranges whose tokens fit `budget` (a bar over budget goes alone)."""
+    out, lo, used = [], 0, 0
+    for i, b in enumerate(bars):
+        if i > lo and used + len(b) > budget:
+            out.append((lo, i))
+            lo, used = i, 0
+        used += len(b)
+    out.append((lo, len(bars)))
+    return out
+
+
+def _scaled(progress, lo: float, hi: float):
+    """Report a sub-task's 0..1 progress as the lo..hi part of the whole."""
+    return lambda f: progress(lo + (hi - lo) * min(max(f, 0.0), 1.0))
+
+
+def _grid_notes(clip: Clip, tpb: int, n: int) -> tuple[list[Note], np.ndarray]:
+    """The clip's notes that tokens can hold, one per (grid onset, pitch), in (onset, pitch) order,
+    with their tick rows; restyle keeps these notes' exact onsets and durations."""
+    seen, keep = set(), []
+    for x in sorted(clip.notes, key=lambda x: (round(x.start * 12), x.pitch)):
+        k = (round(x.start * 12), x.pitch)
+        if k in seen or k[0] >= tpb * n:
+            continue
+        seen.add(k)
+        keep.append(x)
+    ticks = np.array([(round(x.start * 12), max(1, round(x.duration * 12)), x.pitch, x.velocity) for x in keep],
+                     dtype=np.int64).reshape(-1, 4)
+    return keep, ticks
+
+
+def _fit(clip: Clip, n: int, meter: Meter, tempo: float, key) -> Clip:
+    end = n * meter.beats_per_bar
+    notes = [replace(x, duration=min(x.duration, end - x.start)) for x in clip.notes if x.start < end]
+    return Clip(notes, end, meter, tempo, key, clip.drums)
+
+
+def _splice(clip, gen_notes, s, e, meter, n, tempo, key, drums) -> Clip:
+    """The clip with bars s..e-1 replaced: earlier notes are cut at bar s, later ones kept."""
+    bpb = meter.beats_per_bar
+    keep = []
+    for x in clip.notes:
+        if x.start < s * bpb - 1e-9:
+            keep.append(replace(x, duration=min(x.duration, s * bpb - x.start)))
+        elif x.start >= e * bpb - 1e-9 and x.start < n * bpb - 1e-9:
+            keep.append(replace(x, duration=min(x.duration, n * bpb - x.start)))
+    new = ticks_to_clip(gen_notes, meter, n, tempo, key, drums).notes
+    notes = sorted(keep + new, key=lambda x: (x.start, x.pitch))
+    return Clip(notes, n * bpb, meter, tempo, key, drums)

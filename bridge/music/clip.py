@@ -1,0 +1,201 @@
+"""The data model every part of Cadenza shares: a `Clip` of `Note`s in beats.
+
+Times are float quarter-note beats, clip-relative (0.0 is the first beat). Pure data and
+pure functions; MIDI and JSON conversions live here too so the CLI, the daemon and the
+data builder agree on them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bridge.errors import BadRequest, TooLarge
+from bridge.music.theory import Key, Meter, parse_key, parse_meter
+
+MAX_NOTES = 10_000
+MAX_BARS = 64
+DRUM_CHANNEL = 9  # MIDI channel 10, zero-based
+END_MARKER = "cadenza-end"  # text event marking a clip's last beat in the MIDI files we write
+
+
+@dataclass(frozen=True, order=True)
+class Note:
+    """pitch 0-127, start >= 0 (beats), duration > 0 (beats), velocity 1-127."""
+
+    start: float
+    pitch: int
+    duration: float
+    velocity: int = 90
+
+    def validate(self) -> "Note":
+        for name, val in (("start", self.start), ("duration", self.duration)):
+            if not isinstance(val, (int, float)) or not math.isfinite(val):
+                raise BadRequest(f"note {name} must be a finite number of beats, got {val!r}")
+        if not isinstance(self.pitch, int) or not 0 <= self.pitch <= 127:
+            raise BadRequest(f"note pitch must be an integer from 0 to 127, got {self.pitch!r}")
+        if self.start < 0:
+            raise BadRequest(f"note start must be >= 0 beats, got {self.start}")
+        if self.duration <= 0:
+            raise BadRequest(f"note duration must be > 0 beats, got {self.duration}")
+        if not isinstance(self.velocity, int) or not 1 <= self.velocity <= 127:
+            raise BadRequest(f"note velocity must be an integer from 1 to 127, got {self.velocity!r}")
+        return self
+
+    @property
+    def end(self) -> float:
+        return self.start + self.duration
+
+    def as_wire(self) -> tuple[int, float, float, int]:
+        """The protocol order: pitch, start, duration, velocity."""
+        return (self.pitch, float(self.start), float(self.duration), self.velocity)
+
+
+@dataclass
+class Clip:
+    notes: list[Note] = field(default_factory=list)
+    length: float = 16.0  # beats
+    meter: Meter = field(default_factory=Meter)
+    tempo: float = 120.0
+    key: Key | None = None
+    drums: bool = False
+
+    @property
+    def bars(self) -> float:
+        return self.length / self.meter.beats_per_bar
+
+    def validate(self) -> "Clip":
+        if len(self.notes) > MAX_NOTES:
+            raise TooLarge(f"a clip holds at most {MAX_NOTES} notes, got {len(self.notes)}")
+        if not math.isfinite(self.length) or self.length <= 0:
+            raise BadRequest(f"clip length must be > 0 beats, got {self.length}")
+        if self.bars > MAX_BARS + 1e-6:
+            raise TooLarge(
+                f"a clip is at most {MAX_BARS} bars ({MAX_BARS * self.meter.beats_per_bar:g} beats "
+                f"in {self.meter}), got {self.length:g} beats"
+            )
+        if not math.isfinite(self.tempo) or not 10 <= self.tempo <= 400:
+            raise BadRequest(f"tempo must be from 10 to 400 BPM, got {self.tempo}")
+        for n in self.notes:
+            n.validate()
+        return self
+
+    def sorted(self) -> "Clip":
+        return replace(self, notes=sorted(self.notes, key=lambda n: (n.start, n.pitch)))
+
+    def to_dict(self) -> dict:
+        return {
+            "length_beats": self.length,
+            "meter": str(self.meter),
+            "tempo": self.tempo,
+            "key": self.key.name if self.key else None,
+            "drums": self.drums,
+            "notes": [list(n.as_wire()) for n in self.notes],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Clip":
+        try:
+            notes = [Note(float(s), int(p), float(du), int(v)) for p, s, du, v in d["notes"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadRequest(
+                f'a JSON clip needs "notes": [[pitch, start, duration, velocity], ...] ({exc})'
+            ) from None
+        meter = parse_meter(d.get("meter", "4/4"))
+        length = d.get("length_beats")
+        if length is None:
+            end = max((n.end for n in notes), default=0.0)
+            length = max(meter.beats_per_bar, math.ceil(end / meter.beats_per_bar - 1e-9) * meter.beats_per_bar)
+        key = parse_key(d["key"]) if d.get("key") else None
+        return cls(notes, float(length), meter, float(d.get("tempo", 120.0)), key, bool(d.get("drums", False)))
+
+
+def read_clip(path: str | Path) -> Clip:
+    """Read a clip from a .json notes file or a standard MIDI file (all non-drum tracks merged,
+    unless the file holds only drums)."""
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        return Clip.from_dict(json.loads(path.read_text()))
+    return midi_to_clip(path)
+
+
+def midi_to_clip(path: str | Path) -> Clip:
+    import pretty_midi  # heavy-ish import kept local so the CLI starts fast
+
+    try:
+        pm = pretty_midi.PrettyMIDI(str(path))
+    except Exception as exc:  # pretty_midi raises many types on bad files
+        raise BadRequest(f"cannot read MIDI file {path}: {exc}") from None
+    _, tempi = pm.get_tempo_changes()
+    tempo = float(tempi[0]) if len(tempi) else 120.0
+    ts = pm.time_signature_changes
+    meter = Meter(ts[0].numerator, ts[0].denominator) if ts else Meter()
+    pitched = [i for i in pm.instruments if not i.is_drum]
+    insts = pitched or pm.instruments
+    notes = []
+    for inst in insts:
+        for n in inst.notes:
+            start = float(pm.time_to_tick(n.start)) / pm.resolution
+            end = float(pm.time_to_tick(n.end)) / pm.resolution
+            if end > start:
+                notes.append(Note(round(start, 4), int(n.pitch), round(end - start, 4), max(1, int(n.velocity))))
+    notes.sort(key=lambda n: (n.start, n.pitch))
+    end = max((n.end for n in notes), default=0.0)
+    for t in pm.text_events:  # our own end marker, when the file came from Cadenza
+        if t.text.startswith(END_MARKER):
+            end = max(end, float(pm.time_to_tick(t.time)) / pm.resolution)
+    bpb = meter.beats_per_bar
+    length = max(bpb, math.ceil(end / bpb - 1e-6) * bpb)
+    key = None
+    if pm.key_signature_changes:
+        k = pm.key_signature_changes[0].key_number
+        key = Key(k % 12, "major" if k < 12 else "minor")
+    return Clip(notes, length, meter, tempo, key, drums=not pitched and bool(insts))
+
+
+def clip_to_midi(clips: Clip | list[Clip], path: str | Path, program: int = 0, name: str = "Cadenza") -> None:
+    """Write one clip (or several as consecutive tracks: one track per variation)."""
+    import pretty_midi
+
+    clips = [clips] if isinstance(clips, Clip) else list(clips)
+    first = clips[0]
+    pm = pretty_midi.PrettyMIDI(resolution=480, initial_tempo=first.tempo)
+    pm.time_signature_changes.append(
+        pretty_midi.TimeSignature(first.meter.numerator, first.meter.denominator, 0.0)
+    )
+    if first.key is not None:
+        pm.key_signature_changes.append(
+            pretty_midi.KeySignature(first.key.tonic + (12 if first.key.mode == "minor" else 0), 0.0)
+        )
+    spb = 60.0 / first.tempo
+    # The clip's length (trailing rests included) travels as a text event on its last beat, so a
+    # DAW sees the whole clip and `midi_to_clip` reads back the same length.
+    pm.text_events.append(pretty_midi.Text(f"{END_MARKER} {max(c.length for c in clips):g}", max(c.length for c in clips) * spb))
+    for i, clip in enumerate(clips):
+        label = name if len(clips) == 1 else f"{name} {i + 1}"
+        inst = pretty_midi.Instrument(program=program, is_drum=clip.drums, name=label)
+        for n in clip.notes:
+            inst.notes.append(
+                pretty_midi.Note(velocity=n.velocity, pitch=n.pitch, start=n.start * spb, end=n.end * spb)
+            )
+        pm.instruments.append(inst)
+    pm.write(str(path))
+
+
+def monophonic_legato(notes: list[Note]) -> list[Note]:
+    """Trim each note so it ends by the next later onset: a melody or bass line whose notes
+    overlap reads as a smear in a piano roll and double-triggers mono synths. Notes that start
+    together (a double stop) are kept; nothing is moved and no note is dropped."""
+    ordered = sorted(notes, key=lambda n: (n.start, n.pitch))
+    starts = sorted({n.start for n in ordered})
+    out, j = [], 0
+    for n in ordered:
+        while j < len(starts) and starts[j] <= n.start + 1e-9:
+            j += 1
+        nxt = starts[j] if j < len(starts) else None
+        if nxt is not None and n.end > nxt + 1e-9:
+            n = replace(n, duration=round(nxt - n.start, 6))
+        out.append(n)
+    return out

@@ -1,0 +1,214 @@
+"""A generating request: the protocol's key/value options, validated into one typed object.
+
+The key table here is the single source of truth for what `generate`, `continue`, `restyle`,
+`infill` and `stream/start` accept; messages name the allowed values so a client author can fix
+a request from the error alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+
+from bridge.errors import BadRequest
+from bridge.music.theory import MOODS, ROLES, Key, Meter, parse_key, parse_meter
+
+MAX_VARIATIONS = 8
+MAX_BARS = 64
+PRESERVE = ("rhythm", "contour", "none")
+OPERATIONS = ("generate", "continue", "restyle", "infill")
+
+# Keys every generating request understands: name -> (kind, help). Kind drives coercion.
+COMMON_KEYS = {
+    "model": ("str", "model name from /cadenza/models"),
+    "role": ("str", "melody, bass, chords, keys or drums"),
+    "bars": ("int", "integer from 1 to 64"),
+    "meter": ("str", 'like "4/4", "3/4", "6/8"'),
+    "tempo": ("float", "BPM from 20 to 300"),
+    "key": ("str", 'like "D minor", "F#", "Bbm"'),
+    "style": ("str", "a style from /cadenza/models"),
+    "mood": ("str", "happy, tense, sad or calm"),
+    "prompt": ("str", 'free text, e.g. "calm folk tune in D minor, 8 bars"'),
+    "temperature": ("float", "from 0.05 to 3.0"),
+    "top_p": ("float", "from 0.05 to 1.0"),
+    "seed": ("int", "any integer"),
+    "variations": ("int", f"integer from 1 to {MAX_VARIATIONS}"),
+    "pitch_low": ("int", "integer from 0 to 127"),
+    "pitch_high": ("int", "integer from 0 to 127"),
+    "density": ("float", "from 0 (sparse) to 1 (dense)"),
+    "scale_lock": ("int", "0 (soft key) or 1 (only notes of the key)"),
+    "reply_port": ("int", "UDP port from 1 to 65535"),
+    "timeout": ("float", "seconds from 0.01 to 300"),
+}
+RESTYLE_KEYS = {
+    "strength": ("float", "from 0 (unchanged) to 1 (fully rewritten)"),
+    "preserve": ("str", "rhythm, contour or none"),
+}
+INFILL_KEYS: dict = {}
+KEYS_BY_OPERATION = {
+    "generate": COMMON_KEYS,
+    "continue": COMMON_KEYS,
+    "restyle": {**COMMON_KEYS, **RESTYLE_KEYS},
+    "infill": {**COMMON_KEYS, **RESTYLE_KEYS},
+}
+
+
+@dataclass
+class Request:
+    """A validated generating request. `None` means "not given": the engine or the prompt decides."""
+
+    operation: str = "generate"
+    model: str | None = None
+    role: str = "melody"
+    bars: int | None = None  # None: 4 for generate, the clip's length for restyle
+    meter: Meter | None = None
+    tempo: float | None = None
+    key: Key | None = None
+    style: str | None = None
+    mood: str | None = None
+    prompt: str | None = None
+    temperature: float = 1.0
+    top_p: float = 0.95
+    seed: int | None = None
+    variations: int = 1
+    pitch_low: int = 0
+    pitch_high: int = 127
+    density: float | None = None
+    scale_lock: bool = False
+    strength: float = 0.5
+    preserve: str = "rhythm"
+    reply_port: int | None = None
+    timeout: float | None = None
+    start_bar: int | None = None  # infill only
+    end_bar: int | None = None  # infill only, exclusive
+    given: set = field(default_factory=set)  # keys the client set explicitly
+    unknown_words: list = field(default_factory=list)  # prompt words the parser did not use
+
+    def effective_bars(self) -> int:
+        return self.bars if self.bars is not None else 4
+
+    def effective_meter(self) -> Meter:
+        return self.meter or Meter()
+
+    def effective_tempo(self) -> float:
+        return self.tempo if self.tempo is not None else 120.0
+
+
+def _coerce(name: str, kind: str, value, allowed: str):
+    if kind == "str":
+        if not isinstance(value, str):
+            raise BadRequest(f"{name} must be a string ({allowed}), got {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        # Pd and some clients send every number as float or as a numeric string.
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise BadRequest(f"{name} must be a number ({allowed}), got {value!r}") from None
+        else:
+            raise BadRequest(f"{name} must be a number ({allowed}), got {value!r}")
+    if not math.isfinite(value):
+        raise BadRequest(f"{name} must be a finite number ({allowed}), got {value!r}")
+    if kind == "int":
+        if float(value) != int(value):
+            raise BadRequest(f"{name} must be an integer ({allowed}), got {value!r}")
+        return int(value)
+    return float(value)
+
+
+def _check_range(name, value, lo, hi, allowed):
+    if not lo <= value <= hi:
+        raise BadRequest(f"{name} must be {allowed}, got {value!r}")
+
+
+def pairs(args: list, what: str = "options") -> list[tuple[str, object]]:
+    """Split `key value key value ...` into pairs, rejecting an odd count or a non-string key."""
+    if len(args) % 2:
+        raise BadRequest(f"{what} must be key/value pairs, got an odd number of arguments ({len(args)})")
+    out = []
+    for i in range(0, len(args), 2):
+        k = args[i]
+        if not isinstance(k, str):
+            raise BadRequest(f"option keys must be strings, got {k!r} at position {i + 2}")
+        out.append((k, args[i + 1]))
+    return out
+
+
+def parse_request(operation: str, args: list, styles: tuple | None = None) -> Request:
+    """Build a `Request` from the key/value arguments after the id.
+
+    `styles`, when given, is the set of styles the chosen model knows; unknown ones are
+    rejected with the list. Prompt text is parsed here too (see bridge/prompt.py); explicit
+    keys win over words in the prompt.
+    """
+    allowed_keys = KEYS_BY_OPERATION[operation]
+    req = Request(operation=operation)
+    for key, value in pairs(args):
+        if key not in allowed_keys:
+            raise BadRequest(
+                f"unknown key {key!r} for {operation}; allowed: {', '.join(sorted(allowed_keys))}"
+            )
+        kind, allowed = allowed_keys[key]
+        value = _coerce(key, kind, value, allowed)
+        _apply(req, key, value, allowed, styles)
+        req.given.add(key)
+    if req.pitch_low > req.pitch_high:
+        raise BadRequest(f"pitch_low ({req.pitch_low}) must not be above pitch_high ({req.pitch_high})")
+    if req.prompt:
+        from bridge.music.prompt import apply_prompt
+
+        apply_prompt(req, styles)
+    return req
+
+
+def _apply(req: Request, key: str, value, allowed: str, styles) -> None:
+    if key == "role":
+        if value not in ROLES:
+            raise BadRequest(f"role must be one of {', '.join(ROLES)}, got {value!r}")
+    elif key == "bars":
+        _check_range(key, value, 1, MAX_BARS, f"an integer from 1 to {MAX_BARS}")
+    elif key == "meter":
+        value = parse_meter(value)
+        if value.numerator > 16:
+            raise BadRequest(f"meter numerator must be 1..16, got {value}")
+    elif key == "tempo":
+        _check_range(key, value, 20, 300, "from 20 to 300 BPM")
+    elif key == "key":
+        value = parse_key(value)
+    elif key == "style":
+        value = value.strip().lower()
+        if styles is not None and value not in styles:
+            raise BadRequest(f"unknown style {value!r}; this model knows: {', '.join(styles)}")
+    elif key == "mood":
+        value = value.strip().lower()
+        if value not in MOODS:
+            raise BadRequest(f"mood must be one of {', '.join(MOODS)}, got {value!r}")
+    elif key == "temperature":
+        _check_range(key, value, 0.05, 3.0, "from 0.05 to 3.0")
+    elif key == "top_p":
+        _check_range(key, value, 0.05, 1.0, "from 0.05 to 1.0")
+    elif key == "seed":
+        _check_range(key, value, -(2**31), 2**31 - 1, "a 32-bit integer")
+    elif key == "variations":
+        _check_range(key, value, 1, MAX_VARIATIONS, f"an integer from 1 to {MAX_VARIATIONS}")
+    elif key in ("pitch_low", "pitch_high"):
+        _check_range(key, value, 0, 127, "an integer from 0 to 127")
+    elif key == "density":
+        _check_range(key, value, 0.0, 1.0, "from 0 (sparse) to 1 (dense)")
+    elif key == "scale_lock":
+        _check_range(key, value, 0, 1, "0 or 1")
+        value = bool(value)
+    elif key == "reply_port":
+        _check_range(key, value, 1, 65535, "a port from 1 to 65535")
+    elif key == "timeout":
+        _check_range(key, value, 0.01, 300, "from 0.01 to 300 seconds")
+    elif key == "strength":
+        _check_range(key, value, 0.0, 1.0, "from 0 (unchanged) to 1 (fully rewritten)")
+    elif key == "preserve":
+        if value not in PRESERVE:
+            raise BadRequest(f"preserve must be one of {', '.join(PRESERVE)}, got {value!r}")
+    setattr(req, key, value)
+
+
+REQUEST_FIELDS = {f.name for f in fields(Request)}

@@ -1,0 +1,102 @@
+"""Daemon configuration: one typed object with named defaults, overridden by environment
+variables (CADENZA_HOST, CADENZA_PORT, CADENZA_MODELS, ...) and then by CLI flags; validated
+when built."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7500
+QUEUE_SIZE = 16  # requests waiting beyond this get `busy`
+REQUEST_TIMEOUT_S = 60.0  # default per-request limit; a request may ask for less with `timeout`
+UPLOAD_TTL_S = 60.0  # an upload (clip/begin) never used expires after this
+MAX_UPLOADS_PER_CLIENT = 64
+MAX_TCP_PACKET = 1 << 20  # 1 MiB: a SLIP frame beyond this closes the connection
+
+
+def default_models_dir() -> Path:
+    env = os.environ.get("CADENZA_MODELS")
+    if env:
+        return Path(env)
+    repo_models = Path(__file__).resolve().parents[2] / "models"  # bridge/server/config.py -> repo
+    if repo_models.is_dir():
+        return repo_models
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("cadenza")) / "models"
+
+
+@dataclass
+class ServerConfig:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    models_dir: Path = field(default_factory=default_models_dir)
+    allow: tuple = ()  # extra client networks (ip_network); loopback is always allowed
+    queue_size: int = QUEUE_SIZE
+    request_timeout: float = REQUEST_TIMEOUT_S
+    upload_ttl: float = UPLOAD_TTL_S
+    max_uploads_per_client: int = MAX_UPLOADS_PER_CLIENT
+    device: str = "auto"
+
+    def __post_init__(self):
+        if not 0 <= int(self.port) <= 65535:
+            raise ValueError(f"port must be 0..65535, got {self.port}")
+        self.port = int(self.port)
+        self.models_dir = Path(self.models_dir)
+        self.allow = tuple(parse_allow(self.allow) if isinstance(self.allow, str) else self.allow)
+        host_ip = _host_ip(self.host)
+        if not host_ip.is_loopback and not self.allow:
+            raise ValueError(
+                f"listening on {self.host} reaches beyond this machine: say which clients may connect "
+                "with --allow CIDR[,CIDR...] (for example --allow 192.168.1.0/24)"
+            )
+
+    def allowed(self, ip: str) -> bool:
+        try:
+            addr = ipaddress.ip_address(ip.split("%")[0])
+        except ValueError:
+            return False
+        if addr.is_loopback:
+            return True
+        return any(addr in net for net in self.allow)
+
+    @classmethod
+    def from_env(cls, **overrides) -> "ServerConfig":
+        env = {}
+        if "CADENZA_HOST" in os.environ:
+            env["host"] = os.environ["CADENZA_HOST"]
+        if "CADENZA_PORT" in os.environ:
+            env["port"] = int(os.environ["CADENZA_PORT"])
+        if "CADENZA_ALLOW" in os.environ:
+            env["allow"] = os.environ["CADENZA_ALLOW"]
+        for var, name in (("CADENZA_QUEUE_SIZE", "queue_size"), ("CADENZA_REQUEST_TIMEOUT", "request_timeout"),
+                          ("CADENZA_UPLOAD_TTL", "upload_ttl"), ("CADENZA_MAX_UPLOADS", "max_uploads_per_client")):
+            if var in os.environ:
+                env[name] = type(getattr(cls, name, 0.0) if hasattr(cls, name) else 0.0)(float(os.environ[var]))
+        env.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**env)
+
+
+def parse_allow(text: str) -> list:
+    nets = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            nets.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"--allow takes networks like 192.168.1.0/24 or 10.0.0.5, got {part!r}") from None
+    return nets
+
+
+def _host_ip(host: str):
+    if host in ("localhost", ""):
+        return ipaddress.ip_address("127.0.0.1")
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        import socket
+
+        return ipaddress.ip_address(socket.gethostbyname(host))
