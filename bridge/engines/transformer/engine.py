@@ -20,17 +20,10 @@ from bridge.music.request import Request
 from bridge.engines.base import Engine, ModelInfo, ProgressFn
 from bridge.engines.decoding.composer import Composer
 from bridge.engines.decoding.tokenizer import TokenizerConfig
+from bridge.engines.device import resolve_device
 from bridge.engines.transformer.weights import read_model
 
 log = logging.getLogger(__name__)
-
-
-def resolve_device(device: str) -> str:
-    if device in ("auto", None):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device cuda was asked for but torch sees no CUDA device")
-    return device
 
 
 class TransformerEngine(Engine):

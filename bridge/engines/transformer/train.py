@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from bridge.data.dataset import COL, Dataset
 from bridge.music.theory import MOODS, ROLES
 import bridge.engines.decoding.vocab as V
+from bridge.engines.device import resolve_device
 from bridge.engines.transformer.examples import ExampleConfig, ExampleMaker, collate
 from bridge.engines.transformer.model import ModelConfig, MusicTransformer
 from bridge.engines.decoding.tokenizer import TokenizerConfig
@@ -76,14 +77,6 @@ def load_config(path: str | Path) -> dict:
         raise ValueError(f"{path}: data.seq_len ({data.seq_len}) exceeds model.max_len ({model.max_len})")
     return {"name": cfg.get("name", Path(path).stem), "model": model, "data": data,
             "train": {**TRAIN_DEFAULTS, **cfg.get("train", {})}}
-
-
-def pick_device(device: str = "auto") -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device cuda was asked for but torch sees no CUDA device")
-    return device
 
 
 def _lr(cfg: dict, step: int, frac: float) -> float:
@@ -136,7 +129,7 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
     cfg = load_config(config_path)
     tc, mc, dc = cfg["train"], cfg["model"], cfg["data"]
     minutes = minutes if minutes is not None else tc["minutes"]
-    device = pick_device(device)
+    device = resolve_device(device)
     if tc["threads"]:
         torch.set_num_threads(int(tc["threads"]))
     torch.manual_seed(tc["seed"])
