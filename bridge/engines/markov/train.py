@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import tomllib
 from collections import Counter
 from pathlib import Path
 from typing import Callable
@@ -249,6 +250,21 @@ def _sources(ds: Dataset, idx: np.ndarray) -> list[dict]:
         p = pieces[i] if i < len(pieces) and isinstance(pieces[i], dict) else {}
         groups[(str(p.get("source", "unknown")), str(p.get("licence", p.get("license", "unknown"))))] += 1
     return [{"source": s, "licence": lic, "pieces": n} for (s, lic), n in groups.most_common()]
+
+
+def read_settings(config: str | Path | None) -> dict:
+    """Settings from a TOML file: its [markov] table, else its top level; {} without a file."""
+    if config is None:
+        return {}
+    with open(config, "rb") as fh:
+        doc = tomllib.load(fh)
+    return dict(doc.get("markov", doc))
+
+
+def train(data_dir, out_dir, config=None, progress=None) -> dict:
+    """The registry's trainer (`cadenza train --engine markov`): settings from the TOML `config`."""
+    report = (lambda done, total: progress(done, total, "counting clips")) if progress else None
+    return train_markov(data_dir, out_dir, read_settings(config), progress=report)
 
 
 def train_markov(

@@ -121,8 +121,18 @@ def _style_by_role(ds: Dataset, idx: np.ndarray) -> dict:
     return out
 
 
+def train(data_dir, out_dir, config=None, progress=None, minutes=None, device="auto") -> dict:
+    """The registry's trainer (`cadenza train --engine transformer`); it shows its own tqdm bar,
+    so `progress` is not called."""
+    return train_transformer(config, data_dir, out_dir, minutes=minutes, device=device)
+
+
 def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto", log=print,
                       init_from=None) -> dict:
+    """Train a Transformer from the TOML `config_path` (DEFAULT_CONFIG when None) on `data_dir`
+    into the model folder `out_dir` for `minutes` of wall time (the config's budget when None),
+    optionally starting from the weights of the model folder `init_from`; returns the summary.
+    The folder it writes is servable as is (the daemon loads it through the registry)."""
     from tqdm import tqdm
 
     config_path = config_path or DEFAULT_CONFIG
