@@ -3,8 +3,9 @@
 Fast (milliseconds per clip), small and trained in seconds, it is the baseline every later model
 is measured against. It answers generate, continue, restyle (rhythm, contour or none preserved)
 and infill, conditioned on role, style, key, meter, density and mood (mood picks the mode and
-density when they are not given). The tables are described in markov_tables.py, sampling with
-constraints in markov_sample.py, training in markov_train.py.
+density when they are not given). The tables are described in tables.py, sampling with
+constraints in sample.py, held-out scoring in score.py, training in train.py; imports go one way:
+tables <- sample <- score <- engine <- train.
 """
 
 from __future__ import annotations
