@@ -2,8 +2,8 @@
 model folder N generated clips per style and role, scored with the metrics of metrics.py.
 
 Engine-agnostic: a model is loaded through bridge.engines.registry.load_model and asked through
-`Engine.run` exactly as the daemon asks it; `validation_loss(dataset)` is used when the engine
-offers it. The result is a plain dict (report.py renders it; eval.json stores it).
+`Engine.run` exactly as the daemon asks it; `Engine.validation_loss(dataset)` is used when the
+family computes one. The result is a plain dict (report.py renders it; eval.json stores it).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from bridge.data.dataset import COL, Dataset
+from bridge.engines.registry import load_model
 from bridge.errors import CadenzaError
 from bridge.music.request import Request
 import bridge.evaluation.metrics as M
@@ -164,25 +165,23 @@ def real_row(ref: Reference) -> list[dict]:
 
 
 def _validation_loss(engine, ds: Dataset):
-    """The engine's `validation_loss(dataset)` when it has one; else the best validation loss its
-    training recorded in config.json (["training"]["best_val_loss"]), marked as recorded."""
-    fn = getattr(engine, "validation_loss", None)
-    if fn is None:
-        recorded = (getattr(engine, "config", None) or {}).get("training", {})
+    """The engine's `validation_loss(dataset)` (declared on Engine; None where a family has none);
+    else the best validation loss its training recorded in config.json
+    (["training"]["best_val_loss"]), marked as recorded."""
+    try:
+        out = engine.validation_loss(ds)
+    except Exception as exc:  # an engine's own evaluation hook failing must not sink the report
+        return {"loss": None, "error": f"{type(exc).__name__}: {exc}"}
+    if out is None:
+        recorded = (engine.config or {}).get("training", {})
         if isinstance(recorded, dict) and recorded.get("best_val_loss") is not None:
             return {"loss": float(recorded["best_val_loss"]), "unit": "per token, recorded at training",
                     "split": "val"}
         return None
-    try:
-        out = fn(ds)
-    except Exception as exc:  # an engine's own evaluation hook failing must not sink the report
-        return {"loss": None, "error": f"{type(exc).__name__}: {exc}"}
     return out if isinstance(out, dict) else {"loss": float(out)}
 
 
 def evaluate_model(folder: Path, ref: Reference, s: EvalSettings, progress: Progress | None = None) -> dict:
-    from bridge.engines.registry import load_model
-
     t0 = time.perf_counter()
     engine = load_model(folder, device=s.device)
     info = engine.info

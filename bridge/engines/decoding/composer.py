@@ -14,10 +14,11 @@ import numpy as np
 import torch
 
 from bridge.music.clip import Clip, Note
-from bridge.errors import BadRequest, NoClip
+from bridge.errors import BadRequest
 from bridge.music.theory import Key, Meter, density_bucket, density_knob_to_bucket, tempo_bucket
 from bridge.music.request import Request
 import bridge.engines.decoding.vocab as V
+from bridge.engines.resolve import DEFAULT_TEMPO, meter_of, tempo_of
 from bridge.engines.decoding.constraints import RegionSpec, key_bias, notes_per_bar_cap, pitch_mask
 from bridge.engines.decoding.sampling import decode_region, template_from_bars
 from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, clip_ticks, decode, encode_bars,
@@ -32,13 +33,20 @@ CONTEXT_BARS = 8  # most bars of context on either side
 
 
 class Composer:
+    """The musical half of a token-by-token engine: turns a checked request (and its clip) into
+    prompts, decodes regions with the model's stepper under the request's constraints, and turns
+    tokens back into clips. It holds no weights of its own, so any engine that speaks the shared
+    vocabulary (decoding/vocab.py) can use it; Engine.run has already checked the operation, clip,
+    role, style and infill range, and drawn the seed."""
+
     def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
 
     # --- conditions ----------------------------------------------------------------------
     def conditions(self, req: Request, clip: Clip | None, role: str) -> tuple[Conditions, float, Key | None]:
-        meter = req.meter or (clip.meter if clip else None) or Meter()
+        meter = meter_of(req, clip)
         bar_ticks(meter)  # refuses meters the tokens cannot express
+        # family default: the style this role's training data used most (Markov reads its role tables)
         style = req.style or self.style_by_role.get(role) or self.tok.styles[0]
         slot = self.tok.style_slot(style)
         key = req.key
@@ -46,7 +54,8 @@ class Composer:
             key = clip.key or estimate_key(clip_ticks(clip))
         if role == "drums":
             key = None
-        tempo = req.tempo if req.tempo is not None else (clip.tempo if clip else None)
+        tempo = tempo_of(req, clip)
+        # density from the clip only when continuing it (the Markov engine takes it from the mood)
         dens = density_knob_to_bucket(req.density) if req.density is not None else None
         if dens is None and clip is not None and "density" not in req.given and req.operation == "continue":
             beats = max(clip.length, 1e-9)
@@ -54,7 +63,7 @@ class Composer:
         cond = Conditions(role=role, style_slot=slot, mood=req.mood, key=key, meter=meter,
                           tempo_bucket=tempo_bucket(tempo) if tempo is not None else None,
                           density_bucket=dens, bars=1)
-        return cond, float(tempo if tempo is not None else 120.0), key
+        return cond, float(tempo if tempo is not None else DEFAULT_TEMPO), key
 
     def _spec(self, req: Request, cond: Conditions, bars: int, prompt_len: int) -> RegionSpec:
         drums = cond.role == "drums"
@@ -116,7 +125,6 @@ class Composer:
         return [self._clip(b, cond, k, tempo, key, 0) for b in bars]
 
     def continue_(self, req: Request, clip: Clip, role: str, gen, progress) -> list[Clip]:
-        _need(clip, "continue")
         cond, tempo, key = self.conditions(req, clip, role)
         tpb = bar_ticks(cond.meter)
         n = _clip_bars(clip, cond.meter)
@@ -126,15 +134,12 @@ class Composer:
         return [self._clip(b, cond, k, tempo, key, 0) for b in bars]
 
     def infill(self, req: Request, clip: Clip, role: str, gen, progress, start=None, end=None) -> list[Clip]:
-        _need(clip, "infill")
         cond, tempo, key = self.conditions(req, clip, role)
         tpb = bar_ticks(cond.meter)
         n = _clip_bars(clip, cond.meter)
         s = req.start_bar if start is None else start
         e = req.end_bar if end is None else end
-        if s is None or e is None or not 0 <= s < e <= n:
-            raise BadRequest(f"infill needs start_bar and end_bar with 0 <= start_bar < end_bar <= {n} "
-                             f"(the clip has {n} bars), got {s} and {e}")
+        # Engine.run checked 0 <= s < e <= n (restyle passes a range it drew inside the clip)
         allbars = encode_bars(canonical(clip_ticks(clip), tpb, n), tpb, n)
         new = self._extend(req, cond, [allbars[:s]] * req.variations, allbars[e:], e - s, gen, progress)
         out = []
@@ -144,7 +149,6 @@ class Composer:
         return out
 
     def restyle(self, req: Request, clip: Clip, role: str, gen, progress) -> list[Clip]:
-        _need(clip, "restyle")
         cond, tempo, key = self.conditions(req, clip, role)
         tpb = bar_ticks(cond.meter)
         n = req.bars if req.bars is not None else _clip_bars(clip, cond.meter)
@@ -190,11 +194,6 @@ def accent(notes: np.ndarray, tpb: int) -> np.ndarray:
         level = 0 if pos == 0 else 1 if pos % 12 == 0 else 2 if pos % 6 == 0 else 3
         row[3] = max(1, min(127, int(row[3]) + ACCENTS[level]))
     return out
-
-
-def _need(clip, op):
-    if clip is None:
-        raise NoClip(f"{op} needs an uploaded clip: send /cadenza/clip/begin and /cadenza/clip/notes first")
 
 
 def _clip_bars(clip: Clip, meter: Meter) -> int:
