@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass, field
 
 from bridge import __version__
-from bridge.music.clip import MAX_BARS, MAX_NOTES, Clip, Note
+from bridge.music.clip import Clip, Note
+from bridge.music.limits import MAX_BARS, MAX_NOTES
 from bridge.errors import BadRequest, CadenzaError, NoClip, TooLarge, UnknownAddress, UnknownModel
 from bridge.server.jobs import Job
 from bridge.music.theory import parse_key, parse_meter
@@ -265,7 +266,7 @@ class Protocol:
             if not clip.notes and operation in ("restyle",):
                 raise NoClip(f"the clip uploaded under id {req_id} has no notes to restyle")
         if operation == "infill":
-            total_bars = max(1, round(clip.length / clip.meter.beats_per_bar))
+            total_bars = clip.meter.nominal_bars(clip.length)
             if not 0 <= start_bar < end_bar <= total_bars:
                 raise BadRequest(
                     f"infill bars must satisfy 0 <= start_bar < end_bar <= {total_bars} (the clip's bars), "
