@@ -12,22 +12,9 @@ from pathlib import Path
 
 import click
 
+from bridge.data.locate import datasets_root, newest_dataset
+
 ENGINES = ("markov", "transformer")
-
-
-def datasets_root() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("cadenza")) / "datasets"
-
-
-def newest_dataset(root: Path | None = None) -> Path | None:
-    """The dataset folder (one holding manifest.json) under `root` written last, or None."""
-    root = root or datasets_root()
-    if not root.is_dir():
-        return None
-    found = [p.parent for p in root.glob("*/manifest.json")]
-    return max(found, key=lambda p: (p / "manifest.json").stat().st_mtime) if found else None
 
 
 def resolve_data(data: str | None) -> Path:
