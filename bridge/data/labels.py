@@ -30,6 +30,15 @@ KEY_HINT_BONUS = 0.3  # score bonus for the key an ABC tune names (K:), which an
 PIECE_KEY_BONUS = 0.1  # score bonus for the piece's key when labelling a window
 
 
+def cut_window(notes: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The notes with onsets in [lo, hi) ticks, moved to start at 0 and cut at the window's end:
+    a window of whole bars becomes a clip of its own."""
+    sel = notes[(notes[:, 0] >= lo) & (notes[:, 0] < hi)].copy()
+    sel[:, 0] -= lo
+    sel[:, 1] = np.minimum(sel[:, 1], hi - lo - sel[:, 0])
+    return sel
+
+
 def _signature_at(piece: Piece, tick: int) -> int | None:
     found = None
     for s_tick, sharps in piece.signatures:
@@ -144,10 +153,7 @@ def piece_clips(piece: Piece) -> list[dict]:
             hi = lo + bars * bar
             windows = []
             for idx, role, notes in parts:
-                sel = notes[(notes[:, 0] >= lo) & (notes[:, 0] < hi)].copy()
-                sel[:, 0] -= lo
-                sel[:, 1] = np.minimum(sel[:, 1], hi - lo - sel[:, 0])
-                windows.append((idx, role, sel))
+                windows.append((idx, role, cut_window(notes, lo, hi)))
             pitched = [n for _, r, n in windows if r != "drums" and len(n)]
             stated = _stated_key(piece, lo + bar // 2)
             if stated is not None:
