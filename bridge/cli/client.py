@@ -16,7 +16,7 @@ import click
 from bridge.server.client import Client, RemoteError, default_host, default_port
 from bridge.cli.files import write_atomic
 from bridge.errors import CadenzaError
-from bridge.music.limits import MAX_BARS
+from bridge.music.limits import MAX_BARS, MAX_VARIATIONS
 
 
 def _connection_options(f):
@@ -107,7 +107,7 @@ def _generation_options(f):
         click.option("--density", type=float, default=None, help="0 (sparse) to 1 (dense)."),
         click.option("--pitch-high", type=int, default=None, help="Highest MIDI pitch."),
         click.option("--pitch-low", type=int, default=None, help="Lowest MIDI pitch."),
-        click.option("--variations", "-n", type=int, default=None, help="How many variations (1-8)."),
+        click.option("--variations", "-n", type=int, default=None, help=f"How many variations (1-{MAX_VARIATIONS})."),
         click.option("--seed", type=int, default=None, help="Same seed, same notes."),
         click.option("--top-p", type=float, default=None, help="Nucleus sampling, 0.05-1."),
         click.option("--temperature", "-t", type=float, default=None, help="0.05-3; higher is wilder."),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bridge.errors import BadRequest, TooLarge
-from bridge.music.limits import MAX_BARS, MAX_NOTES
+from bridge.music.limits import MAX_BARS, MAX_CLIP_TEMPO, MAX_NOTES, MIN_CLIP_TEMPO
 from bridge.music.theory import Key, Meter, parse_key, parse_meter
 
 END_MARKER = "cadenza-end"  # text event marking a clip's last beat in the MIDI files we write
@@ -74,8 +74,8 @@ class Clip:
                 f"a clip is at most {MAX_BARS} bars ({MAX_BARS * self.meter.beats_per_bar:g} beats "
                 f"in {self.meter}), got {self.length:g} beats"
             )
-        if not math.isfinite(self.tempo) or not 10 <= self.tempo <= 400:
-            raise BadRequest(f"tempo must be from 10 to 400 BPM, got {self.tempo}")
+        if not math.isfinite(self.tempo) or not MIN_CLIP_TEMPO <= self.tempo <= MAX_CLIP_TEMPO:
+            raise BadRequest(f"tempo must be from {MIN_CLIP_TEMPO} to {MAX_CLIP_TEMPO} BPM, got {self.tempo}")
         for n in self.notes:
             n.validate()
         return self
