@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from bridge.data.locate import datasets_root, newest_dataset
 from bridge.engines import registry  # light: no engine is imported until one is trained
 
 
@@ -30,21 +31,6 @@ class FamilyChoice(click.Choice):
     @choices.setter
     def choices(self, _value) -> None:  # click.Choice.__init__ assigns it; the registry is the truth
         pass
-
-
-def datasets_root() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("cadenza")) / "datasets"
-
-
-def newest_dataset(root: Path | None = None) -> Path | None:
-    """The dataset folder (one holding manifest.json) under `root` written last, or None."""
-    root = root or datasets_root()
-    if not root.is_dir():
-        return None
-    found = [p.parent for p in root.glob("*/manifest.json")]
-    return max(found, key=lambda p: (p / "manifest.json").stat().st_mtime) if found else None
 
 
 def resolve_data(data: str | None) -> Path:

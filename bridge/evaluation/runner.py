@@ -18,8 +18,10 @@ from typing import Callable
 import numpy as np
 
 from bridge.data.dataset import COL, Dataset
+from bridge.data.locate import dataset_fingerprint
 from bridge.engines.registry import load_model
 from bridge.errors import CadenzaError
+from bridge.music.limits import DEFAULT_BARS
 from bridge.music.request import Request
 import bridge.evaluation.metrics as M
 from bridge.evaluation.classifier import StyleClassifier
@@ -32,7 +34,7 @@ Progress = Callable[[str, int, int], None]  # (what, done, total)
 class EvalSettings:
     n: int = 8  # generated clips per style and role
     variations: int = 4  # variations per request (distinctness is measured inside a request)
-    bars: int = 4  # bars per generated clip
+    bars: int = DEFAULT_BARS  # bars per generated clip
     seed: int = 1234  # request seeds are seed, seed + 1, ...
     temperature: float = 1.0
     max_real: int = 200  # real test clips per style and role used for the reference statistics
@@ -225,8 +227,6 @@ def evaluate_model(folder: Path, ref: Reference, s: EvalSettings, progress: Prog
     out["overall"] = overall(out["combos"])
     trained_on = (engine.config.get("dataset") or {}) if isinstance(engine.config.get("dataset"), dict) else {}
     if trained_on.get("fingerprint"):
-        from bridge.engines.markov.train import dataset_fingerprint
-
         if trained_on["fingerprint"] != dataset_fingerprint(ref.ds):
             out["warning"] = ("the dataset changed since this model was trained: retrain before trusting the "
                               "copy and held-out numbers (test clips may have been training clips)")

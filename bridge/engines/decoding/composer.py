@@ -7,7 +7,6 @@ fill-in-the-middle prompts, so a region always fits the model's length.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
@@ -21,8 +20,11 @@ import bridge.engines.decoding.vocab as V
 from bridge.engines.resolve import DEFAULT_TEMPO, meter_of, tempo_of
 from bridge.engines.decoding.constraints import RegionSpec, key_bias, notes_per_bar_cap, pitch_mask
 from bridge.engines.decoding.sampling import decode_region, template_from_bars
-from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, clip_ticks, decode, encode_bars,
-                        estimate_key, ticks_to_clip)
+from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, decode, encode_bars,
+                        ticks_to_clip)
+from bridge.music.keys import key_of_ticks
+from bridge.music.limits import MAX_BARS
+from bridge.music.ticks import clip_ticks
 
 # Velocity tokens are 16 wide; inside its bin a generated note is shaped by its metric position
 # (bar line, beat, eighth, finer), so lines breathe even where the training data was flat.
@@ -51,7 +53,7 @@ class Composer:
         slot = self.tok.style_slot(style)
         key = req.key
         if key is None and clip is not None and role != "drums":
-            key = clip.key or estimate_key(clip_ticks(clip))
+            key = clip.key or key_of_ticks(clip_ticks(clip))
         if role == "drums":
             key = None
         tempo = tempo_of(req, clip)
@@ -82,7 +84,7 @@ class Composer:
     def _fim_prompt(self, cond: Conditions, before: list, after: list, k: int) -> list[int]:
         before = _trim(before, PREFIX_CONTEXT_TOKENS, from_end=True)
         after = _trim(after, SUFFIX_CONTEXT_TOKENS, from_end=False)
-        total = min(V.MAX_BARS, len(before) + k + len(after))
+        total = min(MAX_BARS, len(before) + k + len(after))
         return (replace(cond, bars=total).tokens() + [V.PRE] + _flat(before) + [V.SUF] + _flat(after)
                 + [V.MID, V.bars_token(k)])
 
@@ -181,7 +183,7 @@ class Composer:
         notes = accent(decode(_flat(bars), bar_ticks(cond.meter), first), bar_ticks(cond.meter))
         drums = cond.role == "drums"
         if key is None and not drums:
-            key = estimate_key(notes)
+            key = key_of_ticks(notes)
         return ticks_to_clip(notes, cond.meter, k, tempo, key, drums)
 
 
@@ -197,9 +199,9 @@ def accent(notes: np.ndarray, tpb: int) -> np.ndarray:
 
 
 def _clip_bars(clip: Clip, meter: Meter) -> int:
-    n = max(1, math.ceil(clip.length / meter.beats_per_bar - 1e-6))
-    if n > V.MAX_BARS:
-        raise BadRequest(f"the clip is {n} bars of {meter}; at most {V.MAX_BARS} are allowed")
+    n = meter.bars_spanned(clip.length)
+    if n > MAX_BARS:
+        raise BadRequest(f"the clip is {n} bars of {meter}; at most {MAX_BARS} are allowed")
     return n
 
 

@@ -26,13 +26,6 @@ import bridge.engines.decoding.vocab as V
 SOFT_KEY_PENALTY = 2.0  # logits subtracted from out-of-key pitches without scale_lock
 
 
-def family_mask(*ranges: tuple[int, int]) -> torch.Tensor:
-    m = torch.zeros(V.VOCAB_SIZE, dtype=torch.bool)
-    for lo, hi in ranges:
-        m[lo:hi] = True
-    return m
-
-
 def pitch_mask(low: int, high: int, key: Key | None, scale_lock: bool, drums: bool) -> torch.Tensor:
     """Allowed PITCH tokens: inside [low, high], and in the key's scale when locked."""
     m = torch.zeros(V.VOCAB_SIZE, dtype=torch.bool)

@@ -11,7 +11,6 @@ tables <- sample <- score <- engine <- train.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,41 +19,16 @@ from safetensors.numpy import load_file
 
 from bridge.music.clip import Clip, Note
 from bridge.errors import BadRequest
+from bridge.music.keys import key_of_notes
 from bridge.music.theory import (DENSITY_CENTERS, MOODS, ROLES, TICKS_PER_BEAT, Key, density_knob_to_bucket,
                                  mood_defaults, parse_key)
+from bridge.music.ticks import notes_to_ticks
 from bridge.music.request import Request
 import bridge.engines.markov.sample as ms
 import bridge.engines.markov.tables as mt
 from bridge.engines.markov.score import validation_loss
 from bridge.engines.base import Engine, ModelInfo, ProgressFn
 from bridge.engines.resolve import DEFAULT_TEMPO, drums_clip_role, meter_of, tempo_of
-
-# Krumhansl-Kessler key profiles, for uploaded clips that carry no key.
-KK_MAJOR = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
-KK_MINOR = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
-
-
-def estimate_key(notes: list[Note]) -> Key:
-    """The key whose profile best correlates with the duration-weighted pitch-class histogram."""
-    hist = np.zeros(12)
-    for n in notes:
-        hist[n.pitch % 12] += n.duration
-    if not hist.any():
-        return Key(0, "major")
-    best, best_r = Key(0, "major"), -2.0
-    for mode, prof in (("major", KK_MAJOR), ("minor", KK_MINOR)):
-        for tonic in range(12):
-            r = float(np.corrcoef(hist, np.roll(prof, tonic))[0, 1])
-            if r > best_r:
-                best, best_r = Key(tonic, mode), r
-    return best
-
-
-def _to_ticks(notes: list[Note]) -> np.ndarray:
-    arr = [(round(n.start * TICKS_PER_BEAT), max(1, round(n.duration * TICKS_PER_BEAT)), n.pitch, n.velocity)
-           for n in notes]
-    return np.array(arr, dtype=np.int64).reshape(-1, 4)
-
 
 CORE_KIT = frozenset((35, 36, 38, 40, 42, 44, 46, 49, 51, 57))  # GM kicks, snares, hats, rides, crashes
 
@@ -132,7 +106,7 @@ class MarkovEngine(Engine):
             if _looks_like_drums(clip.notes):
                 role = "drums"
             else:
-                ticks = _to_ticks(clip.notes)
+                ticks = notes_to_ticks(clip.notes)
                 groups = len(np.unique(ticks[:, 0])) if len(ticks) else 1
                 poly = len(ticks) / max(1, groups) > 1.3
                 mean = float(ticks[:, 2].mean()) if len(ticks) else 60.0
@@ -144,7 +118,7 @@ class MarkovEngine(Engine):
         return role
 
     def _clip_bars(self, req: Request, clip: Clip) -> int:
-        return req.bars or max(1, math.ceil(clip.length / meter_of(req, clip).beats_per_bar - 1e-9))
+        return req.bars or meter_of(req, clip).bars_spanned(clip.length)
 
     def _check_infill(self, start_bar, end_bar, bars: int) -> None:
         if start_bar is None or end_bar is None:
@@ -161,7 +135,7 @@ class MarkovEngine(Engine):
         meter = meter_of(req, clip)
         key = req.key
         if key is None and clip is not None and clip.notes:
-            key = clip.key or estimate_key(clip.notes)
+            key = clip.key or key_of_notes(clip.notes) or Key(0, "major")
         if key is None:  # a common key of this role's data, drawn with the request's seed
             keys = rm.side["keys"] or {"C major": 1}
             want = mood_defaults(req.mood)[0] if req.mood else None
@@ -245,7 +219,7 @@ class MarkovEngine(Engine):
 
     def _continue(self, rm, c, rng, bars, clip: Clip) -> list[Note]:
         """The clip is the context; the reply starts at 0 where the clip ends."""
-        events = mt.group_events(_to_ticks(clip.notes), rm.kind)
+        events = mt.group_events(notes_to_ticks(clip.notes), rm.kind)
         shift = round(clip.length * TICKS_PER_BEAT)
         hist = ms.history_of(events, rm.kind, self.cap, shift)[-8:]
         end = bars * mt.bar_ticks(c.meter)
@@ -259,11 +233,11 @@ class MarkovEngine(Engine):
         lo_b, hi_b = lo / TICKS_PER_BEAT, hi / TICKS_PER_BEAT
         before = [replace(n, duration=min(n.duration, lo_b - n.start)) for n in notes if n.start < lo_b - 1e-9]
         after = [n for n in notes if n.start >= hi_b - 1e-9]
-        events = mt.group_events(_to_ticks(before), rm.kind)
+        events = mt.group_events(notes_to_ticks(before), rm.kind)
         hist = ms.history_of(events, rm.kind, self.cap, lo)[-8:]
         rhythm = ms.sample_rhythm(rm, c, rng, lo, hi, hist)
         ticks = [t for t, _ in rhythm]
-        nxt = mt.group_events(_to_ticks(after), rm.kind)[:1]
+        nxt = mt.group_events(notes_to_ticks(after), rm.kind)[:1]
         fixed = [None] * len(ticks)
         if nxt:  # the first kept event after the gap steers the last drawn pitch
             ticks, fixed = ticks + [nxt[0].tick], fixed + [nxt[0].pitches]
@@ -271,7 +245,7 @@ class MarkovEngine(Engine):
         return before + self._render(rm, c, rng, rhythm, groups) + after
 
     def _restyle(self, rm, c, rng, bars, clip: Clip, key: Key, req: Request) -> list[Note]:
-        src_key = clip.key or estimate_key(clip.notes)
+        src_key = clip.key or key_of_notes(clip.notes) or Key(0, "major")
         if req.strength <= 0:
             return list(clip.notes)
         if req.preserve == "none":

@@ -18,6 +18,7 @@ import numpy as np
 from safetensors.numpy import save_file
 
 from bridge.data.dataset import COL, Dataset
+from bridge.data.locate import dataset_fingerprint
 from bridge.music.theory import MOODS, ROLES
 import bridge.engines.markov.tables as mt
 from bridge.engines.markov.card import write_card
@@ -43,12 +44,6 @@ FALLBACK_MIN_COUNT = 2  # "auto" without val clips for a role
 MAX_VAL_CLIPS = 1500  # val clips per role scored for each candidate
 
 
-def dataset_fingerprint(ds: Dataset) -> str:
-    """A short hash of the clip table (labels, splits, note offsets): `cadenza eval` warns when a
-    model is scored on a dataset that changed since it was trained (its splits may overlap)."""
-    import hashlib
-
-    return hashlib.sha1(np.ascontiguousarray(ds.clips).tobytes()).hexdigest()[:16]
 
 
 class _Moments:

@@ -24,8 +24,9 @@ import numpy as np
 import torch
 
 from bridge.engines.decoding.sampling import Stepper
+from bridge.music.limits import MAX_VARIATIONS
 
-MAX_BATCH = 8  # variations a request may ask for (bridge.music.request.MAX_VARIATIONS)
+MAX_BATCH = MAX_VARIATIONS  # KV-cache rows: one per variation a request may ask for
 
 
 def quantize_int8(model):
