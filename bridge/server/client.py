@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from bridge.errors import CadenzaError, DaemonUnavailable
 from bridge.server.osc import NOTES_PER_MESSAGE, SlipDecoder, decode_packet, encode_message, slip_encode
-
-ROOT = "/cadenza"
+from bridge.server.router import ROOT
 
 
 def default_host() -> str:
