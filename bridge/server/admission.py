@@ -18,6 +18,7 @@ from typing import Any, Callable
 from bridge.errors import BadRequest, NoClip, UnknownModel
 from bridge.music.request import pairs, parse_request
 from bridge.server.osc import is_integral
+from bridge.server.router import ROOT
 
 QUERY_KEYS = ("reply_port",)
 OPERATIONS_NEEDING_NOTES = ("restyle",)  # an empty uploaded clip is refused for these
@@ -118,8 +119,8 @@ class Admission:
             up = self.uploads.pop(key)
             if up is None:
                 raise NoClip(
-                    f"{operation} needs a clip: upload it first with /cadenza/clip/begin {req_id} length_beats "
-                    f"and /cadenza/clip/notes {req_id} ..."
+                    f"{operation} needs a clip: upload it first with {ROOT}/clip/begin {req_id} length_beats "
+                    f"and {ROOT}/clip/notes {req_id} ..."
                 )
             clip = up.clip()
             clip.validate()

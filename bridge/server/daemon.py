@@ -1,5 +1,5 @@
 """The daemon: loads every model once, binds the transports, runs the queue's worker and sends
-results. `cadenza serve` builds one (through bridge/stream/serve.py, which attaches streams);
+results. `cadenza serve` builds one (through the stream layer's serve module, which attaches streams);
 tests run that as a subprocess."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Handlers receive decoded arguments and a `Peer`; they validate, answer the cheap
 once and hand generating requests to the queue. They never touch sockets (the peer does) and
 never answer errors themselves: they raise `bridge.errors` types, and the daemon turns every
 failure into `/cadenza/error id code message`. Clip uploads have their own module (uploads.py),
-streams theirs (bridge/stream/).
+streams theirs (in the stream layer, above this one).
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ class UploadStore:
         req_id = request_id(args)
         up = self._uploads.get((peer.scope, req_id))
         if up is None:
-            raise NoClip(f"no clip upload open for id {req_id}: send /cadenza/clip/begin {req_id} length_beats first")
+            raise NoClip(f"no clip upload open for id {req_id}: send {ROOT}/clip/begin {req_id} length_beats first")
         flat = args[1:]
         if len(flat) % 4:
             raise BadRequest(f"clip/notes takes groups of 4 numbers (pitch start duration velocity), got {len(flat)} values")
