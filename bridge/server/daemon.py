@@ -23,6 +23,7 @@ from bridge.server.transport import Transports
 from bridge.server.uploads import UploadStore
 
 log = logging.getLogger("cadenza.daemon")
+proto_log = logging.getLogger("cadenza.protocol")  # dispatch messages keep the logger name they always had
 PROGRESS_INTERVAL_S = 0.1  # at most 10 progress replies a second
 
 
@@ -141,7 +142,7 @@ class Daemon:
         try:
             messages = decode_packet(data)
         except OscDecodeError as exc:
-            log.warning("dropped a malformed packet from %s (%d bytes): %s", peer, len(data), exc)
+            proto_log.warning("dropped a malformed packet from %s (%d bytes): %s", peer, len(data), exc)
             return
         for address, args, _when in messages:
             with self.lock:
@@ -154,11 +155,11 @@ class Daemon:
                 req_id = int(args[0]) if -(2**31) <= int(args[0]) < 2**31 else -1
             self.router.dispatch(address, args, peer)
         except CadenzaError as exc:
-            log.info("error %s from %s on %s id %s: %s", exc.code, peer, address, req_id, exc.message)
+            proto_log.info("error %s from %s on %s id %s: %s", exc.code, peer, address, req_id, exc.message)
             replies.send_error(self._error_peer(args, peer, req_id), req_id, exc)
         except Exception as exc:  # never let a request kill a socket thread
-            log.error("internal error on %s from %s: %s: %s", address, peer, type(exc).__name__, exc)
-            log.debug("traceback", exc_info=True)
+            proto_log.error("internal error on %s from %s: %s: %s", address, peer, type(exc).__name__, exc)
+            proto_log.debug("traceback", exc_info=True)
             replies.send_error(self._error_peer(args, peer, req_id), req_id,
                                CadenzaError(f"internal error: {type(exc).__name__}: {exc}"))
 

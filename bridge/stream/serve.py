@@ -15,5 +15,9 @@ from bridge.stream.manager import StreamManager
 def build_daemon(config: ServerConfig, models: dict | None = None) -> Daemon:
     """A Daemon (not started) serving `models` (default: those in config.models_dir), with streams."""
     daemon = Daemon(config, models)
-    daemon.attach(StreamManager(daemon.engines, daemon.admission, udp_sock=daemon.transports.udp))
+    try:
+        daemon.attach(StreamManager(daemon.engines, daemon.admission, udp_sock=daemon.transports.udp))
+    except BaseException:
+        daemon.transports.close()  # free the port, then let the error through
+        raise
     return daemon
