@@ -17,11 +17,11 @@ from bridge.server.osc import (
     decode_packet,
     encode_bundle,
     encode_message,
-    result_messages,
     slip_encode,
     timetag,
     timetag_to_unix,
 )
+from bridge.server.replies import result_messages
 
 needs_oscsend = pytest.mark.skipif(shutil.which("oscsend") is None, reason="liblo-tools not installed")
 

@@ -20,6 +20,7 @@ import threading
 import time
 
 from bridge.server.osc import decode_packet, encode_message
+from bridge.server.router import ROOT
 
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35 if sys.platform.startswith("linux") else None)
 TIMESPEC = struct.Struct("@ll")
@@ -84,7 +85,7 @@ class StreamReceiver:
         next_ka = time.monotonic() + KEEPALIVE_S
         while (now := time.monotonic()) < end:
             if keepalive_id is not None and now >= next_ka:
-                self.send("/cadenza/stream/keepalive", keepalive_id)
+                self.send(f"{ROOT}/stream/keepalive", keepalive_id)
                 next_ka = now + KEEPALIVE_S
             self.receive(min(end, next_ka) - now)
 
@@ -106,7 +107,7 @@ def timing_stats(packets: list, req_id: int, tempo: float, lookahead_ms: float) 
         "p99_jitter_ms": round(dev[min(len(dev) - 1, int(0.99 * len(dev)))], 3),
         "max_late_ms": round(max(0.0, max(lookahead_ms - x for x in leads)), 3),  # vs the planned send
         "longest_gap_beats": round(max(gaps, default=0.0), 3),
-        "notes": sum(1 for p in mine for a, _ in p[2] if a == "/cadenza/note"),
+        "notes": sum(1 for p in mine for a, _ in p[2] if a == f"{ROOT}/note"),
         "bundles": len(mine),
         "after_tag": sum(1 for x in leads if x < 0),  # arrived after its own time tag
         "out_of_order": sum(1 for g in gaps if g < 0),
@@ -140,15 +141,15 @@ def bench_stream(host: str = "127.0.0.1", port: int = 7500, seconds: float = 10,
     try:
         opts = ["tempo", float(tempo), "lookahead_ms", float(lookahead_ms), "role", role, "density", 0.8]
         opts += ["model", model] if model else []
-        rx.send("/cadenza/stream/start", req_id, *opts)
-        first = rx.until(lambda a, g: g[:1] == [req_id] and a in ("/cadenza/accepted", "/cadenza/error"), 10.0)
-        if first is None or any(a == "/cadenza/error" for a, _ in first[2]):
+        rx.send(f"{ROOT}/stream/start", req_id, *opts)
+        first = rx.until(lambda a, g: g[:1] == [req_id] and a in (f"{ROOT}/accepted", f"{ROOT}/error"), 10.0)
+        if first is None or any(a == f"{ROOT}/error" for a, _ in first[2]):
             raise RuntimeError(f"the daemon did not accept the stream: {first and first[2]}")
         if load:
             loader.start()
         rx.run_for(seconds, keepalive_id=req_id)
-        rx.send("/cadenza/stream/stop", req_id)
-        end = rx.until(lambda a, g: g[:1] == [req_id] and a in ("/cadenza/done", "/cadenza/error"), 5.0)
+        rx.send(f"{ROOT}/stream/stop", req_id)
+        end = rx.until(lambda a, g: g[:1] == [req_id] and a in (f"{ROOT}/done", f"{ROOT}/error"), 5.0)
     finally:
         stop.set()
         rx.close()

@@ -35,14 +35,14 @@ def serve(host, port, models_dir, allow, device, log_level):
         stream=sys.stderr,
     )
     from bridge.server.config import ServerConfig
-    from bridge.server.daemon import Daemon
+    from bridge.stream.serve import build_daemon
 
     try:
         config = ServerConfig.from_env(host=host, port=port, models_dir=models_dir, allow=allow, device=device)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        daemon = Daemon(config)
+        daemon = build_daemon(config)
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}. "

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from bridge.errors import CadenzaError, DaemonUnavailable
 from bridge.server.osc import NOTES_PER_MESSAGE, SlipDecoder, decode_packet, encode_message, slip_encode
-
-ROOT = "/cadenza"
+from bridge.server.router import ROOT
 
 
 def default_host() -> str:
@@ -42,6 +41,14 @@ class Result:
 
 
 class Client:
+    """One connection to a daemon, used one request at a time (the CLI, the benchmark, tests).
+
+    Why TCP by default: a result may span many datagrams, and over TCP none is lost and none is
+    cut to 1,400 bytes; UDP is there to test what DAW front ends do. Replies that are not for the
+    request being waited on are skipped. A daemon that cannot be reached raises DaemonUnavailable
+    (with the command that starts one); an error reply raises RemoteError with the daemon's code.
+    """
+
     def __init__(self, host: str | None = None, port: int | None = None, transport: str = "tcp",
                  timeout: float = 60.0):
         self.host = host or default_host()

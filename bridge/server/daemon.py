@@ -1,5 +1,6 @@
 """The daemon: loads every model once, binds the transports, runs the queue's worker and sends
-results. `cadenza serve` builds one of these; tests build one in-process or as a subprocess."""
+results. `cadenza serve` builds one (through the stream layer's serve module, which attaches streams);
+tests run that as a subprocess."""
 
 from __future__ import annotations
 
@@ -8,19 +9,40 @@ import random
 import threading
 import time
 
-from bridge import __version__
-from bridge.server.config import ServerConfig
+from bridge import PROTOCOL_VERSION, __version__
 from bridge.errors import CadenzaError, Internal
+from bridge.server import replies
+from bridge.server.admission import Admission
+from bridge.server.config import ServerConfig
+from bridge.server.handlers import Handlers
+from bridge.server.host import EngineHost
 from bridge.server.jobs import Job, WorkQueue
-from bridge.server.osc import encode_message, result_messages
-from bridge.server.protocol import ROOT, Protocol
+from bridge.server.osc import OscDecodeError, decode_packet, is_integral
+from bridge.server.router import Router
 from bridge.server.transport import Transports
+from bridge.server.uploads import UploadStore
 
 log = logging.getLogger("cadenza.daemon")
+proto_log = logging.getLogger("cadenza.protocol")  # dispatch messages keep the logger name they always had
 PROGRESS_INTERVAL_S = 0.1  # at most 10 progress replies a second
 
 
 class Daemon:
+    """One Cadenza server: the engines, the transports, the queue and the address table.
+
+    The daemon is where the parts are wired, and the only object that knows them all: it owns the
+    engines (an EngineHost with one lock per engine), the request queue and its worker, the upload
+    store, request admission and the router, and hands each handler module only what it needs.
+    Every packet is decoded and dispatched under one lock, so handlers never race each other; a
+    handler's error becomes `/cadenza/error` here, and nothing a client sends stops the daemon.
+
+    `extensions` are protocol extensions attached from a higher layer (streams): objects with
+    `register(router)`, `touch(peer)` (every packet from that client), `is_active(key)` (for
+    admission's duplicate-id check), `cancel(scope, id)`, `reap_idle()` (every second),
+    `stop_all()` and `count`. They are built against `engines`, `admission` and `transports`, so
+    attach them (`attach`) before `start`.
+    """
+
     def __init__(self, config: ServerConfig, models: dict | None = None):
         self.config = config
         self.started = time.monotonic()
@@ -29,24 +51,38 @@ class Daemon:
             from bridge.engines.registry import load_models
 
             models = load_models(config.models_dir, device=config.device) if config.models_dir.is_dir() else {}
-        self.models = models
+        self.engines = EngineHost(models)
         self.load_seconds = time.perf_counter() - t0
-        self.default_model = next((n for n, m in models.items() if m.info.default), next(iter(models), None))
-        self.rng = random.Random()
-        self.extra_handlers: dict = {}  # address -> handler, for protocol extensions (streams)
-        self.protocol = Protocol(self)
+        self.extensions: list = []
+        self.lock = threading.RLock()  # one message at a time, from the UDP, TCP and janitor threads
+        self.router = Router()
+        self.uploads = UploadStore(config.upload_ttl, config.max_uploads_per_client)
         self.queue = WorkQueue(config.queue_size, self._run_job, self._fail_job)
-        self.transports = Transports(config.host, config.port, self.protocol.handle_packet, config.allowed)
+        self.admission = Admission(self.engines, self.uploads, self.is_running, random.Random())
+        self.uploads.register(self.router)
+        Handlers(self.engines, self.status_info, self.admission, self.queue, config.request_timeout,
+                 self.cancel).register(self.router)
+        self.transports = Transports(config.host, config.port, self.handle_packet, config.allowed)
         self.port = self.transports.port
-        self.streams = None
-        try:
-            from bridge.stream.manager import StreamManager
-
-            self.streams = StreamManager(self)
-        except ImportError:
-            pass
         self._stop = threading.Event()
         self._janitor = threading.Thread(target=self._janitor_loop, name="cadenza-janitor", daemon=True)
+
+    @property
+    def models(self) -> dict:
+        return self.engines.models
+
+    @property
+    def default_model(self) -> str | None:
+        return self.engines.default
+
+    @property
+    def device(self) -> str:
+        return self.engines.device
+
+    def attach(self, extension) -> None:
+        """Add a protocol extension (see the class docstring); its handlers join the router."""
+        extension.register(self.router)
+        self.extensions.append(extension)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> "Daemon":
@@ -62,46 +98,82 @@ class Daemon:
             f"device: {self.device} | load: {self.load_seconds:.2f}s"
         )
 
-    @property
-    def device(self) -> str:
-        devices = sorted({m.info.device for m in self.models.values()})
-        return ",".join(devices) or "cpu"
-
     def stop(self) -> None:
         self._stop.set()
-        if self.streams is not None:
-            self.streams.stop_all()
+        for ext in self.extensions:
+            ext.stop_all()
         self.queue.stop()
         self.transports.close()
 
     def _janitor_loop(self):
         while not self._stop.wait(1.0):
             try:
-                self.protocol.expire_uploads()
-                if self.streams is not None:
-                    self.streams.reap_idle()
+                with self.lock:
+                    self.uploads.expire()
+                for ext in self.extensions:
+                    ext.reap_idle()
             except Exception:
                 log.exception("janitor failed")
 
-    # -- hooks used by the protocol ------------------------------------------------------------
-    def touch(self, peer) -> None:
-        if self.streams is not None:
-            self.streams.touch(peer)
+    # -- what the handlers are handed ----------------------------------------------------------
+    def is_running(self, key) -> bool:
+        """(scope, id) is queued, running, or an extension's (a stream's)."""
+        return self.queue.is_active(key) or any(ext.is_active(key) for ext in self.extensions)
 
-    def cancel_stream(self, scope, req_id) -> bool:
-        return self.streams is not None and self.streams.stop(scope, req_id)
+    def cancel(self, scope, req_id) -> bool:
+        return self.queue.cancel((scope, req_id)) or any(ext.cancel(scope, req_id) for ext in self.extensions)
 
     def status_info(self) -> dict:
         return {
             "version": __version__,
-            "protocol": 1,
+            "protocol": PROTOCOL_VERSION,
             "models": ",".join(self.models),
             "default_model": self.default_model or "",
             "device": self.device,
             "queue_depth": self.queue.depth,
             "uptime": round(time.monotonic() - self.started, 3),
-            "streams": self.streams.count if self.streams is not None else 0,
+            "streams": sum(ext.count for ext in self.extensions),
         }
+
+    # -- entry point from the transports -------------------------------------------------------
+    def handle_packet(self, data: bytes, peer) -> None:
+        for ext in self.extensions:
+            ext.touch(peer)
+        try:
+            messages = decode_packet(data)
+        except OscDecodeError as exc:
+            proto_log.warning("dropped a malformed packet from %s (%d bytes): %s", peer, len(data), exc)
+            return
+        for address, args, _when in messages:
+            with self.lock:
+                self.handle_message(address, args, peer)
+
+    def handle_message(self, address: str, args: list, peer) -> None:
+        req_id = -1
+        try:
+            if args and is_integral(args[0]) and not isinstance(args[0], bool):
+                req_id = int(args[0]) if -(2**31) <= int(args[0]) < 2**31 else -1
+            self.router.dispatch(address, args, peer)
+        except CadenzaError as exc:
+            proto_log.info("error %s from %s on %s id %s: %s", exc.code, peer, address, req_id, exc.message)
+            replies.send_error(self._error_peer(args, peer, req_id), req_id, exc)
+        except Exception as exc:  # never let a request kill a socket thread
+            proto_log.error("internal error on %s from %s: %s: %s", address, peer, type(exc).__name__, exc)
+            proto_log.debug("traceback", exc_info=True)
+            replies.send_error(self._error_peer(args, peer, req_id), req_id,
+                               CadenzaError(f"internal error: {type(exc).__name__}: {exc}"))
+
+    def _error_peer(self, args: list, peer, req_id: int):
+        """Where an immediate error goes: the request's `reply_port` if it named one (even when the
+        request was otherwise malformed), else the port its upload named, else the source port.
+        Max and TouchDesigner only listen on their reply port."""
+        for i in range(1, len(args) - 1):
+            if args[i] == "reply_port" and is_integral(args[i + 1]) and 1 <= int(args[i + 1]) <= 65535:
+                return peer.with_reply_port(int(args[i + 1]))
+        up = self.uploads.get((peer.scope, req_id))
+        if up is not None:
+            return up.peer
+        return peer
 
     # -- the worker ----------------------------------------------------------------------------
     def _run_job(self, job: Job) -> None:
@@ -113,16 +185,16 @@ class Daemon:
             now = time.monotonic()
             if now - last[0] >= PROGRESS_INTERVAL_S and 0 < fraction < 1:
                 last[0] = now
-                peer.send(encode_message(f"{ROOT}/progress", job.req_id, float(fraction)))
+                peer.send(replies.progress(job.req_id, fraction))
 
         t0 = time.perf_counter()
         try:
             job.check()
-            clips = job.engine.run(req, job.clip, progress)
+            clips = self.engines.run(job.model_name, req, job.clip, progress)
             for c in clips:
                 c.validate()
             job.check()
-            info = self._info(job, clips)
+            info = replies.request_info(req, job.model_name, clips, job.clip)
         except CadenzaError as exc:
             self._fail_job(job, exc)
             return
@@ -133,35 +205,16 @@ class Daemon:
             return
         if not job.claim_terminal():
             return  # cancelled or timed out meanwhile: its terminal reply is already sent
-        peer.send(encode_message(f"{ROOT}/info", job.req_id, *info))
+        peer.send(replies.info(job.req_id, info))
         for v, c in enumerate(clips):
-            for packet in result_messages(job.req_id, v, c):
+            for packet in replies.result_messages(job.req_id, v, c):
                 peer.send(packet)
         ms = (time.perf_counter() - t0) * 1000
-        peer.send(encode_message(f"{ROOT}/done", job.req_id, float(ms)))
+        peer.send(replies.done(job.req_id, ms))
         log.info(
             "request id=%s client=%s op=%s model=%s notes=%d ms=%.1f",
             job.req_id, peer, job.operation, job.model_name, sum(len(c.notes) for c in clips), ms,
         )
-
-    @staticmethod
-    def _info(job: Job, clips: list) -> list:
-        """What the request resolved to, as key/value pairs for /cadenza/info: the seed to reuse,
-        the model, and the key/meter/tempo the answer is in (the clip's when the request named none)."""
-        req, first = job.request, clips[0] if clips else None
-        bars = req.bars if req.bars is not None else (round(first.bars) if first else 4)
-        info = ["seed", int(req.seed), "model", job.model_name, "role", req.role, "bars", int(bars)]
-        for name in ("style", "mood"):
-            if getattr(req, name):
-                info += [name, getattr(req, name)]
-        key = req.key or (first.key if first else None) or (job.clip.key if job.clip else None)
-        if key is not None:
-            info += ["key", key.name]
-        if first is not None:
-            info += ["meter", str(first.meter), "tempo", float(first.tempo)]
-        if req.unknown_words:
-            info += ["unknown", " ".join(req.unknown_words)[:400]]  # keeps the datagram under 1,400 bytes
-        return info
 
     def _fail_job(self, job: Job, exc: Exception) -> None:
         if not job.claim_terminal():
@@ -170,6 +223,6 @@ class Daemon:
             exc = Internal(f"internal error: {type(exc).__name__}: {exc}")
         log.info(
             "request id=%s client=%s op=%s model=%s failed: %s %s",
-            job.req_id, job.peer, job.operation, getattr(job, "model_name", "?"), exc.code, exc.message,
+            job.req_id, job.peer, job.operation, job.model_name, exc.code, exc.message,
         )
-        self.protocol.error(job.peer, job.req_id, exc)
+        replies.send_error(job.peer, job.req_id, exc)

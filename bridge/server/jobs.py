@@ -23,7 +23,7 @@ class Job:
     operation: str
     request: Any
     clip: Any
-    engine: Any
+    model_name: str  # the engine that runs it, by name: the daemon's EngineHost holds the engines
     timeout: float
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None

@@ -1,5 +1,5 @@
-"""OSC wire format: encoding messages and bundles, decoding packets, SLIP framing, and the
-chunking rule for result notes. Transports and handlers never build bytes themselves.
+"""OSC wire format: encoding messages and bundles, decoding packets and SLIP framing. Transports
+and handlers never build bytes themselves; which replies protocol v1 sends is bridge/server/replies.py.
 
 Encoding is done here (explicit, small, exact: int -> 'i', float -> 'f', str -> 's'); decoding
 leans on python-osc's parser, which knows every type tag a client may send.
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import struct
-import time
+
+from bridge.server.config import MAX_TCP_PACKET
 
 MAX_DATAGRAM = 1400  # every reply fits Pd (4 KiB), oscP5 (1.5 KiB) and one Ethernet frame
 NOTES_PER_MESSAGE = 64  # at most 64 notes per /cadenza/result/notes: 64*16 B + tags + header < 1400 B
@@ -128,7 +129,7 @@ def slip_encode(packet: bytes) -> bytes:
 class SlipDecoder:
     """Incremental SLIP decoder: feed bytes, get whole packets. Frames over `max_packet` are an error."""
 
-    def __init__(self, max_packet: int = 1 << 20):
+    def __init__(self, max_packet: int = MAX_TCP_PACKET):
         self.buf = bytearray()
         self.max_packet = max_packet
 
@@ -147,28 +148,6 @@ class SlipDecoder:
                 packets.append(frame.replace(bytes([ESC, ESC_END]), bytes([END])).replace(bytes([ESC, ESC_ESC]), bytes([ESC])))
 
 
-def note_chunks(notes, size: int = NOTES_PER_MESSAGE):
-    """Yield flat argument lists (p, s, d, v, p, s, d, v, ...) of at most `size` notes."""
-    for i in range(0, len(notes), size):
-        flat: list = []
-        for n in notes[i : i + size]:
-            p, s, d, v = n.as_wire() if hasattr(n, "as_wire") else n
-            flat.extend((int(p), float(s), float(d), int(v)))
-        yield flat
-
-
-def result_messages(req_id: int, variation: int, clip) -> list[bytes]:
-    """The replies for one variation: result/begin, result/notes chunks, result/end."""
-    msgs = [encode_message("/cadenza/result/begin", req_id, variation, len(clip.notes), float(clip.length))]
-    for flat in note_chunks(clip.notes):
-        msgs.append(encode_message("/cadenza/result/notes", req_id, variation, *flat))
-    msgs.append(encode_message("/cadenza/result/end", req_id, variation))
-    return msgs
-
-
 def is_integral(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and float(x) == int(x)
 
-
-def now() -> float:
-    return time.time()

@@ -12,6 +12,7 @@ import logging
 import socket
 import threading
 
+from bridge.server.config import MAX_TCP_PACKET
 from bridge.server.osc import MAX_DATAGRAM, OscDecodeError, SlipDecoder, slip_encode
 
 log = logging.getLogger("cadenza.transport")
@@ -101,7 +102,7 @@ class TcpPeer(Peer):
 class Transports:
     """Binds UDP and TCP on (host, port) and runs their threads until `close`."""
 
-    def __init__(self, host: str, port: int, on_packet, allowed, max_tcp_packet: int = 1 << 20):
+    def __init__(self, host: str, port: int, on_packet, allowed, max_tcp_packet: int = MAX_TCP_PACKET):
         self.on_packet = on_packet  # (bytes, Peer) -> None; must not raise
         self.allowed = allowed  # ip -> bool
         self.max_tcp_packet = max_tcp_packet

@@ -2,7 +2,7 @@
 
 Why a send thread of its own: a note bundle must leave exactly `lookahead_ms` before its time tag,
 whatever the engines are doing. UDP bundles are handed FORWARD_S early to the send process
-(bridge/stream_sender.py), which has no interpreter lock to share with the engines and does the
+(bridge/stream/sender.py), which has no interpreter lock to share with the engines and does the
 precise part; TCP bundles (and UDP ones if that process cannot start) are sent from this thread,
 which sleeps until SPIN_S before the send and spins on `time.monotonic()` for the last stretch.
 
@@ -59,9 +59,6 @@ class Timeline:
     def wall(self, beat: float) -> float:
         return self.wall0 + (self.mono(beat) - self.mono0)
 
-    def beat_at(self, mono: float) -> float:
-        return (mono - self.start) / self.spb
-
     def bar_at(self, mono: float) -> int:
         """The bar playing at `mono` (-1 before the first bar)."""
         return int((mono - self.start) // (self.spb * self.bpb))
@@ -71,7 +68,7 @@ class Event:
     """One packet for one peer at one monotonic send time. Cancelled events are skipped.
 
     `wake` is when the send thread acts on it: the send time itself for packets it sends, or
-    FORWARD_S earlier for packets it hands to the send process (bridge/stream_sender.py).
+    FORWARD_S earlier for packets it hands to the send process (bridge/stream/sender.py).
     """
 
     __slots__ = ("send_at", "wake", "seq", "peer", "packet", "cancelled", "sent")
@@ -89,11 +86,11 @@ class Event:
         return (self.wake, self.seq) < (other.wake, other.seq)
 
 
-class Scheduler:
+class SendLoop:
     """A heap of events and the thread that sends each at its time. Shared by every stream.
 
     UDP packets through `udp_sock` are handed to a send process FORWARD_S before their time (no
-    GIL there: see bridge/stream_sender.py); others (TCP) are sent from this thread, which sleeps
+    GIL there: see bridge/stream/sender.py); others (TCP) are sent from this thread, which sleeps
     until SPIN_S before the send and spins for the rest.
     """
 

@@ -4,8 +4,8 @@ A stream generates a few bars ahead of the playhead by continuing its own last b
 each note as `/cadenza/note id pitch velocity duration_beats [channel]` inside an OSC bundle whose
 time tag is the note's start, `lookahead_ms` before that time; `/cadenza/beat id bar beat` goes
 out on every beat the same way. Generation runs on one thread per stream (never on the request
-queue's worker: bridge/stream_part.py); one shared send thread and a send process
-(bridge/stream_clock.py, bridge/stream_sender.py) time every bundle. This module holds the
+queue's worker: bridge/stream/part.py); one shared send thread and a send process
+(bridge/stream/clock.py, bridge/stream/sender.py) time every bundle. This module holds the
 handlers, the idle rule and the bookkeeping of running streams.
 
 `set` changes conditions at the next bar line that can still be reached: the bars from there on
@@ -24,12 +24,14 @@ import threading
 import time
 
 from bridge.errors import BadRequest, Busy, CadenzaError, Cancelled
-from bridge.server.osc import encode_message, is_integral
-from bridge.server.protocol import ROOT, request_id
 from bridge.music.request import pairs, parse_request
-from bridge.stream.clock import Scheduler
-from bridge.stream.part import Stream
+from bridge.server.admission import request_id
+from bridge.server.osc import encode_message, is_integral
+from bridge.server.replies import accepted, info
+from bridge.server.router import ROOT
 from bridge.server.transport import TcpPeer
+from bridge.stream.clock import SendLoop
+from bridge.stream.part import Stream
 
 log = logging.getLogger("cadenza.stream")
 
@@ -54,24 +56,29 @@ def idle_seconds() -> float:
 
 
 class StreamManager:
-    """Owns the streams, their handlers, the shared send thread and the idle rule."""
+    """Owns the streams, their handlers, the shared send loop and the idle rule.
 
-    def __init__(self, daemon):
-        self.d = daemon
+    A protocol extension of the daemon (see `bridge.server.daemon.Daemon`): it is handed the
+    daemon's engines (an EngineHost: streams run engines only through its per-engine locks),
+    request admission (the same rules as a queued request) and the daemon's UDP socket (the send
+    process sends through it, so bundles come from the daemon's port).
+    """
+
+    def __init__(self, engines, admission, udp_sock=None):
+        self.engines = engines
+        self.admission = admission
         self.idle_s = idle_seconds()
-        self.scheduler = Scheduler(udp_sock=getattr(daemon.transports, "udp", None))
+        self.send_loop = SendLoop(udp_sock=udp_sock)
         self.streams: dict = {}  # (scope, id) -> Stream
         self.last_seen: dict = {}  # scope -> monotonic time of its last packet
         self.lock = threading.RLock()
         self.closed = False  # set by stop_all: the daemon is shutting down
-        for engine in daemon.models.values():
-            _serialise(engine)
-        daemon.extra_handlers.update({
-            f"{ROOT}/stream/start": self.handle_start,
-            f"{ROOT}/stream/set": self.handle_set,
-            f"{ROOT}/stream/stop": self.handle_stop,
-            f"{ROOT}/stream/keepalive": self.handle_keepalive,
-        })
+
+    def register(self, router) -> None:
+        router.map(f"{ROOT}/stream/start", self.handle_start)
+        router.map(f"{ROOT}/stream/set", self.handle_set)
+        router.map(f"{ROOT}/stream/stop", self.handle_stop)
+        router.map(f"{ROOT}/stream/keepalive", self.handle_keepalive)
 
     # -- hooks the daemon calls ----------------------------------------------------------------
     @property
@@ -81,7 +88,10 @@ class StreamManager:
     def touch(self, peer) -> None:
         self.last_seen[peer.scope] = time.monotonic()
 
-    def stop(self, scope, req_id) -> bool:
+    def is_active(self, key) -> bool:
+        return key in self.streams
+
+    def cancel(self, scope, req_id) -> bool:
         """/cadenza/cancel on a stream: it ends with `/cadenza/error id cancelled`."""
         stream = self.streams.get((scope, req_id))
         if stream is None:
@@ -93,7 +103,7 @@ class StreamManager:
         self.closed = True
         for stream in list(self.streams.values()):
             stream.finish(None, why="the daemon is shutting down")
-        self.scheduler.close()
+        self.send_loop.close()
 
     def reap_idle(self) -> None:
         now = time.monotonic()
@@ -110,32 +120,23 @@ class StreamManager:
     def handle_start(self, args, peer) -> None:
         req_id = request_id(args)
         rest, extra = _split_stream_keys(args[1:])
-        if STREAM_MODEL in self.d.models and not any(k == "model" for k, _ in pairs(rest)):
+        if STREAM_MODEL in self.engines.models and not any(k == "model" for k, _ in pairs(rest)):
             rest += ["model", STREAM_MODEL]
-        name, engine = self.d.protocol.resolve_model(rest)
-        req = parse_request("generate", rest, styles=tuple(engine.info.styles) or None)
-        if req.variations != 1:
-            raise BadRequest(f"a stream plays one part: variations must be 1, got {req.variations}")
-        peer = peer.with_reply_port(req.reply_port)
-        key = (peer.scope, req_id)
+        a = self.admission.admit("generate", [args[0], *rest], peer, check=_one_part, what="stream")
         with self.lock:
-            if key in self.streams or self.d.queue.is_active(key):
-                raise BadRequest(f"request id {req_id} is already running; use a new id for each stream")
             if self.closed:
                 raise Busy("the daemon is shutting down; no new streams")
             if len(self.streams) >= MAX_STREAMS:
                 raise Busy(f"at most {MAX_STREAMS} streams run at once; stop one first")
-            if req.seed is None:
-                req.seed = self.d.rng.randrange(0, 2**31 - 1)
-            stream = Stream(self, req_id, peer, req, name, engine, **extra)
-            self.streams[key] = stream
-            self.last_seen.setdefault(peer.scope, time.monotonic())
-        self.scheduler.start()
-        peer.send(encode_message(f"{ROOT}/accepted", req_id, 0))
-        peer.send(encode_message(f"{ROOT}/info", req_id, *stream.info()))
+            stream = Stream(self, req_id, a.peer, a.request, a.model_name, a.engine, **extra)
+            self.streams[a.key] = stream
+            self.last_seen.setdefault(a.peer.scope, time.monotonic())
+        self.send_loop.start()
+        a.peer.send(accepted(req_id, 0))
+        a.peer.send(info(req_id, stream.info()))
         stream.start()
         log.info("stream id=%s client=%s model=%s tempo=%g lookahead=%gms started",
-                 req_id, peer, name, stream.tempo, stream.lookahead_s * 1000)
+                 req_id, a.peer, a.model_name, stream.tempo, stream.lookahead_s * 1000)
 
     def handle_set(self, args, peer) -> None:
         req_id = request_id(args)
@@ -178,21 +179,10 @@ class StreamManager:
                 del self.streams[stream.key]
 
 
-def _serialise(engine) -> None:
-    """Let one thread at a time into `engine.run`. The request worker and the stream threads
-    share the resident engines, and an engine may keep state between calls (the Transformer's KV
-    cache is allocated once), so each engine gets a lock around its `run`, on this instance only.
-    An engine that is safe to call from several threads can say so with `thread_safe = True`."""
-    if getattr(engine, "thread_safe", False) or getattr(engine, "run_lock", None) is not None:
-        return
-    lock = threading.RLock()
-    inner = engine.run
-
-    def run(request, clip, progress):
-        with lock:
-            return inner(request, clip, progress)
-
-    engine.run, engine.run_lock = run, lock
+def _one_part(req) -> None:
+    """The stream's own admission rule, checked after the request's keys are parsed."""
+    if req.variations != 1:
+        raise BadRequest(f"a stream plays one part: variations must be 1, got {req.variations}")
 
 
 def _split_stream_keys(args: list) -> tuple[list, dict]:

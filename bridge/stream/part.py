@@ -19,7 +19,8 @@ import time
 from bridge.music.clip import Clip, Note
 from bridge.errors import CadenzaError, Cancelled, Internal
 from bridge.server.osc import MAX_DATAGRAM, encode_bundle, encode_message
-from bridge.server.protocol import ROOT
+from bridge.server.replies import done
+from bridge.server.router import ROOT
 from bridge.stream.clock import FORWARD_S, GENERATOR_NICE, Event, Timeline, renice
 
 log = logging.getLogger("cadenza.stream")
@@ -85,22 +86,22 @@ class Stream:
         with self.lock:
             self.done.set()
             events = [e for evs in list(self.bar_events.values()) for e in evs]
-            self.mgr.scheduler.cancel(events)
+            self.mgr.send_loop.cancel(events)
             last = max((e.send_at for e in events if e.sent), default=0.0)
         with self.wake:
             self.wake.notify_all()
         self.mgr.forget(self)
         ms = (time.monotonic() - self.created) * 1000
         if error is None:
-            packet = encode_message(f"{ROOT}/done", self.req_id, float(ms))
-            late = self.mgr.scheduler.lateness_ms()
+            packet = done(self.req_id, ms)
+            late = self.mgr.send_loop.lateness_ms()
             log.info("stream id=%s client=%s ended: %s (%.0f ms, %d bundles dropped late%s)",
                      self.req_id, self.peer, why or "done", ms, self.underruns,
                      f", in-process send lateness ms {late}" if late else "")
         else:
             packet = encode_message(f"{ROOT}/error", self.req_id, error.code, error.message[:900])
             log.info("stream id=%s client=%s ended: %s %s", self.req_id, self.peer, error.code, error.message)
-        self.mgr.scheduler.send_now(self.peer, packet, not_before=last)
+        self.mgr.send_loop.send_now(self.peer, packet, not_before=last)
 
     def _check(self, _fraction: float = 0.0) -> None:
         if self.done.is_set():
@@ -117,7 +118,7 @@ class Stream:
         renice(GENERATOR_NICE)
         try:
             notes = self._generate(0, self._chunk_bars(0))
-            self.mgr.scheduler.ready.wait(SENDER_WAIT_S)
+            self.mgr.send_loop.ready.wait(SENDER_WAIT_S)
             self.timeline = Timeline(time.monotonic() + self.lookahead_s + START_DELAY_S, self.tempo, self.bpb)
             self._commit(0, notes, applied=None)
             while not self.done.is_set():
@@ -191,7 +192,7 @@ class Stream:
                 log.info("stream id=%s: the engine refused %s: %s", self.req_id, changes, exc.message)
                 return
             later = [e for b, evs in self.bar_events.items() if b >= b0 for e in evs]
-            if self.mgr.scheduler.cancel_unsent(later):
+            if self.mgr.send_loop.cancel_unsent(later):
                 for b in [b for b in self.bar_events if b >= b0]:
                     del self.bar_events[b]
                 self.history = [n for n in self.history if n.start < b0 * self.bpb]
@@ -218,7 +219,7 @@ class Stream:
                      for n in context]
             clip = Clip(notes, hi - lo, self.meter, self.tempo, self.req.key or self.key_found)
         t0 = time.perf_counter()
-        clips = self.engine.run(req, clip, self._check)
+        clips = self.mgr.engines.run(self.model_name, req, clip, self._check)  # under the engine's lock
         took = time.perf_counter() - t0
         self.gen_s = took if self.chunks == 1 else 0.7 * self.gen_s + 0.3 * took
         self._check()
@@ -275,7 +276,7 @@ class Stream:
         with self.lock:
             if self.done.is_set():
                 raise Cancelled(f"stream {self.req_id} ended")
-            self.mgr.scheduler.add(events)
+            self.mgr.send_loop.add(events)
 
 
 def _wire_value(v):

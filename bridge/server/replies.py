@@ -1,0 +1,77 @@
+"""The daemon's replies, built in one place: errors, request info, results and done.
+
+Why here and not in osc.py: osc.py is the wire codec and knows no addresses; what a reply of
+protocol v1 looks like (its address, its arguments, how a result is cut into datagrams) is
+decided here, and the queue's worker, the handlers and the streams all send through it.
+"""
+
+from __future__ import annotations
+
+from bridge.errors import CadenzaError
+from bridge.server.osc import NOTES_PER_MESSAGE, encode_message
+from bridge.server.router import ROOT
+
+MAX_ERROR_CHARS = 1000  # error messages are cut here, so an error reply fits one datagram
+
+
+def error_message(req_id: int, exc: CadenzaError) -> bytes:
+    message = exc.message if len(exc.message) < MAX_ERROR_CHARS else exc.message[: MAX_ERROR_CHARS - 3] + "..."
+    return encode_message(f"{ROOT}/error", req_id, exc.code, message)
+
+
+def send_error(peer, req_id: int, exc: CadenzaError) -> None:
+    peer.send(error_message(req_id, exc))
+
+
+def accepted(req_id: int, position: int) -> bytes:
+    return encode_message(f"{ROOT}/accepted", req_id, position)
+
+
+def done(req_id: int, elapsed_ms: float) -> bytes:
+    return encode_message(f"{ROOT}/done", req_id, float(elapsed_ms))
+
+
+def progress(req_id: int, fraction: float) -> bytes:
+    return encode_message(f"{ROOT}/progress", req_id, float(fraction))
+
+
+def info(req_id: int, pairs: list) -> bytes:
+    return encode_message(f"{ROOT}/info", req_id, *pairs)
+
+
+def request_info(request, model_name: str, clips: list, clip=None) -> list:
+    """What a request resolved to, as key/value pairs for /cadenza/info: the seed to reuse,
+    the model, and the key/meter/tempo the answer is in (the clip's when the request named none)."""
+    req, first = request, clips[0] if clips else None
+    bars = round(first.bars) if req.bars is None and first else req.effective_bars()
+    out = ["seed", int(req.seed), "model", model_name, "role", req.role, "bars", int(bars)]
+    for name in ("style", "mood"):
+        if getattr(req, name):
+            out += [name, getattr(req, name)]
+    key = req.key or (first.key if first else None) or (clip.key if clip else None)
+    if key is not None:
+        out += ["key", key.name]
+    if first is not None:
+        out += ["meter", str(first.meter), "tempo", float(first.tempo)]
+    if req.unknown_words:
+        out += ["unknown", " ".join(req.unknown_words)[:400]]  # keeps the datagram under 1,400 bytes
+    return out
+
+
+def note_chunks(notes, size: int = NOTES_PER_MESSAGE):
+    """Yield flat argument lists (p, s, d, v, p, s, d, v, ...) of at most `size` notes."""
+    for i in range(0, len(notes), size):
+        flat: list = []
+        for n in notes[i : i + size]:
+            p, s, d, v = n.as_wire() if hasattr(n, "as_wire") else n
+            flat.extend((int(p), float(s), float(d), int(v)))
+        yield flat
+
+
+def result_messages(req_id: int, variation: int, clip) -> list[bytes]:
+    """The replies for one variation: result/begin, result/notes chunks, result/end."""
+    msgs = [encode_message(f"{ROOT}/result/begin", req_id, variation, len(clip.notes), float(clip.length))]
+    for flat in note_chunks(clip.notes):
+        msgs.append(encode_message(f"{ROOT}/result/notes", req_id, variation, *flat))
+    msgs.append(encode_message(f"{ROOT}/result/end", req_id, variation))
+    return msgs
