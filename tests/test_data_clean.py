@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from bridge.data.clean import DRUM_TICKS, MIN_TICKS, clean_notes, snap
+from bridge.data.clean import clean_notes
+from bridge.music.grid import DRUM_TICKS, MIN_TICKS, snap
 
 
 def test_snap_moves_humanised_onsets_to_the_nearest_grid_point():

@@ -7,7 +7,7 @@ of its chord onsets and 9% of its drum onsets fell between grid points; 100% of 
 a quarter of MMA bass and chord notes lasted one or two ticks (a 48th of a whole note or less);
 the model answered with one-tick bass fragments and hi-hats on a one-tick grid. A producer's
 clips are quantised: the grid here is the one DAWs quantise to, sixteenths and eighth-note
-triplets (ticks 0, 3, 4, 6, 8, 9 of each 12-tick beat).
+triplets (ticks 0, 3, 4, 6, 8, 9 of each 12-tick beat: bridge/music/grid.py).
 
 Velocities are left as played: they are the one humanised value that a clip should keep.
 """
@@ -17,22 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from bridge.data.piece import Piece, make_notes
-from bridge.music.theory import TICKS_PER_BEAT
-
-GRID = (0, 3, 4, 6, 8, 9, 12)  # ticks inside a beat: sixteenths (0, 3, 6, 9) and eighth triplets (4, 8)
-DRUM_TICKS = 3  # every drum hit lasts a sixteenth: drum samples ignore note length, DAWs draw them so
-MIN_TICKS = 3  # shortest pitched note: a sixteenth
-
-# nearest grid point for each tick inside a beat; a tie goes to the sixteenth grid (listed first)
-_SNAP = np.array([min(sorted(GRID, key=lambda g: (g % 3 != 0, g)), key=lambda g: abs(g - t))
-                  for t in range(TICKS_PER_BEAT)])
-
-
-def snap(ticks: np.ndarray) -> np.ndarray:
-    """Ticks moved to the nearest sixteenth or eighth-triplet grid point."""
-    ticks = np.asarray(ticks, dtype=np.int64)
-    beat, inner = np.divmod(ticks, TICKS_PER_BEAT)
-    return beat * TICKS_PER_BEAT + _SNAP[inner]
+from bridge.music.grid import DRUM_TICKS, MIN_TICKS, snap
 
 
 def clean_notes(notes: np.ndarray, drum: bool) -> np.ndarray:

@@ -18,7 +18,7 @@ from bridge.errors import BadRequest, NoClip
 from bridge.music.theory import Key, Meter, density_bucket, density_knob_to_bucket, tempo_bucket
 from bridge.music.request import Request
 import bridge.engines.decoding.vocab as V
-from bridge.engines.decoding.constraints import RegionSpec, key_bias, notes_per_bar_cap, pitch_mask
+from bridge.engines.decoding.constraints import RegionSpec, grid_positions, key_bias, notes_per_bar_cap, pitch_mask
 from bridge.engines.decoding.sampling import decode_region, template_from_bars
 from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, clip_ticks, decode, encode_bars,
                         estimate_key, ticks_to_clip)
@@ -64,6 +64,7 @@ class Composer:
             bias=key_bias(cond.key, req.scale_lock, drums),
             note_cap=notes_per_bar_cap(cond.density_bucket, cond.meter.beats_per_bar, cond.role),
             bar_token_budget=max(8, (self.max_len - prompt_len - 2) // bars),
+            drums=drums, grid=grid_positions(bar_ticks(cond.meter)),
         )
 
     def _segment_bars(self, role: str) -> int:
