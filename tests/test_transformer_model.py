@@ -1,5 +1,6 @@
-"""The network's three decode paths agree, the KV cache is allocated once, and ONNX Runtime
-matches PyTorch."""
+"""The network's one forward agrees with itself however it is driven (whole sequence, KV-cache
+slices, fixed-shape steps, the cache outside the network for export), the KV cache is allocated
+once, and ONNX Runtime matches PyTorch."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 import torch
 
 import bridge.engines.decoding.vocab as V
-from bridge.engines.transformer.model import ModelConfig, MusicTransformer
+from bridge.engines.transformer.model import ExternalCacheStep, ModelConfig, MusicTransformer
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +32,11 @@ def test_cached_prefill_and_steps_match_the_full_forward(model):
     with torch.no_grad():
         full = model(x)  # [2, 20, V]
         model.setup_cache(4)
-        k_buf = model.blocks[0].attn.cache.k
-        got = [model.forward_cached(x[:, :12], 0)]
+        k_buf = model.caches[0].k
+        got = [model(x[:, :12], 0)]
         for i in range(12, 20):
-            got.append(model.forward_cached(x[:, i : i + 1], i))
-        assert model.blocks[0].attn.cache.k is k_buf  # written in place, never reallocated
+            got.append(model(x[:, i : i + 1], i))
+        assert model.caches[0].k is k_buf  # written in place, never reallocated
     torch.testing.assert_close(got[0], full[:, 11], atol=1e-4, rtol=1e-4)
     for j, i in enumerate(range(12, 20)):
         torch.testing.assert_close(got[j + 1], full[:, i], atol=1e-4, rtol=1e-4)
@@ -45,11 +46,11 @@ def test_static_step_for_cuda_graphs_matches_the_slice_path(model):
     x = _seq(16, 3)
     with torch.no_grad():
         model.setup_cache(3)
-        model.forward_cached(x[:, :10], 0)
-        ref = [model.forward_cached(x[:, i : i + 1], i) for i in range(10, 16)]
+        model(x[:, :10], 0)
+        ref = [model(x[:, i : i + 1], i) for i in range(10, 16)]
         model.setup_cache(3)
-        model.forward_cached(x[:, :10], 0)
-        got = [model.step_static(x[:, i : i + 1], torch.full((3,), i)) for i in range(10, 16)]
+        model(x[:, :10], 0)
+        got = [model(x[:, i : i + 1], torch.tensor([i])) for i in range(10, 16)]
     for a, b in zip(ref, got):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
 
@@ -60,14 +61,47 @@ def test_functional_past_matches(model):
     with torch.no_grad():
         full = model(x)
         past = [torch.zeros(0, 2, cfg.n_heads, cfg.d_model // cfg.n_heads) for _ in range(2 * cfg.n_layers)]
-        out, new = model.forward_past(x[:, :7], past)
+        step = ExternalCacheStep(model)
+        out, *new = step(x[:, :7], *past)
         past = [torch.cat([a, b]) for a, b in zip(past, new)]
         torch.testing.assert_close(out, full[:, 6], atol=1e-4, rtol=1e-4)
         for i in range(7, 12):
-            out, new = model.forward_past(x[:, i : i + 1], past)
+            out, *new = step(x[:, i : i + 1], *past)
             past = [torch.cat([a, b]) for a, b in zip(past, new)]
             torch.testing.assert_close(out, full[:, i], atol=1e-4, rtol=1e-4)
     assert past[0].shape[0] == 12
+
+
+def test_every_way_through_forward_gives_the_same_logits_in_fp32(model):
+    """Whole sequence == prefill then one cached step a token (slices, and fixed shapes with a
+    position tensor) == the export path with the cache outside the network, to 1e-5 in fp32."""
+    x = _seq(20, 2)
+    cfg = model.cfg
+    with torch.no_grad():
+        full = model(x)  # [2, 20, V]
+        model.setup_cache(2)
+        sliced = [model(x[:, :12], 0)] + [model(x[:, i : i + 1], i) for i in range(12, 20)]
+        model.setup_cache(2)
+        fixed = [model(x[:, :12], torch.arange(12))] + [model(x[:, i : i + 1], torch.tensor([i])) for i in range(12, 20)]
+        step = ExternalCacheStep(model)
+        past = [torch.zeros(0, 2, cfg.n_heads, cfg.d_model // cfg.n_heads) for _ in range(2 * cfg.n_layers)]
+        external = []
+        for chunk in [x[:, :12]] + [x[:, i : i + 1] for i in range(12, 20)]:
+            out, *new = step(chunk, *past)
+            past = [torch.cat([a, b]) for a, b in zip(past, new)]
+            external.append(out)
+    want = full[:, 11:].transpose(0, 1)  # [9, 2, V]: the logits after the prompt, then after each step
+    for got in (sliced, fixed, external):
+        torch.testing.assert_close(torch.stack(got), want, atol=1e-5, rtol=0)
+
+
+def test_decoding_without_a_cache_says_how_to_set_one_up():
+    m = MusicTransformer(ModelConfig(vocab_size=V.VOCAB_SIZE, d_model=16, n_layers=1, n_heads=2, d_ff=32, max_len=8))
+    with pytest.raises(RuntimeError, match="setup_cache"):
+        m(_seq(3), 0)
+    m.setup_cache(1)
+    with pytest.raises(ValueError, match="exceeds the model's 8"):
+        m(_seq(3), 6)
 
 
 def test_ort_stepper_keeps_its_cache_in_buffers_allocated_once(model, tmp_path):
@@ -92,10 +126,10 @@ def test_copy_cache_row_serves_every_variation(model):
     x = _seq(8, 1)
     with torch.no_grad():
         model.setup_cache(4)
-        model.forward_cached(x, 0)
+        model(x, 0)
         model.copy_cache_row(0, 4, 8)
         tok = torch.full((4, 1), V.BAR)
-        out = model.forward_cached(tok, 8)
+        out = model(tok, 8)
     torch.testing.assert_close(out[0], out[3], atol=1e-4, rtol=1e-4)
 
 
@@ -125,11 +159,11 @@ def test_cuda_graph_step_matches_eager(model):
     st = CudaGraphStepper(copy.deepcopy(model))
     prompt = _seq(10, 1)[0].tolist()
     with torch.no_grad():
-        ref = eager.forward_cached(torch.tensor([prompt], device="cuda"), 0).float().cpu()
+        ref = eager(torch.tensor([prompt], device="cuda"), 0).float().cpu()
         got = st.prefill(prompt, 1)
         torch.testing.assert_close(got, ref, atol=5e-2, rtol=5e-2)
         for i, t in enumerate([V.BAR, V.pos_token(0), V.VEL_OFFSET + 3]):
-            ref = eager.forward_cached(torch.tensor([[t]], device="cuda"), 10 + i).float().cpu()
+            ref = eager(torch.tensor([[t]], device="cuda"), 10 + i).float().cpu()
             got = st.step(torch.tensor([t]), 10 + i)
             torch.testing.assert_close(got, ref, atol=5e-2, rtol=5e-2)
 

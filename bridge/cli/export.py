@@ -21,8 +21,9 @@ DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "transformer"
 def export(onnx_, model_dir, out, int8, check):
     """Export a transformer model folder as an ONNX decode graph that ONNX Runtime runs.
 
-    The graph maps tokens [batch, new] and the KV cache [layers, batch, heads, past, head_dim]
-    to the next-token logits and the grown cache, so it serves both prefill and decoding.
+    The graph maps tokens [batch, new] and each layer's cached keys and values
+    [past, batch, heads, head_dim] to the next-token logits and the keys and values of the new
+    positions, so it serves both prefill and decoding.
 
     \b
     Examples:

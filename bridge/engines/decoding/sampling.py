@@ -4,12 +4,13 @@
 masks of constraints.py. A `template` (restyle with preserve rhythm/contour) forces every token
 but the pitches: slots marked SAMPLE_PITCH are sampled, the rest are copied.
 
-The model is reached through a `Stepper` so the same loop runs eager PyTorch (CPU, int8), a
-CUDA-graph step (GPU) or ONNX Runtime.
+The model is reached through a `Stepper` (the interface below) so the same loop runs eager
+PyTorch (CPU, int8), a CUDA-graph step (GPU) or ONNX Runtime.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import torch
@@ -44,23 +45,24 @@ class TemplateSlot:
     interval: int = 0  # contour: the original interval from the previous note, in semitones
 
 
-class Stepper:
-    """Eager PyTorch: prefill with forward_cached, steps with forward_cached (cache slices)."""
+class Stepper(ABC):
+    """How the decode loop reaches a model: the interface every runtime implements.
 
-    def __init__(self, model):
-        self.model = model
+    Rows are the variations of one request: they share one prompt and then step in lockstep, one
+    token a row at a time. Logits come back as fp32 on the CPU, where sampling runs. The
+    implementations (bridge/engines/transformer/runtime.py): `TorchStepper`, eager PyTorch on CPU
+    (fp32 or dynamic int8) over the model's KV cache; `CudaGraphStepper`, CUDA bf16 with the
+    fixed-shape step captured as a CUDA graph; `OrtStepper`, ONNX Runtime running the exported
+    graph with the cache in buffers allocated once.
+    """
 
+    @abstractmethod
     def prefill(self, prompt: list[int], rows: int) -> torch.Tensor:
-        dev = self.model.emb.weight.device
-        x = torch.tensor([prompt], dtype=torch.long, device=dev)
-        logits = self.model.forward_cached(x, 0)  # [1, V]
-        if rows > 1:
-            self.model.copy_cache_row(0, rows, len(prompt))
-        return logits.float().cpu().expand(rows, -1).clone()
+        """Run the prompt once and ready `rows` rows to continue from it -> next-token logits [rows, V]."""
 
+    @abstractmethod
     def step(self, tokens: torch.Tensor, pos: int) -> torch.Tensor:
-        dev = self.model.emb.weight.device
-        return self.model.forward_cached(tokens.view(-1, 1).to(dev), pos).float().cpu()
+        """Feed one token a row (tokens [rows]) at position `pos` -> next-token logits [rows, V]."""
 
 
 def decode_region(stepper, prompt: list[int], rows: int, spec: RegionSpec, temperature: float, top_p: float,

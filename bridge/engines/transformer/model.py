@@ -1,14 +1,17 @@
 """A small decoder-only Transformer: pre-norm (RMSNorm), rotary positions, scaled-dot-product
 attention, a GELU MLP, tied input/output embeddings, and a KV cache allocated once.
 
-Three ways in:
-- `forward(idx)`: training, the whole sequence, causal.
-- `forward_cached(idx, start)`: prefill or one decode step that reads and writes the KV cache at
-  positions [start, start + n); attention sees only the written part (a slice), which is fastest
-  on CPU.
-- `step_static(idx, pos)`: one token per row, attending over the whole cache with a mask built from
-  a position tensor; every shape is fixed, so it can be captured as a CUDA graph
-  (torch.compile mode="reduce-overhead"). Same numbers as forward_cached.
+One way in, gpt-fast style: `forward(idx, input_pos=None)`.
+- `input_pos=None`: training, the whole sequence attends causally to itself; no cache is read.
+- `input_pos=start` (an int): the tokens sit at positions start, start+1, ...; every layer writes
+  their keys/values there in its `KVCache` and attends over the written part only (a slice of the
+  cache: the least work on CPU). Prefill and one-token steps alike.
+- `input_pos=positions` (a LongTensor [t]): the same write, but attention runs over the whole
+  cache under a causal mask indexed by the positions, so every shape is fixed and the step can be
+  captured as a CUDA graph (torch.compile mode="reduce-overhead", runtime.CudaGraphStepper).
+`ExternalCacheStep` is the export path: the same forward with the cache outside the network
+(`PastKV`: past keys/values in, new ones out), which is the graph ONNX Runtime runs. Every path
+goes through the one `Attention.forward`; only where the keys come from differs.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class ModelConfig:
 
 
 class RMSNorm(nn.Module):
+    """Root-mean-square layer norm with a learned gain (no mean, no bias)."""
+
     def __init__(self, dim: int, eps: float = 1e-5):
         super().__init__()
         self.eps = eps
@@ -59,13 +64,25 @@ def rope_tables(head_dim: int, max_len: int, base: float) -> tuple[torch.Tensor,
 
 
 def apply_rope(x, cos, sin):
-    # x: [B, H, T, hd]; cos/sin: [T, hd/2] or [B, 1, 1, hd/2] (broadcast); rotate pairs (2i, 2i+1)
+    # x: [B, H, t, hd]; cos/sin: [t, hd/2] (broadcast); rotate pairs (2i, 2i+1)
     x1, x2 = x[..., 0::2], x[..., 1::2]
     return torch.stack((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1).flatten(-2)
 
 
+def causal_mask(q_pos: torch.Tensor, n_keys) -> torch.Tensor:
+    """q_pos: [t] positions of the queries -> [t, n_keys] bool: key j is visible to query i when
+    j <= q_pos[i]."""
+    return torch.arange(n_keys, device=q_pos.device).view(1, -1) <= q_pos.view(-1, 1)
+
+
+def _fixed_shape(input_pos) -> bool:
+    """A position tensor [t] (fixed shapes, whole cache) rather than a start (int, or a traced size)."""
+    return torch.is_tensor(input_pos) and input_pos.dim() == 1
+
+
 class KVCache(nn.Module):
-    """Per-layer key/value buffers [batch, heads, max_len, head_dim], allocated once."""
+    """One layer's keys and values [batch, heads, max_len, head_dim], allocated once and written in
+    place; a request with fewer rows uses the front rows."""
 
     def __init__(self, batch: int, heads: int, max_len: int, head_dim: int, dtype, device):
         super().__init__()
@@ -73,67 +90,65 @@ class KVCache(nn.Module):
         self.register_buffer("k", torch.zeros(shape, dtype=dtype, device=device), persistent=False)
         self.register_buffer("v", torch.zeros(shape, dtype=dtype, device=device), persistent=False)
 
+    def update(self, input_pos, k, v) -> tuple[torch.Tensor, torch.Tensor]:
+        # k, v: [B, H, t, hd] at input_pos -> the keys and values attention reads, [B, H, keys, hd]
+        b, t = k.shape[0], k.shape[2]
+        if _fixed_shape(input_pos):  # every position of the cache, masked by the caller
+            self.k[:b, :, input_pos] = k
+            self.v[:b, :, input_pos] = v
+            return self.k[:b], self.v[:b]
+        self.k[:b, :, input_pos : input_pos + t] = k
+        self.v[:b, :, input_pos : input_pos + t] = v
+        return self.k[:b, :, : input_pos + t], self.v[:b, :, : input_pos + t]
+
+    def copy_row(self, src: int, n: int, upto: int) -> None:
+        self.k[:n, :, :upto] = self.k[src : src + 1, :, :upto]
+        self.v[:n, :, :upto] = self.v[src : src + 1, :, :upto]
+
+
+class PastKV:
+    """A cache kept outside the network (the ONNX graph's inputs and outputs). Past keys/values come
+    in time first, [P, B, H, hd], so a runtime can hand in a contiguous slice of a buffer allocated
+    once; `update` appends the new positions for attention and keeps them, [t, B, H, hd], as the
+    graph's outputs. Nothing persists between calls."""
+
+    def __init__(self, k: torch.Tensor, v: torch.Tensor):
+        self.k, self.v = k, v
+        self.new_k = self.new_v = None
+
+    def update(self, input_pos, k, v) -> tuple[torch.Tensor, torch.Tensor]:
+        # k, v: [B, H, t, hd] -> every key and value, past then new, [B, H, P + t, hd]
+        self.new_k, self.new_v = k.permute(2, 0, 1, 3), v.permute(2, 0, 1, 3)
+        return torch.cat([self.k.permute(1, 2, 0, 3), k], dim=2), torch.cat([self.v.permute(1, 2, 0, 3), v], dim=2)
+
 
 class Attention(nn.Module):
+    """Multi-head self-attention with rotary positions; the one attention of every path."""
+
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.h, self.hd = cfg.n_heads, cfg.d_model // cfg.n_heads
         self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model, bias=False)
         self.proj = nn.Linear(cfg.d_model, cfg.d_model, bias=False)
         self.dropout = cfg.dropout
-        self.cache: KVCache | None = None
 
-    def _qkv(self, x, cos, sin):
-        b, t, _ = x.shape
-        q, k, v = self.qkv(x).view(b, t, 3, self.h, self.hd).permute(2, 0, 3, 1, 4)  # each [B, H, T, hd]
-        return apply_rope(q, cos, sin), apply_rope(k, cos, sin), v
-
-    def forward(self, x, cos, sin):
+    def forward(self, x, cos, sin, mask=None, cache=None, input_pos=None):
+        # x: [B, t, d]; mask: [t, keys] bool or None (every key visible); cache: KVCache, PastKV or
+        # None (training: the sequence attends to itself, causally)
         b, t, d = x.shape
-        q, k, v = self._qkv(x, cos, sin)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0)
-        return self.proj(y.transpose(1, 2).reshape(b, t, d))
-
-    def forward_cached(self, x, cos, sin, start: int):
-        b, t, d = x.shape
-        q, k, v = self._qkv(x, cos, sin)
-        c = self.cache
-        c.k[:b, :, start : start + t] = k
-        c.v[:b, :, start : start + t] = v
-        keys, vals = c.k[:b, :, : start + t], c.v[:b, :, : start + t]
-        if t == 1:
-            y = F.scaled_dot_product_attention(q, keys, vals)
-        else:  # query i (at start+i) sees keys 0..start+i
-            mask = torch.ones(t, start + t, dtype=torch.bool, device=x.device).tril(diagonal=start)
-            y = F.scaled_dot_product_attention(q, keys, vals, attn_mask=mask)
-        return self.proj(y.transpose(1, 2).reshape(b, t, d))
-
-    def forward_past(self, x, cos, sin, pk, pv):
-        # cache passed in (ONNX): pk/pv [P, B, H, hd], time first so a runtime can hand in a
-        # contiguous slice of a buffer allocated once -> y, and the new keys/values [t, B, H, hd]
-        b, t, d = x.shape
-        q, k, v = self._qkv(x, cos, sin)
-        keys = torch.cat([pk.permute(1, 2, 0, 3), k], dim=2)
-        vals = torch.cat([pv.permute(1, 2, 0, 3), v], dim=2)
-        p = pk.shape[0]
-        i = torch.arange(t, device=x.device).view(-1, 1)
-        j = torch.arange(keys.shape[2], device=x.device).view(1, -1)
-        y = F.scaled_dot_product_attention(q, keys, vals, attn_mask=j <= i + p)
-        return self.proj(y.transpose(1, 2).reshape(b, t, d)), k.permute(2, 0, 1, 3), v.permute(2, 0, 1, 3)
-
-    def step_static(self, x, cos, sin, pos, mask):
-        # x: [B, 1, d]; pos: [B] long; mask: [B, 1, 1, max_len] bool (key j visible when j <= pos)
-        b, _, d = x.shape
-        q, k, v = self._qkv(x, cos, sin)
-        c = self.cache
-        idx = pos.view(b, 1, 1, 1).expand(b, self.h, 1, self.hd)
-        c.k[:b].scatter_(2, idx, k)
-        c.v[:b].scatter_(2, idx, v)
-        y = F.scaled_dot_product_attention(q, c.k[:b], c.v[:b], attn_mask=mask)
-        return self.proj(y.transpose(1, 2).reshape(b, 1, d))
+        q, k, v = self.qkv(x).view(b, t, 3, self.h, self.hd).permute(2, 0, 3, 1, 4)  # each [B, H, t, hd]
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        if cache is None:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0)
+        else:
+            k, v = cache.update(input_pos, k, v)  # [B, H, keys, hd]
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        return self.proj(y.transpose(1, 2).reshape(b, t, d))  # y: [B, H, t, hd] -> [B, t, d]
 
 
 class Block(nn.Module):
+    """Pre-norm residual block: attention, then a GELU MLP."""
+
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.n1, self.n2 = RMSNorm(cfg.d_model), RMSNorm(cfg.d_model)
@@ -145,25 +160,15 @@ class Block(nn.Module):
     def mlp(self, x):
         return self.drop(self.fc2(F.gelu(self.fc1(x), approximate="tanh")))
 
-    def forward(self, x, cos, sin):
-        x = x + self.drop(self.attn(self.n1(x), cos, sin))
-        return x + self.mlp(self.n2(x))
-
-    def forward_cached(self, x, cos, sin, start):
-        x = x + self.attn.forward_cached(self.n1(x), cos, sin, start)
-        return x + self.mlp(self.n2(x))
-
-    def forward_past(self, x, cos, sin, pk, pv):
-        a, k, v = self.attn.forward_past(self.n1(x), cos, sin, pk, pv)
-        x = x + a
-        return x + self.mlp(self.n2(x)), k, v
-
-    def step_static(self, x, cos, sin, pos, mask):
-        x = x + self.attn.step_static(self.n1(x), cos, sin, pos, mask)
+    def forward(self, x, cos, sin, mask=None, cache=None, input_pos=None):
+        x = x + self.drop(self.attn(self.n1(x), cos, sin, mask, cache, input_pos))
         return x + self.mlp(self.n2(x))
 
 
 class MusicTransformer(nn.Module):
+    """The network: token embedding, `n_layers` blocks, a final norm and the tied output head. The
+    KV cache (`setup_cache`) belongs to the model, one `KVCache` a layer, and holds no weights."""
+
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
@@ -175,6 +180,7 @@ class MusicTransformer(nn.Module):
         cos, sin = rope_tables(cfg.d_model // cfg.n_heads, cfg.max_len, cfg.rope_base)
         self.register_buffer("rope_cos", cos, persistent=False)
         self.register_buffer("rope_sin", sin, persistent=False)
+        self.caches: nn.ModuleList | None = None  # one KVCache a layer, set by setup_cache
         self.apply(self._init)
         for blk in self.blocks:  # scaled residual init (GPT-2)
             nn.init.normal_(blk.attn.proj.weight, std=0.02 / math.sqrt(2 * cfg.n_layers))
@@ -188,67 +194,63 @@ class MusicTransformer(nn.Module):
     def n_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-    def forward(self, idx):
-        # idx: [B, T] -> logits [B, T, vocab]
-        t = idx.shape[1]
-        cos, sin = self.rope_cos[:t], self.rope_sin[:t]
-        x = self.emb(idx)
-        for blk in self.blocks:
-            x = blk(x, cos, sin)
-        return self.head(self.norm(x))
-
-    # --- inference ----------------------------------------------------------------------
     def setup_cache(self, batch: int, dtype=torch.float32, device=None) -> None:
         """Allocate the KV cache once: [batch, heads, max_len, head_dim] per layer."""
         device = device or self.emb.weight.device
-        for blk in self.blocks:
-            a = blk.attn
-            a.cache = KVCache(batch, a.h, self.cfg.max_len, a.hd, dtype, device)
-
-    @property
-    def cache_batch(self) -> int:
-        c = self.blocks[0].attn.cache
-        return 0 if c is None else c.k.shape[0]
-
-    def forward_cached(self, idx, start: int):
-        # idx: [B, t] at positions start..start+t-1 -> logits of the last position [B, vocab]
-        t = idx.shape[1]
-        if start + t > self.cfg.max_len:
-            raise ValueError(f"sequence of {start + t} tokens exceeds the model's {self.cfg.max_len}")
-        cos, sin = self.rope_cos[start : start + t], self.rope_sin[start : start + t]
-        x = self.emb(idx)
-        for blk in self.blocks:
-            x = blk.forward_cached(x, cos, sin, start)
-        return self.head(self.norm(x[:, -1]))
-
-    def step_static(self, idx, pos):
-        # idx: [B, 1]; pos: [B] long -> logits [B, vocab]. Fixed shapes: CUDA-graph friendly.
-        cos = self.rope_cos.index_select(0, pos).unsqueeze(1).unsqueeze(1)  # [B, 1, 1, hd/2]
-        sin = self.rope_sin.index_select(0, pos).unsqueeze(1).unsqueeze(1)
-        ar = torch.arange(self.cfg.max_len, device=idx.device)
-        mask = (ar.view(1, -1) <= pos.view(-1, 1)).view(-1, 1, 1, self.cfg.max_len)
-        x = self.emb(idx)
-        for blk in self.blocks:
-            x = blk.step_static(x, cos, sin, pos, mask)
-        return self.head(self.norm(x[:, -1]))
-
-    def forward_past(self, idx, past: list):
-        # idx: [B, t]; past: keys and values of each layer in turn, [P, B, H, hd] each ->
-        # (logits of the last position [B, vocab], new keys/values [t, B, H, hd] in the same order).
-        # The cache lives outside the network: the ONNX Runtime path.
-        p, t = past[0].shape[0], idx.shape[1]
-        cos, sin = self.rope_cos[p : p + t], self.rope_sin[p : p + t]
-        x = self.emb(idx)
-        new = []
-        for i, blk in enumerate(self.blocks):
-            x, k, v = blk.forward_past(x, cos, sin, past[2 * i], past[2 * i + 1])
-            new += [k, v]
-        return self.head(self.norm(x[:, -1])), new
+        h, hd = self.cfg.n_heads, self.cfg.d_model // self.cfg.n_heads
+        self.caches = nn.ModuleList(KVCache(batch, h, self.cfg.max_len, hd, dtype, device) for _ in self.blocks)
 
     def copy_cache_row(self, src: int, n: int, upto: int) -> None:
         """Broadcast row `src` of the cache (positions < upto) into rows 0..n-1: a prompt prefilled
         once serves every variation."""
-        for blk in self.blocks:
-            c = blk.attn.cache
-            c.k[:n, :, :upto] = c.k[src : src + 1, :, :upto]
-            c.v[:n, :, :upto] = c.v[src : src + 1, :, :upto]
+        for cache in self.caches:
+            cache.copy_row(src, n, upto)
+
+    def forward(self, idx, input_pos=None, caches=None):
+        # idx: [B, t]. input_pos None -> logits [B, t, vocab] (training). input_pos a start (int) or
+        # positions (LongTensor [t]) -> logits of the last position [B, vocab], the KV cache
+        # (`caches`, default the model's own) read and written at those positions.
+        t = idx.shape[1]
+        x = self.emb(idx)  # [B, t, d]
+        if input_pos is None:
+            cos, sin = self.rope_cos[:t], self.rope_sin[:t]
+            for blk in self.blocks:
+                x = blk(x, cos, sin)
+            return self.head(self.norm(x))
+        caches = self.caches if caches is None else caches
+        if caches is None:
+            raise RuntimeError("decoding at input_pos needs a KV cache: call setup_cache(batch) first")
+        cos, sin, mask = self._positions(input_pos, t)
+        for blk, cache in zip(self.blocks, caches):
+            x = blk(x, cos, sin, mask, cache, input_pos)
+        return self.head(self.norm(x[:, -1]))  # decoding needs only the next token's logits
+
+    def _positions(self, input_pos, t):
+        """Rotary tables [t, hd/2] and the attention mask for tokens at `input_pos`."""
+        if _fixed_shape(input_pos):  # the whole cache: [t, max_len], fixed for a CUDA graph
+            cos, sin = self.rope_cos.index_select(0, input_pos), self.rope_sin.index_select(0, input_pos)
+            return cos, sin, causal_mask(input_pos, self.cfg.max_len)
+        start = input_pos  # an int; a traced 0-dim size while ONNX export traces ExternalCacheStep
+        if isinstance(start, int) and start + t > self.cfg.max_len:
+            raise ValueError(f"sequence of {start + t} tokens exceeds the model's {self.cfg.max_len}")
+        cos, sin = self.rope_cos[start : start + t], self.rope_sin[start : start + t]
+        if isinstance(start, int) and t == 1:  # one query at the end sees every key: no mask
+            return cos, sin, None
+        return cos, sin, causal_mask(torch.arange(t, device=cos.device) + start, start + t)
+
+
+class ExternalCacheStep(nn.Module):
+    """The export path (tools/export.py): the model's forward with the cache outside the network.
+
+    (tokens [B, t], past_k0, past_v0, past_k1, ... each [P, B, H, hd]) -> (logits of the last
+    position [B, vocab], new_k0, new_v0, ... each [t, B, H, hd]). The same graph serves prefill
+    (P = 0) and one-token steps, so ONNX Runtime can run the whole decode loop (runtime.OrtStepper)."""
+
+    def __init__(self, model: MusicTransformer):
+        super().__init__()
+        self.model = model
+
+    def forward(self, tokens, *past):
+        caches = [PastKV(past[2 * i], past[2 * i + 1]) for i in range(len(past) // 2)]
+        logits = self.model(tokens, past[0].shape[0], caches)  # start P: a traced size under export
+        return (logits, *[kv for c in caches for kv in (c.new_k, c.new_v)])

@@ -4,14 +4,15 @@
   activations quantized on the fly), fp32 embedding/head; the KV cache is fp32 and allocated once.
 - CPU "onnx-int8": ONNX Runtime running the exported, dynamically quantized decode graph
   (export.py); the cache is passed in as slices of buffers allocated once.
-- CUDA "bf16": bf16 weights and cache; the one-token step has fixed shapes (step_static), so it is
-  captured with torch.compile(mode="reduce-overhead"), i.e. a CUDA graph. Not run on the CPU-only
-  development machine; its numbers are checked against the eager path by the GPU test.
+- CUDA "bf16": bf16 weights and cache; the one-token step has fixed shapes (the model's forward
+  with a position tensor), so it is captured with torch.compile(mode="reduce-overhead"), i.e. a
+  CUDA graph. Not run on the CPU-only development machine; its numbers are checked against the
+  eager path by the GPU test.
 
 Which CPU runtime a model uses is written in its config.json ("cpu_runtime"), chosen by
-`python -m bridge.engines.transformer.tools.choose_runtime MODEL --write` on the target machine. One decode step
-of a model this small is a few hundred microseconds of work, so the CPU runtimes use one thread by
-default ("cpu_threads" in config.json): on 2 shared cores, two threads measured 2-3x slower.
+`python -m bridge.engines.transformer.tools.choose_runtime MODEL --write` on the target machine. A
+decode step of a model this small is too little work to split across threads, so the CPU runtimes
+use one thread by default ("cpu_threads" in config.json; measurements in docs/MODEL.md).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def quantize_int8(model):
 
 
 class TorchStepper(Stepper):
-    """Eager PyTorch on CPU (fp32 or int8), the KV cache allocated once for MAX_BATCH rows."""
+    """Eager PyTorch on CPU (fp32 or int8): `forward(tokens, start)` over the model's KV cache,
+    allocated once for MAX_BATCH rows; attention reads the written slice of the cache only."""
 
     def __init__(self, model, int8: bool = True, threads: int = 0):
         if threads:
@@ -45,33 +47,40 @@ class TorchStepper(Stepper):
         if int8:
             quantize_int8(model)
         model.setup_cache(MAX_BATCH)
-        super().__init__(model)
+        self.model = model
 
     def prefill(self, prompt, rows):
         with torch.inference_mode():
-            return super().prefill(prompt, rows)
+            x = torch.tensor([prompt], dtype=torch.long, device=self.model.emb.weight.device)  # [1, P]
+            logits = self.model(x, 0)  # [1, V]
+            if rows > 1:
+                self.model.copy_cache_row(0, rows, len(prompt))
+            return logits.float().cpu().expand(rows, -1).clone()
 
     def step(self, tokens, pos):
         with torch.inference_mode():
-            return super().step(tokens, pos)
+            x = tokens.view(-1, 1).to(self.model.emb.weight.device)  # [rows, 1]
+            return self.model(x, pos).float().cpu()
 
 
 class CudaGraphStepper(Stepper):
-    """CUDA, bf16: prefill eagerly, then a compiled fixed-shape step over MAX_BATCH rows."""
+    """CUDA, bf16: prefill eagerly, then a compiled step with fixed shapes: always MAX_BATCH rows,
+    the position as a tensor (so attention spans the whole cache under a mask), inputs copied into
+    buffers allocated once; that is what a CUDA graph can capture and replay."""
 
     def __init__(self, model, compile: bool = True):
         model = model.to("cuda", torch.bfloat16)
         model.setup_cache(MAX_BATCH, dtype=torch.bfloat16)
-        super().__init__(model)
-        self._step = torch.compile(model.step_static, mode="reduce-overhead", fullgraph=True) if compile \
-            else model.step_static
-        self._tok = torch.zeros(MAX_BATCH, 1, dtype=torch.long, device="cuda")
-        self._pos = torch.zeros(MAX_BATCH, dtype=torch.long, device="cuda")
+        self.model = model
+        self._step = torch.compile(model.forward, mode="reduce-overhead", fullgraph=True) if compile \
+            else model.forward
+        self._tok = torch.zeros(MAX_BATCH, 1, dtype=torch.long, device="cuda")  # [MAX_BATCH, 1]
+        self._pos = torch.zeros(1, dtype=torch.long, device="cuda")  # [1]: every row is at the same position
 
     def prefill(self, prompt, rows):
         with torch.inference_mode():
-            x = torch.tensor([prompt], dtype=torch.long, device="cuda")
-            logits = self.model.forward_cached(x, 0)
+            x = torch.tensor([prompt], dtype=torch.long, device="cuda")  # [1, P]
+            logits = self.model(x, 0)  # [1, V]
             self.model.copy_cache_row(0, MAX_BATCH, len(prompt))
             return logits.float().cpu().expand(rows, -1).clone()
 
@@ -81,11 +90,11 @@ class CudaGraphStepper(Stepper):
             self._tok.zero_()
             self._tok[:rows, 0] = tokens.to("cuda")
             self._pos.fill_(pos)
-            logits = self._step(self._tok, self._pos)
+            logits = self._step(self._tok, self._pos)  # [MAX_BATCH, V]
             return logits[:rows].float().cpu()
 
 
-class OrtStepper:
+class OrtStepper(Stepper):
     """ONNX Runtime (the int8 graph from export.py). The cache is one buffer a layer and a kind,
     allocated once for MAX_BATCH rows x max_len positions, time first: a request with `rows` rows
     views the front of each buffer as [max_len, rows, H, hd], hands ONNX Runtime the contiguous

@@ -1,4 +1,7 @@
-"""Pick the CPU runtime by measurement: fp32 eager, torch dynamic int8, or ONNX Runtime int8.
+"""Choose a model's CPU runtime by measurement: fp32 eager, torch dynamic int8, or ONNX Runtime int8.
+
+It does not quantize anything itself (the int8 forms come from runtime.quantize_int8 at load and
+export.export_onnx): it times each runtime and records which one the engine should load.
 
     python -m bridge.engines.transformer.tools.choose_runtime MODEL_DIR [--write]
 
@@ -43,7 +46,9 @@ def time_stepper(stepper, rows: int, steps: int = 150, repeats: int = 3) -> dict
     return {"prefill_ms": round(statistics.median(pre), 3), "step_ms": round(statistics.median(step), 3)}
 
 
-def bench(folder: Path, threads: int = 1) -> tuple[dict, Path]:
+def time_runtimes(folder: Path, threads: int = 1) -> tuple[dict, Path]:
+    """Load and time every CPU runtime on the model in `folder` -> (measurements by runtime, the
+    int8 ONNX file exported for the ONNX Runtime candidate)."""
     folder = Path(folder)
     onnx_path = Path(tempfile.mkdtemp()) / "model-int8.onnx"
     export_onnx(read_model(folder), onnx_path, int8=True)
@@ -62,12 +67,12 @@ def bench(folder: Path, threads: int = 1) -> tuple[dict, Path]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description="Benchmark the CPU runtimes of a transformer model folder.")
+    ap = argparse.ArgumentParser(description="Time the CPU runtimes of a transformer model folder and choose one.")
     ap.add_argument("model", type=Path)
     ap.add_argument("--threads", type=int, default=1, help="CPU threads for both runtimes (the engine's default is 1)")
     ap.add_argument("--write", action="store_true", help="record the faster int8 runtime in config.json")
     a = ap.parse_args()
-    results, onnx_path = bench(a.model, a.threads)
+    results, onnx_path = time_runtimes(a.model, a.threads)
     print(f"{'runtime':12} {'load ms':>8} {'prefill b1':>11} {'step b1':>8} {'step b4':>8}")
     for name, r in results.items():
         print(f"{name:12} {r['load_ms']:8.1f} {r['b1']['prefill_ms']:11.2f} {r['b1']['step_ms']:8.3f} {r['b4']['step_ms']:8.3f}")

@@ -1,11 +1,11 @@
 """ONNX export of the decode graph, optionally quantized to int8 with ONNX Runtime.
 
-The exported graph is `forward_past`: tokens [B, t] and each layer's cached keys and values
-(`past_k0, past_v0, past_k1, ...`, [P, B, H, hd], time first) -> logits of the last position
-[B, vocab] and the keys/values of the t new positions (`new_k0, ...`, [t, B, H, hd]). The same graph
-serves prefill (P = 0) and one-token steps, so ONNX Runtime runs the whole decode loop with the
-cache in buffers allocated once (runtime.OrtStepper). `parity` runs a prompt through both and reports the largest
-logit difference.
+The exported graph is `model.ExternalCacheStep`, the model's forward with the cache outside the
+network: tokens [B, t] and each layer's cached keys and values (`past_k0, past_v0, past_k1, ...`,
+[P, B, H, hd], time first) -> logits of the last position [B, vocab] and the keys/values of the t
+new positions (`new_k0, ...`, [t, B, H, hd]). The same graph serves prefill (P = 0) and one-token
+steps, so ONNX Runtime runs the whole decode loop with the cache in buffers allocated once
+(runtime.OrtStepper). `parity` runs a prompt through both and reports the largest logit difference.
 """
 
 from __future__ import annotations
@@ -18,16 +18,7 @@ import numpy as np
 import torch
 
 import bridge.engines.decoding.vocab as V
-
-
-class _PastWrapper(torch.nn.Module):
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, tokens, *past):
-        logits, new = self.model.forward_past(tokens, list(past))
-        return (logits, *new)
+from bridge.engines.transformer.model import ExternalCacheStep
 
 
 def cache_names(n_layers: int, prefix: str) -> list[str]:
@@ -41,8 +32,9 @@ def export_onnx(model, path: str | Path, int8: bool = False, opset: int = 17) ->
     model = model.float().eval()
     cfg = model.cfg
     hd = cfg.d_model // cfg.n_heads
-    tokens = torch.tensor([[V.BOS, V.BAR, V.BAR]], dtype=torch.long)
-    past = [torch.zeros(2, 1, cfg.n_heads, hd) for _ in range(2 * cfg.n_layers)]
+    # an example of 3 new tokens: the traced graph keeps the causal mask that a prefill needs
+    tokens = torch.tensor([[V.BOS, V.BAR, V.BAR]], dtype=torch.long)  # [1, 3]
+    past = [torch.zeros(2, 1, cfg.n_heads, hd) for _ in range(2 * cfg.n_layers)]  # each [P=2, 1, H, hd]
     ins, outs = cache_names(cfg.n_layers, "past"), cache_names(cfg.n_layers, "new")
     axes = {"tokens": {0: "batch", 1: "new"}, "logits": {0: "batch"}}
     axes.update({n: {0: "past", 1: "batch"} for n in ins})
@@ -53,7 +45,7 @@ def export_onnx(model, path: str | Path, int8: bool = False, opset: int = 17) ->
         # an eval-mode wrapper: the exporter restores the wrapper's mode afterwards, recursively, and
         # a wrapper left in training mode would switch dropout back on in `model`
         torch.onnx.export(
-            _PastWrapper(model).eval(), (tokens, *past), str(target), dynamo=False,
+            ExternalCacheStep(model).eval(), (tokens, *past), str(target), dynamo=False,
             input_names=["tokens", *ins], output_names=["logits", *outs], dynamic_axes=axes,
             opset_version=opset,
         )
@@ -66,8 +58,8 @@ def export_onnx(model, path: str | Path, int8: bool = False, opset: int = 17) ->
 
 
 def parity(model, onnx_path: str | Path, prompt: list[int], steps: list[int]) -> float:
-    """Largest |logit difference| between PyTorch (forward_cached) and ONNX Runtime over a prefill
-    of `prompt` then one step per token of `steps`."""
+    """Largest |logit difference| between PyTorch (the model's KV-cache forward) and ONNX Runtime over
+    a prefill of `prompt` then one step per token of `steps`."""
     import onnxruntime as ort
 
     sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
@@ -81,7 +73,7 @@ def parity(model, onnx_path: str | Path, prompt: list[int], steps: list[int]) ->
     with torch.no_grad():
         for chunk in [prompt] + [[t] for t in steps]:
             ids = np.array([chunk], dtype=np.int64)
-            ref = model.forward_cached(torch.from_numpy(ids), pos).numpy()
+            ref = model(torch.from_numpy(ids), pos).numpy()  # [1, V]
             got, *new = sess.run(None, {"tokens": ids, **dict(zip(names, past))})
             past = [np.concatenate([a, b]) for a, b in zip(past, new)]
             worst = max(worst, float(np.abs(ref - got).max()))
