@@ -32,8 +32,17 @@ CONTEXT_BARS = 8  # most bars of context on either side
 
 
 class Composer:
-    def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict):
+    def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict,
+                 guidance: float | None = None):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
+        self.guidance = guidance  # the model's default scale; None: not trained for guidance
+
+    def guidance_scale(self, req: Request) -> float:
+        """The classifier-free guidance scale for a request: its `guidance`, else the model's
+        default; always 1 (off) for a model trained without the unconditional prefix."""
+        if self.guidance is None:
+            return 1.0
+        return float(req.guidance) if req.guidance is not None else float(self.guidance)
 
     # --- conditions ----------------------------------------------------------------------
     def conditions(self, req: Request, clip: Clip | None, role: str) -> tuple[Conditions, float, Key | None]:
@@ -80,8 +89,10 @@ class Composer:
 
     def _region(self, req, cond, prompt, rows, k, gen, progress, template=None) -> list[list[list[int]]]:
         spec = self._spec(req, cond, k, len(prompt))
+        g = self.guidance_scale(req)
         toks = decode_region(self.stepper, prompt, rows, spec, req.temperature, req.top_p, gen, self.max_len,
-                             progress, template)
+                             progress, template, uncond=unconditional(prompt) if g != 1.0 else None,
+                             guidance=g)
         return [_split_bars(t) for t in toks]
 
     def _extend(self, req, cond, contexts: list[list], after: list, k: int, gen, progress) -> list[list]:
@@ -183,6 +194,13 @@ class Composer:
 
 
 # --- pure helpers ---------------------------------------------------------------------------
+def unconditional(prompt: list[int]) -> list[int]:
+    """The prompt with its style, mood and key made "any" (prefix positions 2, 3, 4): guidance's
+    other row. Role, meter, tempo, density and bars stay: they shape the grid, not the style."""
+    assert prompt[0] == V.BOS, "a prompt starts with the condition prefix"
+    return [prompt[0], prompt[1], V.STYLE_ANY, V.MOOD_ANY, V.KEY_ANY, *prompt[5:]]
+
+
 def accent(notes: np.ndarray, tpb: int) -> np.ndarray:
     """Shape decoded velocities (bin centres) by metric level; a note never leaves its bin."""
     out = np.asarray(notes).copy().reshape(-1, 4)
