@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bridge.music.clip import MAX_NOTES, Clip, Note, clip_to_midi, midi_to_clip, monophonic_legato, read_clip
+from bridge.music.clip import Clip, Note, clip_to_midi, midi_to_clip, monophonic_legato, read_clip
+from bridge.music.limits import MAX_NOTES
 from bridge.errors import BadRequest, TooLarge
 from bridge.music.theory import Key, Meter, parse_key, parse_meter
 from bridge.music.prompt import parse_prompt

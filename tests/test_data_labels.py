@@ -10,7 +10,8 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from bridge.data.labels import estimate_key, piece_clips
+from bridge.data.labels import piece_clips
+from bridge.music.keys import estimate_key
 from bridge.data.readers import read_midi
 from bridge.music.theory import TICKS_PER_BEAT
 

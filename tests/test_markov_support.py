@@ -16,7 +16,10 @@ import numpy as np
 import pytest
 
 from bridge.data.dataset import ClipRow, Dataset, save_dataset
-from bridge.music.theory import TICKS_PER_BEAT, mood_from
+from bridge.data.labels import cut_window
+from bridge.data.readers import parts_on_grid
+from bridge.music.keys import estimate_key, pc_histogram
+from bridge.music.theory import TICKS_PER_BEAT, Meter, mood_from
 
 WINDOW_BARS = 4
 _CACHE: dict = {}
@@ -29,19 +32,16 @@ def _split(i: int) -> str:
 def _rows_from_notes(notes, piece, role, style, tonic, mode, meter, tempo, split, part):
     """Cut a part (notes in ticks) into 4-bar windows of whole bars."""
     num, den = meter
-    bar = round(num * 4 * TICKS_PER_BEAT / den)
+    bar = Meter(num, den).ticks_per_bar
     notes = np.asarray(notes, dtype=np.int32).reshape(-1, 4)
     rows = []
     if not len(notes):
         return rows
     n_bars = int(notes[:, 0].max()) // bar + 1
     for w, b0 in enumerate(range(0, n_bars - WINDOW_BARS + 1, WINDOW_BARS)):
-        lo, hi = b0 * bar, (b0 + WINDOW_BARS) * bar
-        sel = notes[(notes[:, 0] >= lo) & (notes[:, 0] < hi)].copy()
+        sel = cut_window(notes, b0 * bar, (b0 + WINDOW_BARS) * bar)
         if len(sel) < 4:
             continue
-        sel[:, 0] -= lo
-        sel[:, 1] = np.minimum(sel[:, 1], hi - lo - sel[:, 0])
         npb = len(sel) / (WINDOW_BARS * bar / TICKS_PER_BEAT)
         rows.append(ClipRow(sel, piece, role, style, mood_from(mode, tempo, npb), tonic, mode,
                             num, den, tempo, WINDOW_BARS, split, window=w, part=part))
@@ -49,28 +49,12 @@ def _rows_from_notes(notes, piece, role, style, tonic, mode, meter, tempo, split
 
 
 def _m21_parts(score):
-    """Notes [start, dur, pitch, vel] in ticks per part, shifted so bar lines fall on multiples of
-    the bar (pickup measures are padded)."""
-    from music21 import meter as m21meter
-
-    ts = score.recurse().getElementsByClass(m21meter.TimeSignature).first()
-    num, den = (ts.numerator, ts.denominator) if ts else (4, 4)
-    bar_q = num * 4 / den
-    parts = []
-    for part in score.parts:
-        measures = part.getElementsByClass("Measure")
-        shift = 0.0
-        if len(measures) and measures[0].duration.quarterLength < bar_q - 1e-6:
-            shift = bar_q - measures[0].duration.quarterLength
-        out = []
-        for n in part.stripTies().flatten().notes:
-            start = round((float(n.offset) + shift) * TICKS_PER_BEAT)
-            dur = max(1, round(float(n.duration.quarterLength) * TICKS_PER_BEAT))
-            for p in n.pitches:
-                out.append((start, dur, int(p.midi), 80))
-        out.sort()
-        parts.append(out)
-    return parts, (num, den)
+    """Notes [start, dur, pitch, vel] in ticks per part, as the corpus builder reads them
+    (bridge.data.readers: pickup measures padded so bar lines fall on multiples of the bar)."""
+    if not score.parts:
+        return [], (4, 4)
+    _, meters, notes = parts_on_grid(list(score.parts))
+    return [n for n, _ in notes], meters[0][1:]
 
 
 def _mma_clips(workdir: Path):
@@ -111,15 +95,16 @@ def build_tiny_dataset(folder: Path, chorales: int = 10, tunes: int = 10) -> Dat
     tune_paths = sorted(p for p in corpus.getPaths() if "ryansMammoth" in str(p))[:tunes]
     for path, style in [(p, "baroque-chorale") for p in chorale_paths] + [(p, "irish-folk") for p in tune_paths]:
         score = corpus.parse(str(path))
-        key = score.analyze("key")
-        tonic, mode = key.tonic.pitchClass, key.mode if key.mode in ("major", "minor") else "major"
         parts, meter = _m21_parts(score)
+        # the piece's key by the rule the corpus labels and the engines use (bridge.music.keys)
+        tonic, mode = estimate_key(pc_histogram(np.concatenate(parts))) if parts else (0, "major")
         idx = len(pieces)
         pieces.append({"id": path.stem, "source": "music21-corpus", "path": path.name,
                        "title": path.stem, "style": style, "licence": "public-domain"})
         split = _split(idx)
         if style == "baroque-chorale" and len(parts) >= 4:
-            merged = sorted(n for p in parts for n in p)
+            merged = np.concatenate(parts)
+            merged = merged[np.lexsort(merged.T[::-1])]  # by start, duration, pitch, velocity
             for notes, role, part in ((parts[0], "melody", 0), (parts[-1], "bass", 3), (merged, "chords", 9)):
                 rows += _rows_from_notes(notes, idx, role, style, tonic, mode, meter, 90.0, split, part)
         elif parts:

@@ -7,8 +7,10 @@ import pytest
 
 from bridge.music.clip import Clip, Note, clip_to_midi, midi_to_clip
 import bridge.engines.decoding.vocab as V
-from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, clip_ticks,
-                                                  decode, encode, encode_bars, estimate_key)
+from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, decode, encode,
+                                                  encode_bars)
+from bridge.music.keys import key_of_ticks as estimate_key  # the one key rule, on tick arrays
+from bridge.music.ticks import clip_ticks
 from bridge.errors import BadRequest
 from bridge.music.theory import Key, Meter
 

@@ -64,9 +64,11 @@ class LazyGroup(click.Group):
         try:
             return getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError) as exc:
-            @click.command(name=name, help=f"(unavailable: {exc})")
+            why = str(exc)  # `exc` is unbound once the except block ends; the command runs later
+
+            @click.command(name=name, help=f"(unavailable: {why})")
             def _missing():
-                raise click.ClickException(f"command {name!r} is not available: {exc}")
+                raise click.ClickException(f"command {name!r} is not available: {why}")
 
             return _missing
 
@@ -105,15 +107,11 @@ def _write_error_json(argv: list[str], message: str) -> None:
     out = out or next((a.split("=", 1)[1] for a in argv if a.startswith("--out=")), None)
     if out and out.lower().endswith(".json"):
         import json
-        import os
-        import tempfile
 
-        try:
-            folder = os.path.dirname(os.path.abspath(out))
-            fd, tmp = tempfile.mkstemp(prefix=".cadenza-", suffix=".json", dir=folder)
-            with os.fdopen(fd, "w") as f:
-                json.dump({"ok": False, "error": {"code": "usage", "message": message}}, f)
-            os.replace(tmp, out)
+        from bridge.cli.files import write_atomic
+
+        try:  # best effort: the message still goes to stderr; a missing folder is not created here
+            write_atomic(out, json.dumps({"ok": False, "error": {"code": "usage", "message": message}}), parents=False)
         except OSError:
             pass
 

@@ -8,15 +8,15 @@ with `--out FILE.json` the error is also written there for front ends that poll 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from bridge.server.client import Client, RemoteError, default_host, default_port
+from bridge.cli.files import write_atomic
 from bridge.errors import CadenzaError
+from bridge.music.limits import MAX_BARS, MAX_VARIATIONS
 
 
 def _connection_options(f):
@@ -32,25 +32,9 @@ def _client(host, port, transport, timeout=60.0) -> Client:
 
 def _fail(message: str, out: str | None = None, code: str = "error"):
     if out and out.lower().endswith(".json"):
-        _write_atomic(Path(out), json.dumps({"ok": False, "error": {"code": code, "message": message}}))
+        write_atomic(Path(out), json.dumps({"ok": False, "error": {"code": code, "message": message}}))
     click.echo(f"cadenza: {message}", err=True)
     sys.exit(1)
-
-
-def _write_atomic(path: Path, text: str | None = None, writer=None) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".cadenza-", suffix=path.suffix, dir=str(path.parent))
-    os.close(fd)
-    try:
-        if writer is not None:
-            writer(tmp)
-        else:
-            Path(tmp).write_text(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 @click.command()
@@ -123,7 +107,7 @@ def _generation_options(f):
         click.option("--density", type=float, default=None, help="0 (sparse) to 1 (dense)."),
         click.option("--pitch-high", type=int, default=None, help="Highest MIDI pitch."),
         click.option("--pitch-low", type=int, default=None, help="Lowest MIDI pitch."),
-        click.option("--variations", "-n", type=int, default=None, help="How many variations (1-8)."),
+        click.option("--variations", "-n", type=int, default=None, help=f"How many variations (1-{MAX_VARIATIONS})."),
         click.option("--seed", type=int, default=None, help="Same seed, same notes."),
         click.option("--top-p", type=float, default=None, help="Nucleus sampling, 0.05-1."),
         click.option("--temperature", "-t", type=float, default=None, help="0.05-3; higher is wilder."),
@@ -133,7 +117,7 @@ def _generation_options(f):
         click.option("--key", "-k", default=None, help='"D minor", "F#", "Bbm", ...'),
         click.option("--tempo", type=float, default=None, help="BPM."),
         click.option("--meter", default=None, help='"4/4", "3/4", "6/8", ...'),
-        click.option("--bars", "-b", type=int, default=None, help="Length in bars (1-64)."),
+        click.option("--bars", "-b", type=int, default=None, help=f"Length in bars (1-{MAX_BARS})."),
         click.option("--role", "-r", default=None, help="melody, bass, chords, keys or drums."),
         click.option("--model", "-m", default=None, help="Model name (default: the daemon's default)."),
         _connection_options,
@@ -202,9 +186,9 @@ def _run(operation, kw, clip_path=None, positional=(), extra=None):
                 d = dict(var, meter=result["meter"], tempo=result["tempo"], key=result["key"],
                          drums=result["role"] == "drums")
                 clips.append(Clip.from_dict(d))
-            _write_atomic(Path(out), writer=lambda tmp: clip_to_midi(clips, tmp, name=f"Cadenza {operation}"))
+            write_atomic(Path(out), writer=lambda tmp: clip_to_midi(clips, tmp, name=f"Cadenza {operation}"))
         else:
-            _write_atomic(Path(out), json.dumps(result))
+            write_atomic(Path(out), json.dumps(result))
     if as_json:
         click.echo(json.dumps(result))
     elif not out:

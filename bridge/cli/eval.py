@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
+
+from bridge.cli.files import write_atomic
+from bridge.music.limits import DEFAULT_BARS, MAX_BARS, MAX_VARIATIONS
 
 
 def _default_data(model: Path) -> Path | None:
@@ -20,7 +22,7 @@ def _default_data(model: Path) -> Path | None:
     path = ds.get("path") if isinstance(ds, dict) else ds if isinstance(ds, str) else None
     if path and (Path(path) / "manifest.json").is_file():
         return Path(path)
-    from bridge.cli.train import newest_dataset
+    from bridge.data.locate import newest_dataset
 
     return newest_dataset()
 
@@ -38,9 +40,9 @@ def _engine_of(model: Path) -> str | None:
               help="Dataset folder [the one the model was trained on, else the newest user dataset].")
 @click.option("--n", "n", type=click.IntRange(1, 512), default=8, show_default=True,
               help="Generated clips per style and role.")
-@click.option("--variations", type=click.IntRange(2, 8), default=4, show_default=True,
+@click.option("--variations", type=click.IntRange(2, MAX_VARIATIONS), default=4, show_default=True,
               help="Variations per request (distinctness is measured among them).")
-@click.option("--bars", type=click.IntRange(1, 64), default=4, show_default=True, help="Bars per generated clip.")
+@click.option("--bars", type=click.IntRange(1, MAX_BARS), default=DEFAULT_BARS, show_default=True, help="Bars per generated clip.")
 @click.option("--seed", type=int, default=1234, show_default=True, help="First request seed.")
 @click.option("--max-real", type=click.IntRange(1, 100000), default=200, show_default=True,
               help="Real test clips per style and role for the reference statistics.")
@@ -101,9 +103,7 @@ def eval_cmd(model, data, n, variations, bars, seed, max_real, baseline, no_base
     text = render(result)
     if out_card:
         write_section(model / "MODEL_CARD.md", text)
-        tmp = model / "eval.json.tmp"
-        tmp.write_text(json.dumps(result, indent=1, default=str))
-        os.replace(tmp, model / "eval.json")
+        write_atomic(model / "eval.json", json.dumps(result, indent=1, default=str))
     else:
         sys.stdout.write(text + "\n")
     for m in result["models"]:

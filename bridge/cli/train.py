@@ -1,7 +1,8 @@
 """`cadenza train`: build a model folder from a dataset folder.
 
-The Markov baseline counts n-grams (seconds); the Transformer trains under a time budget
-(bridge.engines.transformer.train, imported only when asked for, so this module stays light).
+Every engine family's trainer is found in bridge.engines.registry and imported only when asked
+for (the Markov baseline counts n-grams in seconds; the Transformer trains under a time budget
+and needs torch), so this module stays light.
 """
 
 from __future__ import annotations
@@ -12,22 +13,24 @@ from pathlib import Path
 
 import click
 
-ENGINES = ("markov", "transformer")
+from bridge.data.locate import datasets_root, newest_dataset
+from bridge.engines import registry  # light: no engine is imported until one is trained
 
 
-def datasets_root() -> Path:
-    import platformdirs
+class FamilyChoice(click.Choice):
+    """The registered engine families, read when the command runs, so a family registered at run
+    time (registry.register) is a valid --engine without touching this module."""
 
-    return Path(platformdirs.user_data_dir("cadenza")) / "datasets"
+    def __init__(self):
+        super().__init__(())
 
+    @property
+    def choices(self) -> tuple:
+        return tuple(registry.FAMILIES)
 
-def newest_dataset(root: Path | None = None) -> Path | None:
-    """The dataset folder (one holding manifest.json) under `root` written last, or None."""
-    root = root or datasets_root()
-    if not root.is_dir():
-        return None
-    found = [p.parent for p in root.glob("*/manifest.json")]
-    return max(found, key=lambda p: (p / "manifest.json").stat().st_mtime) if found else None
+    @choices.setter
+    def choices(self, _value) -> None:  # click.Choice.__init__ assigns it; the registry is the truth
+        pass
 
 
 def resolve_data(data: str | None) -> Path:
@@ -45,42 +48,28 @@ def resolve_data(data: str | None) -> Path:
     return path
 
 
-def _markov_settings(config: str | None) -> dict:
-    if config is None:
-        return {}
-    import tomllib
-
-    with open(config, "rb") as fh:
-        doc = tomllib.load(fh)
-    return dict(doc.get("markov", doc))
-
-
-def _train_markov(config, data_dir: Path, out_dir: Path) -> dict:
-    from bridge.engines.markov.train import train_markov
-
+def _train(engine: str, config, data_dir: Path, out_dir: Path, options: dict) -> dict:
+    """Run the family's trainer from the registry, with a progress bar when it reports progress."""
+    try:
+        fn = registry.trainer(engine)
+    except ImportError as exc:
+        raise click.ClickException(f"the {engine} trainer is not available: {exc}") from None
     bar = {"bar": None}
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int, label: str = "training") -> None:
         if bar["bar"] is None:
-            bar["bar"] = click.progressbar(length=total, label="counting clips", file=sys.stderr)
+            bar["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
             bar["bar"].__enter__()
         bar["bar"].update(done - bar["bar"].pos)
 
+    wanted = {k: v for k, v in options.items() if k in registry.family(engine).train_options}
     try:
-        return train_markov(data_dir, out_dir, _markov_settings(config), progress=progress)
+        return fn(data_dir, out_dir, config=config, progress=progress, **wanted)
     except (ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         if bar["bar"] is not None:
             bar["bar"].__exit__(None, None, None)
-
-
-def _train_transformer(config, data_dir: Path, out_dir: Path, minutes, device) -> dict:
-    try:
-        from bridge.engines.transformer.train import train_transformer
-    except ImportError as exc:
-        raise click.ClickException(f"the transformer trainer is not available: {exc}") from None
-    return train_transformer(config, data_dir, out_dir, minutes=minutes, device=device)
 
 
 def _summary_lines(result: dict) -> list[str]:
@@ -95,7 +84,8 @@ def _summary_lines(result: dict) -> list[str]:
 
 
 @click.command()
-@click.option("--engine", type=click.Choice(ENGINES), required=True, help="Which model to train.")
+@click.option("--engine", type=FamilyChoice(), required=True,
+              help="Which engine family to train (bridge.engines.registry).")
 @click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None,
               help="TOML settings (transformer: tiny/cpu/gpu configs in the repo; markov: optional orders).")
 @click.option("--data", type=click.Path(file_okay=False), default=None,
@@ -124,10 +114,7 @@ def train(engine, config, data, out, minutes, device):
     out_dir = Path(out) if out else Path("models") / engine
     click.echo(f"training {engine} on {data_dir} -> {out_dir}", err=True)
     t0 = time.perf_counter()
-    if engine == "markov":
-        result = _train_markov(config, data_dir, out_dir)
-    else:
-        result = _train_transformer(config, data_dir, out_dir, minutes, device)
+    result = _train(engine, config, data_dir, out_dir, {"minutes": minutes, "device": device})
     result = dict(result or {})
     result.setdefault("out", str(out_dir))
     result["wall_seconds"] = round(time.perf_counter() - t0, 2)

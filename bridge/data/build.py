@@ -17,15 +17,14 @@ from pathlib import Path
 from bridge.data.cache import ParseCache, default_cache_dir, encode, task_key
 from bridge.data.catalog import BUILDER_VERSION, LICENCES, licence_allowed
 from bridge.data.dataset import FORMAT_VERSION, ClipRow, Dataset, save_dataset
+from bridge.data.locate import datasets_root
 from bridge.data.sources import SOURCE_NAMES, music21_tasks, process_task, user_tasks
 from bridge.data.split import split_pieces
 
 
 def default_out_dir(licence: str, user_style: str | None = None) -> Path:
-    import platformdirs
-
     name = f"v{FORMAT_VERSION}-user-{user_style}" if user_style else f"v{FORMAT_VERSION}-{licence}"
-    return Path(platformdirs.user_data_dir("cadenza")) / "datasets" / name
+    return datasets_root() / name
 
 
 @dataclass

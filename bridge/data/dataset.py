@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge.music.clip import Clip, Note
+from bridge.music.clip import Clip
 from bridge.music.theory import MODES, MOODS, ROLES, TICKS_PER_BEAT, Key, Meter
+from bridge.music.ticks import ticks_to_notes
 
 FORMAT = "cadenza-dataset"
 FORMAT_VERSION = 1
@@ -117,10 +118,7 @@ class Dataset:
 
     def clip(self, i: int) -> Clip:
         lab = self.labels(i)
-        notes = [
-            Note(int(s) / TICKS_PER_BEAT, int(p), int(d) / TICKS_PER_BEAT, int(v))
-            for s, d, p, v in self.clip_notes(i)
-        ]
+        notes = ticks_to_notes(self.clip_notes(i))
         length = lab["bars"] * lab["meter"].beats_per_bar
         return Clip(notes, length, lab["meter"], lab["tempo"], lab["key"], drums=lab["role"] == "drums")
 

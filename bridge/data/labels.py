@@ -5,7 +5,8 @@
   keys (free polyphony). Scores of voices (chorales, quartets, polyphony) give the top voice
   as melody, the lowest as bass and all voices merged as chords or keys.
 - key: stated keys when the source states them reliably (MMA progressions); otherwise a
-  Krumhansl-Schmuckler estimate over the window's pitched notes, leaning on the piece's key.
+  Krumhansl-Kessler estimate (`bridge.music.keys`, the one engines use on uploads) over the
+  window's pitched notes, leaning on the piece's key.
 - mood: `bridge.music.theory.mood_from` (valence from the mode, arousal from tempo x onset rate).
 - windows: whole bars inside one meter, up to 16; a last window shorter than 2 bars is dropped.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bridge.music.keys import estimate_key, pc_histogram
 from bridge.music.theory import MODES, Meter, mood_from
 from bridge.data.catalog import DEFAULT_TEMPO
 from bridge.data.piece import Part, Piece, make_notes
@@ -27,41 +29,14 @@ FINAL_NOTE_BONUS = 0.15  # a piece mostly ends on its tonic: score bonus for key
 KEY_HINT_BONUS = 0.3  # score bonus for the key an ABC tune names (K:), which analysis may overrule
 PIECE_KEY_BONUS = 0.1  # score bonus for the piece's key when labelling a window
 
-# Krumhansl & Kessler (1982) probe-tone profiles, C major and C minor.
-KS_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-KS_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-_PROFILES = np.stack([np.roll(KS_MAJOR, t) for t in range(12)] + [np.roll(KS_MINOR, t) for t in range(12)])
-_PROFILES = (_PROFILES - _PROFILES.mean(1, keepdims=True)) / _PROFILES.std(1, keepdims=True)
 
-
-def pc_histogram(notes: np.ndarray) -> np.ndarray:
-    """Duration-weighted pitch-class histogram [12] of int32 [n, 4] notes."""
-    if not len(notes):
-        return np.zeros(12)
-    return np.bincount(notes[:, 2] % 12, weights=notes[:, 1].astype(np.float64), minlength=12)
-
-
-def key_scores(hist: np.ndarray) -> np.ndarray:
-    """Correlation [24] of a pitch-class histogram with each key: 0-11 major, 12-23 minor."""
-    h = np.asarray(hist, dtype=np.float64)
-    if h.sum() <= 0 or h.std() == 0:
-        return np.zeros(24)
-    z = (h - h.mean()) / h.std()
-    return _PROFILES @ z / 12.0
-
-
-def estimate_key(hist: np.ndarray, sharps: int | None = None, bonus: np.ndarray | None = None) -> tuple[int, str]:
-    """Best key of a histogram. With a key signature (sharps; flats negative) the choice is
-    between its major key and the relative minor: the notation states the scale, the notes
-    decide the mode. `bonus` [24] is added to the scores (a final note, the piece's key)."""
-    r = key_scores(hist) + (bonus if bonus is not None else 0.0)
-    if sharps is not None:
-        major = (7 * sharps) % 12
-        cands = [major, 12 + (major + 9) % 12]
-        best = max(cands, key=lambda k: r[k])
-    else:
-        best = int(np.argmax(r))
-    return best % 12, MODES[best // 12]
+def cut_window(notes: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The notes with onsets in [lo, hi) ticks, moved to start at 0 and cut at the window's end:
+    a window of whole bars becomes a clip of its own."""
+    sel = notes[(notes[:, 0] >= lo) & (notes[:, 0] < hi)].copy()
+    sel[:, 0] -= lo
+    sel[:, 1] = np.minimum(sel[:, 1], hi - lo - sel[:, 0])
+    return sel
 
 
 def _signature_at(piece: Piece, tick: int) -> int | None:
@@ -178,10 +153,7 @@ def piece_clips(piece: Piece) -> list[dict]:
             hi = lo + bars * bar
             windows = []
             for idx, role, notes in parts:
-                sel = notes[(notes[:, 0] >= lo) & (notes[:, 0] < hi)].copy()
-                sel[:, 0] -= lo
-                sel[:, 1] = np.minimum(sel[:, 1], hi - lo - sel[:, 0])
-                windows.append((idx, role, sel))
+                windows.append((idx, role, cut_window(notes, lo, hi)))
             pitched = [n for _, r, n in windows if r != "drums" and len(n)]
             stated = _stated_key(piece, lo + bar // 2)
             if stated is not None:

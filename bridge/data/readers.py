@@ -98,6 +98,16 @@ def _part_notes(part, shift: float) -> tuple[np.ndarray, bool]:
     return make_notes(s, d, pitches, vels), any_vel
 
 
+def parts_on_grid(parts) -> tuple[float, list[tuple[int, int, int]], list[tuple[np.ndarray, bool]]]:
+    """music21 parts of one score on the tick grid: (pickup shift in beats, meter runs as
+    (tick, num, den), and per part (notes int32 [n, 4], whether the source gave velocities)).
+    The first part sets the bar lines; a pickup bar is padded so bar lines fall on whole bars.
+    The corpus builder, the Transformer's dev dataset and the test fixtures all read scores here."""
+    shift = _pickup_shift(parts[0])
+    meters = _measure_meters(parts[0], shift)
+    return shift, meters, [_part_notes(p, shift) for p in parts]
+
+
 @contextmanager
 def _no_beams():
     """music21's ABC reader beams every part (two thirds of its time); clips need no beams."""
@@ -137,16 +147,14 @@ def read_music21(path: str | Path, *, piece_id: str, source: str, style: str, li
         parts = [p for s in group for p in (s.parts or [s])]
         if not parts:
             continue
-        shift = _pickup_shift(parts[0])
-        meters = _measure_meters(parts[0], shift)
+        shift, meters, part_notes = parts_on_grid(parts)
         first = group[0]
         md = first.metadata
         title = (md.title if md is not None and md.title else None) or Path(path).stem
         number = md.number if md is not None and md.number else None
         suffix = f"#{number or gi + 1}" if len(groups) > 1 else ""
         out_parts, dynamics = [], False
-        for i, p in enumerate(parts):
-            notes, had_vel = _part_notes(p, shift)
+        for i, (p, (notes, had_vel)) in enumerate(zip(parts, part_notes)):
             dynamics = dynamics or had_vel
             if len(notes):
                 out_parts.append(Part(name=p.partName or f"part {i + 1}", notes=notes))

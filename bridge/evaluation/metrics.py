@@ -11,6 +11,7 @@ import numpy as np
 
 from bridge.music.clip import Clip
 from bridge.music.theory import TICKS_PER_BEAT, Key, Meter
+from bridge.music.ticks import clip_ticks
 
 DUR_EDGES = (2, 4, 7, 10, 13, 19, 25, 37, 49)  # ticks: <32nd, 16th, ..., half, longer
 MAX_IV = 12  # interval histogram bins -12..12 (clipped)
@@ -34,10 +35,7 @@ def is_exact(clip: Clip, bars: int, meter: Meter) -> bool:
 
 def _ticks(clip: Clip) -> np.ndarray:
     """[n, 3] start tick, duration tick, pitch; sorted by start then pitch."""
-    a = np.array(
-        [(round(n.start * TICKS_PER_BEAT), max(1, round(n.duration * TICKS_PER_BEAT)), n.pitch) for n in clip.notes],
-        dtype=np.int64,
-    ).reshape(-1, 3)
+    a = clip_ticks(clip)[:, :3]
     return a[np.lexsort((a[:, 2], a[:, 0]))] if len(a) else a
 
 
@@ -106,7 +104,7 @@ def features(clip: Clip, key: Key | None) -> np.ndarray:
 def distinctness(clips: list[Clip]) -> float | None:
     """Mean pairwise Jaccard distance between the variations' note sets (pitch, onset tick):
     0 means identical variations, 1 means they share no note."""
-    sets = [{(n.pitch, round(n.start * TICKS_PER_BEAT)) for n in c.notes} for c in clips]
+    sets = [{(int(p), int(s)) for s, _, p, _ in clip_ticks(c)} for c in clips]
     pairs = [(a, b) for a, b in combinations(sets, 2) if a or b]
     if not pairs:
         return None

@@ -16,7 +16,7 @@ from collections import OrderedDict
 import numpy as np
 
 from bridge.music.clip import Clip
-from bridge.music.theory import TICKS_PER_BEAT
+from bridge.music.ticks import clip_ticks
 
 BASE = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier for the rolling hash
 MAX_DUR = 4095
@@ -37,12 +37,8 @@ def tokens_from_ticks(starts, durs, pitches) -> np.ndarray:
 
 
 def clip_tokens(clip: Clip) -> np.ndarray:
-    notes = clip.notes
-    return tokens_from_ticks(
-        [round(n.start * TICKS_PER_BEAT) for n in notes],
-        [round(n.duration * TICKS_PER_BEAT) for n in notes],
-        [n.pitch for n in notes],
-    )
+    t = clip_ticks(clip)
+    return tokens_from_ticks(t[:, 0], t[:, 1], t[:, 2])
 
 
 def _powers(n: int, base: int = int(BASE)) -> np.ndarray:

@@ -2,8 +2,8 @@
 model folder N generated clips per style and role, scored with the metrics of metrics.py.
 
 Engine-agnostic: a model is loaded through bridge.engines.registry.load_model and asked through
-`Engine.run` exactly as the daemon asks it; `validation_loss(dataset)` is used when the engine
-offers it. The result is a plain dict (report.py renders it; eval.json stores it).
+`Engine.run` exactly as the daemon asks it; `Engine.validation_loss(dataset)` is used when the
+family computes one. The result is a plain dict (report.py renders it; eval.json stores it).
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from typing import Callable
 import numpy as np
 
 from bridge.data.dataset import COL, Dataset
+from bridge.data.locate import dataset_fingerprint
+from bridge.engines.registry import load_model
 from bridge.errors import CadenzaError
+from bridge.music.limits import DEFAULT_BARS
 from bridge.music.request import Request
 import bridge.evaluation.metrics as M
 from bridge.evaluation.classifier import StyleClassifier
@@ -31,7 +34,7 @@ Progress = Callable[[str, int, int], None]  # (what, done, total)
 class EvalSettings:
     n: int = 8  # generated clips per style and role
     variations: int = 4  # variations per request (distinctness is measured inside a request)
-    bars: int = 4  # bars per generated clip
+    bars: int = DEFAULT_BARS  # bars per generated clip
     seed: int = 1234  # request seeds are seed, seed + 1, ...
     temperature: float = 1.0
     max_real: int = 200  # real test clips per style and role used for the reference statistics
@@ -164,25 +167,23 @@ def real_row(ref: Reference) -> list[dict]:
 
 
 def _validation_loss(engine, ds: Dataset):
-    """The engine's `validation_loss(dataset)` when it has one; else the best validation loss its
-    training recorded in config.json (["training"]["best_val_loss"]), marked as recorded."""
-    fn = getattr(engine, "validation_loss", None)
-    if fn is None:
-        recorded = (getattr(engine, "config", None) or {}).get("training", {})
+    """The engine's `validation_loss(dataset)` (declared on Engine; None where a family has none);
+    else the best validation loss its training recorded in config.json
+    (["training"]["best_val_loss"]), marked as recorded."""
+    try:
+        out = engine.validation_loss(ds)
+    except Exception as exc:  # an engine's own evaluation hook failing must not sink the report
+        return {"loss": None, "error": f"{type(exc).__name__}: {exc}"}
+    if out is None:
+        recorded = (engine.config or {}).get("training", {})
         if isinstance(recorded, dict) and recorded.get("best_val_loss") is not None:
             return {"loss": float(recorded["best_val_loss"]), "unit": "per token, recorded at training",
                     "split": "val"}
         return None
-    try:
-        out = fn(ds)
-    except Exception as exc:  # an engine's own evaluation hook failing must not sink the report
-        return {"loss": None, "error": f"{type(exc).__name__}: {exc}"}
     return out if isinstance(out, dict) else {"loss": float(out)}
 
 
 def evaluate_model(folder: Path, ref: Reference, s: EvalSettings, progress: Progress | None = None) -> dict:
-    from bridge.engines.registry import load_model
-
     t0 = time.perf_counter()
     engine = load_model(folder, device=s.device)
     info = engine.info
@@ -226,8 +227,6 @@ def evaluate_model(folder: Path, ref: Reference, s: EvalSettings, progress: Prog
     out["overall"] = overall(out["combos"])
     trained_on = (engine.config.get("dataset") or {}) if isinstance(engine.config.get("dataset"), dict) else {}
     if trained_on.get("fingerprint"):
-        from bridge.engines.markov.train import dataset_fingerprint
-
         if trained_on["fingerprint"] != dataset_fingerprint(ref.ds):
             out["warning"] = ("the dataset changed since this model was trained: retrain before trusting the "
                               "copy and held-out numbers (test clips may have been training clips)")

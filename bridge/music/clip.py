@@ -13,11 +13,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bridge.errors import BadRequest, TooLarge
+from bridge.music.limits import MAX_BARS, MAX_CLIP_TEMPO, MAX_NOTES, MIN_CLIP_TEMPO
 from bridge.music.theory import Key, Meter, parse_key, parse_meter
 
-MAX_NOTES = 10_000
-MAX_BARS = 64
-DRUM_CHANNEL = 9  # MIDI channel 10, zero-based
 END_MARKER = "cadenza-end"  # text event marking a clip's last beat in the MIDI files we write
 
 
@@ -76,8 +74,8 @@ class Clip:
                 f"a clip is at most {MAX_BARS} bars ({MAX_BARS * self.meter.beats_per_bar:g} beats "
                 f"in {self.meter}), got {self.length:g} beats"
             )
-        if not math.isfinite(self.tempo) or not 10 <= self.tempo <= 400:
-            raise BadRequest(f"tempo must be from 10 to 400 BPM, got {self.tempo}")
+        if not math.isfinite(self.tempo) or not MIN_CLIP_TEMPO <= self.tempo <= MAX_CLIP_TEMPO:
+            raise BadRequest(f"tempo must be from {MIN_CLIP_TEMPO} to {MAX_CLIP_TEMPO} BPM, got {self.tempo}")
         for n in self.notes:
             n.validate()
         return self
@@ -107,7 +105,7 @@ class Clip:
         length = d.get("length_beats")
         if length is None:
             end = max((n.end for n in notes), default=0.0)
-            length = max(meter.beats_per_bar, math.ceil(end / meter.beats_per_bar - 1e-9) * meter.beats_per_bar)
+            length = meter.bars_spanned(end) * meter.beats_per_bar
         key = parse_key(d["key"]) if d.get("key") else None
         return cls(notes, float(length), meter, float(d.get("tempo", 120.0)), key, bool(d.get("drums", False)))
 
@@ -146,8 +144,7 @@ def midi_to_clip(path: str | Path) -> Clip:
     for t in pm.text_events:  # our own end marker, when the file came from Cadenza
         if t.text.startswith(END_MARKER):
             end = max(end, float(pm.time_to_tick(t.time)) / pm.resolution)
-    bpb = meter.beats_per_bar
-    length = max(bpb, math.ceil(end / bpb - 1e-6) * bpb)
+    length = meter.bars_spanned(end) * meter.beats_per_bar
     key = None
     if pm.key_signature_changes:
         k = pm.key_signature_changes[0].key_number

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from bridge.errors import BadRequest
+from bridge.music.limits import MAX_BARS, MAX_TEMPO, MIN_TEMPO
 from bridge.music.theory import parse_key, parse_meter
 
 MOOD_WORDS = {
@@ -75,11 +76,11 @@ def parse_prompt(text: str, styles) -> tuple[dict, list[str]]:
     found: dict = {}
     m = _BARS_RE.search(s)
     if m:
-        found["bars"] = max(1, min(64, int(m.group(1))))
+        found["bars"] = max(1, min(MAX_BARS, int(m.group(1))))
         s = s[: m.start()] + " " + s[m.end():]
     m = _BPM_RE.search(s)
     if m:
-        found["tempo"] = float(max(20, min(300, int(m.group(1)))))
+        found["tempo"] = float(max(MIN_TEMPO, min(MAX_TEMPO, int(m.group(1)))))
         s = s[: m.start()] + " " + s[m.end():]
     m = _METER_RE.search(s)
     if m:

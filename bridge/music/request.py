@@ -8,23 +8,21 @@ a request from the error alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from bridge.errors import BadRequest
+from bridge.music.limits import DEFAULT_BARS, MAX_BARS, MAX_TEMPO, MAX_VARIATIONS, MIN_TEMPO
 from bridge.music.theory import MOODS, ROLES, Key, Meter, parse_key, parse_meter
 
-MAX_VARIATIONS = 8
-MAX_BARS = 64
 PRESERVE = ("rhythm", "contour", "none")
-OPERATIONS = ("generate", "continue", "restyle", "infill")
 
 # Keys every generating request understands: name -> (kind, help). Kind drives coercion.
 COMMON_KEYS = {
     "model": ("str", "model name from /cadenza/models"),
     "role": ("str", "melody, bass, chords, keys or drums"),
-    "bars": ("int", "integer from 1 to 64"),
+    "bars": ("int", f"integer from 1 to {MAX_BARS}"),
     "meter": ("str", 'like "4/4", "3/4", "6/8"'),
-    "tempo": ("float", "BPM from 20 to 300"),
+    "tempo": ("float", f"BPM from {MIN_TEMPO} to {MAX_TEMPO}"),
     "key": ("str", 'like "D minor", "F#", "Bbm"'),
     "style": ("str", "a style from /cadenza/models"),
     "mood": ("str", "happy, tense, sad or calm"),
@@ -61,7 +59,7 @@ class Request:
     operation: str = "generate"
     model: str | None = None
     role: str = "melody"
-    bars: int | None = None  # None: 4 for generate, the clip's length for restyle
+    bars: int | None = None  # None: DEFAULT_BARS for generate, the clip's length for restyle
     meter: Meter | None = None
     tempo: float | None = None
     key: Key | None = None
@@ -87,7 +85,7 @@ class Request:
     unknown_words: list = field(default_factory=list)  # prompt words the parser did not use
 
     def effective_bars(self) -> int:
-        return self.bars if self.bars is not None else 4
+        return self.bars if self.bars is not None else DEFAULT_BARS
 
     def effective_meter(self) -> Meter:
         return self.meter or Meter()
@@ -175,7 +173,7 @@ def _apply(req: Request, key: str, value, allowed: str, styles) -> None:
         if value.numerator > 16:
             raise BadRequest(f"meter numerator must be 1..16, got {value}")
     elif key == "tempo":
-        _check_range(key, value, 20, 300, "from 20 to 300 BPM")
+        _check_range(key, value, MIN_TEMPO, MAX_TEMPO, f"from {MIN_TEMPO} to {MAX_TEMPO} BPM")
     elif key == "key":
         value = parse_key(value)
     elif key == "style":
@@ -213,6 +211,3 @@ def _apply(req: Request, key: str, value, allowed: str, styles) -> None:
         if value not in PRESERVE:
             raise BadRequest(f"preserve must be one of {', '.join(PRESERVE)}, got {value!r}")
     setattr(req, key, value)
-
-
-REQUEST_FIELDS = {f.name for f in fields(Request)}

@@ -6,11 +6,13 @@ protocol all share these names so a label means the same thing everywhere.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 from bridge.errors import BadRequest
 
+BAR_TOLERANCE = 1e-6  # bars: a length this close above a bar line is float noise, not a new bar
 TICKS_PER_BEAT = 12  # grid: 12 ticks a quarter note holds sixteenths (3) and eighth triplets (4)
 
 ROLES = ("melody", "bass", "chords", "keys", "drums")
@@ -109,6 +111,16 @@ class Meter:
     @property
     def ticks_per_bar(self) -> int:
         return round(self.beats_per_bar * TICKS_PER_BEAT)
+
+    def bars_spanned(self, beats: float) -> int:
+        """Whole bars needed to hold `beats` beats (at least one): a clip 4.5 bars long spans 5.
+        What an engine restyles or infills, and the length a clip without one is given."""
+        return max(1, math.ceil(beats / self.beats_per_bar - BAR_TOLERANCE))
+
+    def nominal_bars(self, beats: float) -> int:
+        """The bar count a DAW shows for `beats` beats, rounded to the nearest (at least one):
+        the range an infill request's start_bar/end_bar is checked against."""
+        return max(1, round(beats / self.beats_per_bar))
 
     def __str__(self) -> str:
         return f"{self.numerator}/{self.denominator}"

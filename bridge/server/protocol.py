@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass, field
 
 from bridge import __version__
-from bridge.music.clip import MAX_BARS, MAX_NOTES, Clip, Note
+from bridge.music.clip import Clip, Note
+from bridge.music.limits import MAX_BARS, MAX_NOTES, MAX_TEMPO, MIN_TEMPO
 from bridge.errors import BadRequest, CadenzaError, NoClip, TooLarge, UnknownAddress, UnknownModel
 from bridge.server.jobs import Job
 from bridge.music.theory import parse_key, parse_meter
@@ -182,8 +183,8 @@ class Protocol:
         if length > MAX_BARS * meter.beats_per_bar + 1e-6:
             raise TooLarge(f"a clip is at most {MAX_BARS} bars ({MAX_BARS * meter.beats_per_bar:g} beats in {meter}), got {length:g}")
         tempo = opts.get("tempo", 120.0)
-        if isinstance(tempo, str) or not isinstance(tempo, (int, float)) or not math.isfinite(tempo) or not 20 <= tempo <= 300:
-            raise BadRequest(f"tempo must be from 20 to 300 BPM, got {tempo!r}")
+        if isinstance(tempo, str) or not isinstance(tempo, (int, float)) or not math.isfinite(tempo) or not MIN_TEMPO <= tempo <= MAX_TEMPO:
+            raise BadRequest(f"tempo must be from {MIN_TEMPO} to {MAX_TEMPO} BPM, got {tempo!r}")
         key = parse_key(opts["key"]) if opts.get("key") else None
         self.expire_uploads()
         scope_count = sum(1 for (scope, _) in self.uploads if scope == peer.scope)
@@ -265,7 +266,7 @@ class Protocol:
             if not clip.notes and operation in ("restyle",):
                 raise NoClip(f"the clip uploaded under id {req_id} has no notes to restyle")
         if operation == "infill":
-            total_bars = max(1, round(clip.length / clip.meter.beats_per_bar))
+            total_bars = clip.meter.nominal_bars(clip.length)
             if not 0 <= start_bar < end_bar <= total_bars:
                 raise BadRequest(
                     f"infill bars must satisfy 0 <= start_bar < end_bar <= {total_bars} (the clip's bars), "

@@ -7,21 +7,24 @@ fill-in-the-middle prompts, so a region always fits the model's length.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
 import torch
 
 from bridge.music.clip import Clip, Note
-from bridge.errors import BadRequest, NoClip
+from bridge.errors import BadRequest
 from bridge.music.theory import Key, Meter, density_bucket, density_knob_to_bucket, tempo_bucket
 from bridge.music.request import Request
 import bridge.engines.decoding.vocab as V
+from bridge.engines.resolve import DEFAULT_TEMPO, meter_of, tempo_of
 from bridge.engines.decoding.constraints import RegionSpec, grid_positions, key_bias, notes_per_bar_cap, pitch_mask
 from bridge.engines.decoding.sampling import decode_region, template_from_bars
-from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, clip_ticks, decode, encode_bars,
-                        estimate_key, ticks_to_clip)
+from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, decode, encode_bars,
+                        ticks_to_clip)
+from bridge.music.keys import key_of_ticks
+from bridge.music.limits import MAX_BARS
+from bridge.music.ticks import clip_ticks
 
 # Velocity tokens are 16 wide; inside its bin a generated note is shaped by its metric position
 # (bar line, beat, eighth, finer), so lines breathe even where the training data was flat.
@@ -32,6 +35,12 @@ CONTEXT_BARS = 8  # most bars of context on either side
 
 
 class Composer:
+    """The musical half of a token-by-token engine: turns a checked request (and its clip) into
+    prompts, decodes regions with the model's stepper under the request's constraints, and turns
+    tokens back into clips. It holds no weights of its own, so any engine that speaks the shared
+    vocabulary (decoding/vocab.py) can use it; Engine.run has already checked the operation, clip,
+    role, style and infill range, and drawn the seed."""
+
     def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict,
                  guidance: float | None = None):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
@@ -46,16 +55,18 @@ class Composer:
 
     # --- conditions ----------------------------------------------------------------------
     def conditions(self, req: Request, clip: Clip | None, role: str) -> tuple[Conditions, float, Key | None]:
-        meter = req.meter or (clip.meter if clip else None) or Meter()
+        meter = meter_of(req, clip)
         bar_ticks(meter)  # refuses meters the tokens cannot express
+        # family default: the style this role's training data used most (Markov reads its role tables)
         style = req.style or self.style_by_role.get(role) or self.tok.styles[0]
         slot = self.tok.style_slot(style)
         key = req.key
         if key is None and clip is not None and role != "drums":
-            key = clip.key or estimate_key(clip_ticks(clip))
+            key = clip.key or key_of_ticks(clip_ticks(clip))
         if role == "drums":
             key = None
-        tempo = req.tempo if req.tempo is not None else (clip.tempo if clip else None)
+        tempo = tempo_of(req, clip)
+        # density from the clip only when continuing it (the Markov engine takes it from the mood)
         dens = density_knob_to_bucket(req.density) if req.density is not None else None
         if dens is None and clip is not None and "density" not in req.given and req.operation == "continue":
             beats = max(clip.length, 1e-9)
@@ -63,7 +74,7 @@ class Composer:
         cond = Conditions(role=role, style_slot=slot, mood=req.mood, key=key, meter=meter,
                           tempo_bucket=tempo_bucket(tempo) if tempo is not None else None,
                           density_bucket=dens, bars=1)
-        return cond, float(tempo if tempo is not None else 120.0), key
+        return cond, float(tempo if tempo is not None else DEFAULT_TEMPO), key
 
     def _spec(self, req: Request, cond: Conditions, bars: int, prompt_len: int) -> RegionSpec:
         drums = cond.role == "drums"
@@ -83,7 +94,7 @@ class Composer:
     def _fim_prompt(self, cond: Conditions, before: list, after: list, k: int) -> list[int]:
         before = _trim(before, PREFIX_CONTEXT_TOKENS, from_end=True)
         after = _trim(after, SUFFIX_CONTEXT_TOKENS, from_end=False)
-        total = min(V.MAX_BARS, len(before) + k + len(after))
+        total = min(MAX_BARS, len(before) + k + len(after))
         return (replace(cond, bars=total).tokens() + [V.PRE] + _flat(before) + [V.SUF] + _flat(after)
                 + [V.MID, V.bars_token(k)])
 
@@ -128,7 +139,6 @@ class Composer:
         return [self._clip(b, cond, k, tempo, key, 0) for b in bars]
 
     def continue_(self, req: Request, clip: Clip, role: str, gen, progress) -> list[Clip]:
-        _need(clip, "continue")
         cond, tempo, key = self.conditions(req, clip, role)
         tpb = bar_ticks(cond.meter)
         n = _clip_bars(clip, cond.meter)
@@ -138,15 +148,12 @@ class Composer:
         return [self._clip(b, cond, k, tempo, key, 0) for b in bars]
 
     def infill(self, req: Request, clip: Clip, role: str, gen, progress, start=None, end=None) -> list[Clip]:
-        _need(clip, "infill")
         cond, tempo, key = self.conditions(req, clip, role)
         tpb = bar_ticks(cond.meter)
         n = _clip_bars(clip, cond.meter)
         s = req.start_bar if start is None else start
         e = req.end_bar if end is None else end
-        if s is None or e is None or not 0 <= s < e <= n:
-            raise BadRequest(f"infill needs start_bar and end_bar with 0 <= start_bar < end_bar <= {n} "
-                             f"(the clip has {n} bars), got {s} and {e}")
+        # Engine.run checked 0 <= s < e <= n (restyle passes a range it drew inside the clip)
         allbars = encode_bars(canonical(clip_ticks(clip), tpb, n), tpb, n)
         new = self._extend(req, cond, [allbars[:s]] * req.variations, allbars[e:], e - s, gen, progress)
         out = []
@@ -156,7 +163,6 @@ class Composer:
         return out
 
     def restyle(self, req: Request, clip: Clip, role: str, gen, progress) -> list[Clip]:
-        _need(clip, "restyle")
         cond, tempo, key = self.conditions(req, clip, role)
         tpb = bar_ticks(cond.meter)
         n = req.bars if req.bars is not None else _clip_bars(clip, cond.meter)
@@ -189,7 +195,7 @@ class Composer:
         notes = accent(decode(_flat(bars), bar_ticks(cond.meter), first), bar_ticks(cond.meter))
         drums = cond.role == "drums"
         if key is None and not drums:
-            key = estimate_key(notes)
+            key = key_of_ticks(notes)
         return ticks_to_clip(notes, cond.meter, k, tempo, key, drums)
 
 
@@ -211,15 +217,10 @@ def accent(notes: np.ndarray, tpb: int) -> np.ndarray:
     return out
 
 
-def _need(clip, op):
-    if clip is None:
-        raise NoClip(f"{op} needs an uploaded clip: send /cadenza/clip/begin and /cadenza/clip/notes first")
-
-
 def _clip_bars(clip: Clip, meter: Meter) -> int:
-    n = max(1, math.ceil(clip.length / meter.beats_per_bar - 1e-6))
-    if n > V.MAX_BARS:
-        raise BadRequest(f"the clip is {n} bars of {meter}; at most {V.MAX_BARS} are allowed")
+    n = meter.bars_spanned(clip.length)
+    if n > MAX_BARS:
+        raise BadRequest(f"the clip is {n} bars of {meter}; at most {MAX_BARS} are allowed")
     return n
 
 

@@ -37,13 +37,6 @@ def grid_positions(tpb: int) -> torch.Tensor:
     return m
 
 
-def family_mask(*ranges: tuple[int, int]) -> torch.Tensor:
-    m = torch.zeros(V.VOCAB_SIZE, dtype=torch.bool)
-    for lo, hi in ranges:
-        m[lo:hi] = True
-    return m
-
-
 def pitch_mask(low: int, high: int, key: Key | None, scale_lock: bool, drums: bool) -> torch.Tensor:
     """Allowed PITCH tokens: inside [low, high], and in the key's scale when locked."""
     m = torch.zeros(V.VOCAB_SIZE, dtype=torch.bool)

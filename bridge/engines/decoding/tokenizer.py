@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge.music.clip import Clip, Note
+from bridge.music.clip import Clip
+from bridge.music.limits import DEFAULT_BARS
+from bridge.music.ticks import ticks_to_notes
 from bridge.errors import BadRequest
-from bridge.music.theory import MODES, TICKS_PER_BEAT, Key, Meter
+from bridge.music.theory import TICKS_PER_BEAT, Key, Meter
 import bridge.engines.decoding.vocab as V
 
 
@@ -30,7 +32,7 @@ class Conditions:
     meter: Meter = field(default_factory=Meter)
     tempo_bucket: int | None = None
     density_bucket: int | None = None
-    bars: int = 4
+    bars: int = DEFAULT_BARS
 
     def tokens(self) -> list[int]:
         key = V.key_token(self.key.tonic, self.key.mode) if self.key else V.KEY_ANY
@@ -151,45 +153,14 @@ def decode(tokens, tpb_bar: int, first_bar: int = 0) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(-1, 4)
 
 
-# --- clips <-> tick arrays ------------------------------------------------------------------
-def clip_ticks(clip: Clip) -> np.ndarray:
-    """A clip's notes as [n, 4] ticks (start, duration, pitch, velocity), onsets on the grid."""
-    rows = [
-        (round(n.start * TICKS_PER_BEAT), max(1, round(n.duration * TICKS_PER_BEAT)), n.pitch, n.velocity)
-        for n in clip.notes
-    ]
-    return np.array(rows, dtype=np.int64).reshape(-1, 4)
-
-
+# --- tick arrays -> clips (clips -> ticks: bridge.music.ticks.clip_ticks) -------------------
 def ticks_to_clip(notes: np.ndarray, meter: Meter, n_bars: int, tempo: float, key: Key | None,
                   drums: bool = False) -> Clip:
     """A Clip lasting exactly n_bars; durations are cut at the clip's last bar line."""
     end = bar_ticks(meter) * n_bars
-    out = []
-    for s, d, p, v in np.asarray(notes).reshape(-1, 4):
-        s, d = int(s), int(d)
-        if s >= end:
-            continue
-        d = min(d, end - s)
-        out.append(Note(s / TICKS_PER_BEAT, int(p), d / TICKS_PER_BEAT, int(max(1, min(127, v)))))
-    out.sort(key=lambda n: (n.start, n.pitch))
+    rows = np.asarray(notes, dtype=np.int64).reshape(-1, 4)
+    rows = rows[rows[:, 0] < end].copy()
+    rows[:, 1] = np.minimum(rows[:, 1], end - rows[:, 0])
+    out = sorted(ticks_to_notes(rows), key=lambda n: (n.start, n.pitch))
     return Clip(out, n_bars * meter.beats_per_bar, meter, float(tempo), key, drums)
 
-
-def estimate_key(notes: np.ndarray) -> Key | None:
-    """Krumhansl-Kessler key estimate from duration-weighted pitch classes (None without notes)."""
-    notes = np.asarray(notes).reshape(-1, 4)
-    if not len(notes):
-        return None
-    hist = np.zeros(12)
-    for s, d, p, v in notes:
-        hist[int(p) % 12] += max(1, int(d))
-    major = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-    minor = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-    best, best_r = None, -2.0
-    for mode, prof in zip(MODES, (major, minor)):
-        for tonic in range(12):
-            r = np.corrcoef(hist, np.roll(prof, tonic))[0, 1]
-            if np.isfinite(r) and r > best_r:
-                best, best_r = Key(tonic, mode), r
-    return best

@@ -21,6 +21,7 @@ trained with and loading refuses a mismatch.
 
 from __future__ import annotations
 
+from bridge.music.limits import MAX_BARS  # one BARS token per bar count 1..MAX_BARS: changing it is a new VERSION
 from bridge.music.theory import MODES, MOODS, ROLES, TICKS_PER_BEAT
 
 VERSION = 1
@@ -32,7 +33,6 @@ METERS = ("4/4", "3/4", "2/4", "6/8", "2/2", "3/8", "9/8", "12/8", "5/4", "6/4",
           "3/2", "7/4", "other")  # "other": any meter not listed (positions still bound it)
 N_TEMPO = 6  # tempo buckets (bridge.music.theory.TEMPO_EDGES has 5 edges)
 N_DENSITY = 5  # density buckets (bridge.music.theory.DENSITY_EDGES has 4 edges)
-MAX_BARS = 64
 MAX_BAR_TICKS = 192  # longest bar: 16 quarter beats at 12 ticks a beat (e.g. 16/4)
 N_PITCH = 128
 N_VEL = 8  # velocity bins of 16
@@ -55,7 +55,7 @@ TEMPO_OFFSET = METER_OFFSET + len(METERS)  # buckets, then "any"
 TEMPO_ANY = TEMPO_OFFSET + N_TEMPO
 DENSITY_OFFSET = TEMPO_ANY + 1  # buckets, then "any"
 DENSITY_ANY = DENSITY_OFFSET + N_DENSITY
-BARS_OFFSET = DENSITY_ANY + 1  # BARS_OFFSET + n - 1 means n bars (1..64)
+BARS_OFFSET = DENSITY_ANY + 1  # BARS_OFFSET + n - 1 means n bars (1..MAX_BARS)
 POS_OFFSET = BARS_OFFSET + MAX_BARS
 PITCH_OFFSET = POS_OFFSET + MAX_BAR_TICKS
 DUR_OFFSET = PITCH_OFFSET + N_PITCH
@@ -80,6 +80,7 @@ for _name, _off, _n in FAMILIES:
     assert _n > 0
     _end = _off + _n
 assert _end == VOCAB_SIZE, (_end, VOCAB_SIZE)
+assert VERSION != 1 or VOCAB_SIZE == 531, "version 1 has 531 tokens: a changed table or limit (MAX_BARS) is a new VERSION"
 assert list(DURATIONS) == sorted(set(DURATIONS)) and DURATIONS[0] == 1 and DURATIONS[-1] == MAX_BAR_TICKS
 assert TICKS_PER_BEAT == 12, "positions and durations assume 12 ticks a beat"
 assert len(MODES) == 2 and MODES[0] == "major"

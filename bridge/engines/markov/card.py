@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bridge.evaluation.card import PLACEHOLDER, current_section, replace_section
+from bridge.engines.card import PLACEHOLDER, current_section, replace_section
 
 
 def write_card(folder: Path, config: dict, summary: dict) -> Path:

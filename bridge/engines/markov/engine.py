@@ -3,15 +3,14 @@
 Fast (milliseconds per clip), small and trained in seconds, it is the baseline every later model
 is measured against. It answers generate, continue, restyle (rhythm, contour or none preserved)
 and infill, conditioned on role, style, key, meter, density and mood (mood picks the mode and
-density when they are not given). The tables are described in markov_tables.py, sampling with
-constraints in markov_sample.py, training in markov_train.py.
+density when they are not given). The tables are described in tables.py, sampling with
+constraints in sample.py, held-out scoring in score.py, training in train.py; imports go one way:
+tables <- sample <- score <- engine <- train.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import secrets
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,40 +18,17 @@ import numpy as np
 from safetensors.numpy import load_file
 
 from bridge.music.clip import Clip, Note
-from bridge.errors import BadRequest, NoClip
-from bridge.music.theory import (DENSITY_CENTERS, MOODS, ROLES, TICKS_PER_BEAT, Key, Meter, density_knob_to_bucket,
-                     mood_defaults, parse_key)
+from bridge.errors import BadRequest
+from bridge.music.keys import key_of_notes
+from bridge.music.theory import (DENSITY_CENTERS, MOODS, ROLES, TICKS_PER_BEAT, Key, density_knob_to_bucket,
+                                 mood_defaults, parse_key)
+from bridge.music.ticks import notes_to_ticks
 from bridge.music.request import Request
 import bridge.engines.markov.sample as ms
 import bridge.engines.markov.tables as mt
+from bridge.engines.markov.score import validation_loss
 from bridge.engines.base import Engine, ModelInfo, ProgressFn
-
-# Krumhansl-Kessler key profiles, for uploaded clips that carry no key.
-KK_MAJOR = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
-KK_MINOR = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
-
-
-def estimate_key(notes: list[Note]) -> Key:
-    """The key whose profile best correlates with the duration-weighted pitch-class histogram."""
-    hist = np.zeros(12)
-    for n in notes:
-        hist[n.pitch % 12] += n.duration
-    if not hist.any():
-        return Key(0, "major")
-    best, best_r = Key(0, "major"), -2.0
-    for mode, prof in (("major", KK_MAJOR), ("minor", KK_MINOR)):
-        for tonic in range(12):
-            r = float(np.corrcoef(hist, np.roll(prof, tonic))[0, 1])
-            if r > best_r:
-                best, best_r = Key(tonic, mode), r
-    return best
-
-
-def _to_ticks(notes: list[Note]) -> np.ndarray:
-    arr = [(round(n.start * TICKS_PER_BEAT), max(1, round(n.duration * TICKS_PER_BEAT)), n.pitch, n.velocity)
-           for n in notes]
-    return np.array(arr, dtype=np.int64).reshape(-1, 4)
-
+from bridge.engines.resolve import DEFAULT_TEMPO, drums_clip_role, meter_of, tempo_of
 
 CORE_KIT = frozenset((35, 36, 38, 40, 42, 44, 46, 49, 51, 57))  # GM kicks, snares, hats, rides, crashes
 
@@ -82,7 +58,19 @@ def _map_pitch(p: int, src: Key, dst: Key) -> int:
 
 
 class MarkovEngine(Engine):
+    """A variable-order n-gram model per role, loaded from safetensors tables; CPU only.
+
+    Shared checks (operation, clip, style, seed, infill range, valid output) happen in
+    `Engine.run`; this class resolves the Markov conditions (`_cond`) and draws notes (`_run`).
+    A seed reproduces its notes: each variation draws from numpy's generator seeded (seed, v).
+    """
+
     engine_name = "markov"
+    # continue without a clip is generate; restyle and infill need notes to work on
+    clip_operations = ("restyle", "infill")
+    clip_needs_notes = True
+    operation_error = "operation must be one of {allowed}, got {op!r}"
+    no_clip_error = "{op} needs an uploaded clip with notes (/cadenza/clip/begin and /cadenza/clip/notes)"
 
     def __init__(self, folder: Path, config: dict, info: ModelInfo, roles: dict[str, ms.RoleModel]):
         super().__init__(folder, config, info)
@@ -110,12 +98,15 @@ class MarkovEngine(Engine):
     # --- resolving a request
 
     def _role(self, req: Request, clip: Clip | None) -> str:
-        role = req.role
-        if clip is not None and "role" not in req.given:
-            if clip.drums or _looks_like_drums(clip.notes):
+        # Unlike the Transformer, the Markov engine also reads the role from the clip's texture
+        # (a kit-like clip is drums, chords are chords, low lines bass): it has one table set per
+        # role and no token that could carry an unknown role.
+        role = drums_clip_role(req, clip, req.role)
+        if clip is not None and "role" not in req.given and role != "drums":
+            if _looks_like_drums(clip.notes):
                 role = "drums"
             else:
-                ticks = _to_ticks(clip.notes)
+                ticks = notes_to_ticks(clip.notes)
                 groups = len(np.unique(ticks[:, 0])) if len(ticks) else 1
                 poly = len(ticks) / max(1, groups) > 1.3
                 mean = float(ticks[:, 2].mean()) if len(ticks) else 60.0
@@ -126,18 +117,25 @@ class MarkovEngine(Engine):
             raise BadRequest(f"model {self.info.name!r} has no {role} data; roles: {', '.join(self.roles)}")
         return role
 
-    def _cond(self, req: Request, clip: Clip | None, rng) -> tuple[ms.Cond, Key, int, float]:
-        role = self._role(req, clip)
+    def _clip_bars(self, req: Request, clip: Clip) -> int:
+        return req.bars or meter_of(req, clip).bars_spanned(clip.length)
+
+    def _check_infill(self, start_bar, end_bar, bars: int) -> None:
+        if start_bar is None or end_bar is None:
+            raise BadRequest("infill needs start_bar and end_bar (0-based, end exclusive)")
+        if not 0 <= start_bar < end_bar <= bars:
+            raise BadRequest(f"infill bars must satisfy 0 <= start_bar < end_bar <= {bars}, got {start_bar}..{end_bar}")
+
+    def _cond(self, req: Request, clip: Clip | None, role: str, rng) -> tuple[ms.Cond, Key, int, float]:
+        """The Markov conditions. Style, key and density defaults come from this role's training
+        data and the mood (the Transformer leaves them to its tokens), so they stay here."""
         rm = self.roles[role]
-        style = req.style
-        if style is None:
-            style = next(iter(rm.side["styles"]), None)  # the most common style for this role
-        elif style not in self.info.styles:
-            raise BadRequest(f"unknown style {style!r}; this model knows: {', '.join(self.info.styles)}")
-        meter = req.meter or (clip.meter if clip is not None else Meter())
+        # the most common style for this role when none is asked for (Engine.run checked a named one)
+        style = req.style if req.style is not None else next(iter(rm.side["styles"]), None)
+        meter = meter_of(req, clip)
         key = req.key
         if key is None and clip is not None and clip.notes:
-            key = clip.key or estimate_key(clip.notes)
+            key = clip.key or key_of_notes(clip.notes) or Key(0, "major")
         if key is None:  # a common key of this role's data, drawn with the request's seed
             keys = rm.side["keys"] or {"C major": 1}
             want = mood_defaults(req.mood)[0] if req.mood else None
@@ -152,25 +150,21 @@ class MarkovEngine(Engine):
             npb = DENSITY_CENTERS[density_knob_to_bucket(density)]
             opb = npb / max(1.0, rm.side["notes_per_onset"])
         if clip is not None and req.operation in ("restyle", "infill"):
-            bars = req.bars or max(1, math.ceil(clip.length / meter.beats_per_bar - 1e-9))
+            bars = self._clip_bars(req, clip)
         else:
             bars = req.effective_bars()
-        tempo = req.tempo if req.tempo is not None else (clip.tempo if clip is not None else 120.0)
+        tempo = tempo_of(req, clip)
+        tempo = tempo if tempo is not None else DEFAULT_TEMPO
         c = ms.Cond(role, rm.kind, style, key.tonic, key.mode, meter, req.temperature, req.top_p,
                     bool(req.scale_lock), req.pitch_low, req.pitch_high, opb, npb)
         return c, key, bars, tempo
 
     # --- operations
 
-    def run(self, request: Request, clip: Clip | None, progress: ProgressFn) -> list[Clip]:
+    def _run(self, request: Request, clip: Clip | None, role: str, seed: int, progress: ProgressFn) -> list[Clip]:
         op = request.operation
-        if op not in self.operations:
-            raise BadRequest(f"operation must be one of {', '.join(self.operations)}, got {op!r}")
-        if op in ("restyle", "infill") and (clip is None or not clip.notes):
-            raise NoClip(f"{op} needs an uploaded clip with notes (/cadenza/clip/begin and /cadenza/clip/notes)")
-        seed = request.seed if request.seed is not None else secrets.randbits(31)
         seed32 = seed & 0xFFFFFFFF
-        c, key, bars, tempo = self._cond(request, clip, np.random.default_rng([seed32, 1_000_003]))
+        c, key, bars, tempo = self._cond(request, clip, role, np.random.default_rng([seed32, 1_000_003]))
         rm = self.roles[c.role]
         length = bars * c.meter.beats_per_bar
         outs = []
@@ -181,14 +175,13 @@ class MarkovEngine(Engine):
             elif op == "continue":
                 notes = self._continue(rm, c, rng, bars, clip)
             elif op == "infill":
-                notes = self._infill(rm, c, rng, bars, clip, request.start_bar, request.end_bar)
+                notes = self._infill_span(rm, c, rng, clip.notes, request.start_bar, request.end_bar)
             else:
                 notes = self._restyle(rm, c, rng, bars, clip, key, request)
             notes = [n for n in notes if n.start < length - 1e-9]
             notes = [replace(n, duration=min(n.duration, round(length - n.start, 6))) for n in notes]
-            out = Clip(sorted(notes, key=lambda n: (n.start, n.pitch)), length, c.meter, tempo,
-                       None if c.role == "drums" else key, drums=c.role == "drums")
-            outs.append(out.validate())
+            outs.append(Clip(sorted(notes, key=lambda n: (n.start, n.pitch)), length, c.meter, tempo,
+                             None if c.role == "drums" else key, drums=c.role == "drums"))
             progress((v + 1) / request.variations)
         return outs
 
@@ -226,7 +219,7 @@ class MarkovEngine(Engine):
 
     def _continue(self, rm, c, rng, bars, clip: Clip) -> list[Note]:
         """The clip is the context; the reply starts at 0 where the clip ends."""
-        events = mt.group_events(_to_ticks(clip.notes), rm.kind)
+        events = mt.group_events(notes_to_ticks(clip.notes), rm.kind)
         shift = round(clip.length * TICKS_PER_BEAT)
         hist = ms.history_of(events, rm.kind, self.cap, shift)[-8:]
         end = bars * mt.bar_ticks(c.meter)
@@ -234,24 +227,17 @@ class MarkovEngine(Engine):
         groups = self._content(rm, c, rng, [t for t, _ in rhythm], events)
         return self._render(rm, c, rng, rhythm, groups)
 
-    def _infill(self, rm, c, rng, bars, clip: Clip, start_bar, end_bar) -> list[Note]:
-        if start_bar is None or end_bar is None:
-            raise BadRequest("infill needs start_bar and end_bar (0-based, end exclusive)")
-        if not 0 <= start_bar < end_bar <= bars:
-            raise BadRequest(f"infill bars must satisfy 0 <= start_bar < end_bar <= {bars}, got {start_bar}..{end_bar}")
-        return self._infill_span(rm, c, rng, clip.notes, start_bar, end_bar)
-
     def _infill_span(self, rm, c, rng, notes: list[Note], start_bar: int, end_bar: int) -> list[Note]:
         bar = mt.bar_ticks(c.meter)
         lo, hi = start_bar * bar, end_bar * bar
         lo_b, hi_b = lo / TICKS_PER_BEAT, hi / TICKS_PER_BEAT
         before = [replace(n, duration=min(n.duration, lo_b - n.start)) for n in notes if n.start < lo_b - 1e-9]
         after = [n for n in notes if n.start >= hi_b - 1e-9]
-        events = mt.group_events(_to_ticks(before), rm.kind)
+        events = mt.group_events(notes_to_ticks(before), rm.kind)
         hist = ms.history_of(events, rm.kind, self.cap, lo)[-8:]
         rhythm = ms.sample_rhythm(rm, c, rng, lo, hi, hist)
         ticks = [t for t, _ in rhythm]
-        nxt = mt.group_events(_to_ticks(after), rm.kind)[:1]
+        nxt = mt.group_events(notes_to_ticks(after), rm.kind)[:1]
         fixed = [None] * len(ticks)
         if nxt:  # the first kept event after the gap steers the last drawn pitch
             ticks, fixed = ticks + [nxt[0].tick], fixed + [nxt[0].pitches]
@@ -259,7 +245,7 @@ class MarkovEngine(Engine):
         return before + self._render(rm, c, rng, rhythm, groups) + after
 
     def _restyle(self, rm, c, rng, bars, clip: Clip, key: Key, req: Request) -> list[Note]:
-        src_key = clip.key or estimate_key(clip.notes)
+        src_key = clip.key or key_of_notes(clip.notes) or Key(0, "major")
         if req.strength <= 0:
             return list(clip.notes)
         if req.preserve == "none":
@@ -313,56 +299,4 @@ class MarkovEngine(Engine):
     def validation_loss(self, dataset, split: str = "val", max_clips: int = 2000) -> dict:
         """Mean negative log-likelihood (nats) per onset group of the rhythm and content streams
         over a held-out split (test if the dataset has no val clips)."""
-        idx = dataset.indices(split)
-        if len(idx) == 0:
-            split, idx = "test", dataset.indices("test")
-        if len(idx) > max_clips:
-            idx = idx[np.linspace(0, len(idx) - 1, max_clips).astype(int)]
-        total, events = 0.0, 0
-        for i in idx:
-            lab = dataset.labels(int(i))
-            rm = self.roles.get(lab["role"])
-            if rm is None:
-                continue
-            nll, n = _clip_nll(rm, dataset.clip_notes(int(i)), lab, self.cap)
-            total, events = total + nll, events + n
-        loss = total / events if events else float("nan")
-        return {"loss": round(loss, 4), "unit": "nats per onset (rhythm + pitch)", "split": split, "events": events}
-
-
-def _clip_nll(rm: ms.RoleModel, notes: np.ndarray, lab: dict, cap: int) -> tuple[float, int]:
-    style, key, meter = rm.style_or_none(lab["style"]), lab["key"], lab["meter"]
-    bar = mt.bar_ticks(meter)
-    events = mt.group_events(notes, rm.kind)
-    nll, hist = 0.0, [mt.BOS]
-    for tick, ioi, dur in mt.rhythm_tokens(events, rm.kind, cap):
-        sym = mt.rhythm_symbol(ioi, dur)
-        p = rm.rhythm.dist(mt.chain(mt.rhythm_contexts(tick % bar, meter, hist, 8), style))
-        j = rm.rhythm_index.get(sym)
-        nll -= math.log(max(p[j] if j is not None else 0.0, 1e-6))
-        hist.append(sym)
-    prev, ints, chist = None, [], [mt.BOS]
-    for ev in events:
-        lv = mt.metric_level(ev.tick % bar, meter)
-        if rm.kind in ("top", "bottom"):
-            p0 = ev.pitches[0]
-            if prev is None:
-                q = rm.first.dist(mt.chain(mt.first_contexts(key.mode), style))[(p0 - key.tonic) % 12]
-            else:
-                iv = mt.clip_interval(prev, p0)
-                ctx = mt.mono_contexts(key.mode, (prev - key.tonic) % 12, lv, ints, 8)
-                q = rm.content.dist(mt.chain(ctx, style))[iv + mt.MAX_INTERVAL]
-                ints.append(iv)
-            prev = p0
-        else:
-            if rm.kind == "poly":
-                sym = mt.chord_symbol(ev.pitches, key.tonic)
-                ctx = mt.poly_contexts(key.mode, lv, chist, 8)
-            else:
-                sym = mt.drum_symbol(ev.pitches)
-                ctx = mt.drum_contexts(ev.tick % bar, meter, chist, 8)
-            j = rm.content_index.get(sym)
-            q = rm.content.dist(mt.chain(ctx, style))[j] if j is not None else 0.0
-            chist.append(sym)
-        nll -= math.log(max(q, 1e-6))
-    return nll, len(events)
+        return validation_loss(self.roles, self.cap, dataset, split, max_clips)

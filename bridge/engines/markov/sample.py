@@ -167,13 +167,11 @@ def sample_rhythm(rm: RoleModel, c: Cond, rng, start: int, end: int, hist: list,
 
 
 def _register(rm: RoleModel, c: Cond) -> tuple[float, float]:
-    from bridge.engines.markov.train import tonic_ref
-
     reg = rm.side["register"]
     stats = reg.get(f"{c.style}|{c.mode}")
     if not stats or stats["n"] < 30:
         stats = reg.get(f"*|{c.mode}") or next(iter(reg.values()), {"mean": 60.0, "std": 6.0})
-    center = tonic_ref(c.tonic) + stats["mean"]
+    center = mt.tonic_ref(c.tonic) + stats["mean"]
     center = min(max(center, c.low + 2), c.high - 2) if c.high - c.low >= 4 else (c.low + c.high) / 2
     return center, max(3.0, stats["std"]) * REGISTER_WIDTH
 

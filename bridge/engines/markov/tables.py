@@ -155,6 +155,11 @@ def parse_drum_symbol(sym: str) -> tuple:
     return tuple(int(p) for p in sym.split(".")) if sym else ()
 
 
+def tonic_ref(tonic: int) -> int:
+    """The tonic's MIDI offset nearest C (-5..6): register stats stay comparable across keys."""
+    return tonic if tonic <= 6 else tonic - 12
+
+
 def clip_interval(a: int, b: int) -> int:
     return max(-MAX_INTERVAL, min(MAX_INTERVAL, b - a))
 

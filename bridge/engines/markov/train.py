@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import tomllib
 from collections import Counter
 from pathlib import Path
 from typing import Callable
@@ -16,9 +17,14 @@ from typing import Callable
 import numpy as np
 from safetensors.numpy import save_file
 
-from bridge.data.dataset import Dataset
+from bridge.data.dataset import COL, Dataset
+from bridge.data.locate import dataset_fingerprint
 from bridge.music.theory import MOODS, ROLES
 import bridge.engines.markov.tables as mt
+from bridge.engines.markov.card import write_card
+from bridge.engines.markov.engine import MarkovEngine
+from bridge.engines.markov.sample import RoleModel
+from bridge.engines.markov.score import clip_nll
 
 FORMAT_VERSION = 1
 DEFAULTS = {
@@ -38,17 +44,6 @@ FALLBACK_MIN_COUNT = 2  # "auto" without val clips for a role
 MAX_VAL_CLIPS = 1500  # val clips per role scored for each candidate
 
 
-def dataset_fingerprint(ds: Dataset) -> str:
-    """A short hash of the clip table (labels, splits, note offsets): `cadenza eval` warns when a
-    model is scored on a dataset that changed since it was trained (its splits may overlap)."""
-    import hashlib
-
-    return hashlib.sha1(np.ascontiguousarray(ds.clips).tobytes()).hexdigest()[:16]
-
-
-def tonic_ref(tonic: int) -> int:
-    """The tonic's MIDI offset nearest C (-5..6): register stats stay comparable across keys."""
-    return tonic if tonic <= 6 else tonic - 12
 
 
 class _Moments:
@@ -114,7 +109,7 @@ class _RoleCounter:
         self._add_velocity(events, style, meter)
 
     def _add_content(self, events, style, key, meter) -> None:
-        bar, mode, ref = mt.bar_ticks(meter), key.mode, tonic_ref(key.tonic)
+        bar, mode, ref = mt.bar_ticks(meter), key.mode, mt.tonic_ref(key.tonic)
         reg = self.register.setdefault(f"{style}|{mode}", _Moments())
         reg_all = self.register.setdefault(f"*|{mode}", _Moments())
         if self.kind in ("top", "bottom"):
@@ -214,16 +209,13 @@ def choose_min_count(rc: _RoleCounter, val: list, cap: int) -> tuple[int, dict]:
     much as its few distinct followers suggest, which over-fits (and copies) the training data."""
     if not val:
         return FALLBACK_MIN_COUNT, {}
-    from bridge.engines.markov.engine import _clip_nll
-    from bridge.engines.markov.sample import RoleModel
-
     side = _side(rc, 0)
     losses = {}
     for mc in MIN_COUNT_CANDIDATES:
         model = RoleModel(_tables(rc, mc), side, rc.cfg["discount"])
         nll = events = 0
         for notes, lab in val:
-            a, b = _clip_nll(model, notes, lab, cap)
+            a, b = clip_nll(model, notes, lab, cap)
             nll, events = nll + a, events + b
         losses[mc] = round(nll / max(1, events), 4)
     return min(losses, key=losses.get), losses
@@ -246,8 +238,6 @@ def _pack_role(rc: _RoleCounter, out: Path, cfg: dict, min_count: int) -> tuple[
 
 def _sources(ds: Dataset, idx: np.ndarray) -> list[dict]:
     """Pieces behind the training clips, grouped by source and licence, for the model card."""
-    from bridge.data.dataset import COL
-
     pieces = ds.manifest.get("pieces", [])
     used = set(int(p) for p in ds.clips[idx, COL["piece"]])
     groups: Counter = Counter()
@@ -255,6 +245,21 @@ def _sources(ds: Dataset, idx: np.ndarray) -> list[dict]:
         p = pieces[i] if i < len(pieces) and isinstance(pieces[i], dict) else {}
         groups[(str(p.get("source", "unknown")), str(p.get("licence", p.get("license", "unknown"))))] += 1
     return [{"source": s, "licence": lic, "pieces": n} for (s, lic), n in groups.most_common()]
+
+
+def read_settings(config: str | Path | None) -> dict:
+    """Settings from a TOML file: its [markov] table, else its top level; {} without a file."""
+    if config is None:
+        return {}
+    with open(config, "rb") as fh:
+        doc = tomllib.load(fh)
+    return dict(doc.get("markov", doc))
+
+
+def train(data_dir, out_dir, config=None, progress=None) -> dict:
+    """The registry's trainer (`cadenza train --engine markov`): settings from the TOML `config`."""
+    report = (lambda done, total: progress(done, total, "counting clips")) if progress else None
+    return train_markov(data_dir, out_dir, read_settings(config), progress=report)
 
 
 def train_markov(
@@ -336,12 +341,8 @@ def train_markov(
         "bytes": sum(files.values()),
         "seconds": round(time.perf_counter() - t0, 2),
     }
-    from bridge.engines.markov.engine import MarkovEngine
-
     engine = MarkovEngine.load(out, config_out)
     summary["val_loss"] = engine.validation_loss(ds)
-    from bridge.engines.markov.card import write_card
-
     write_card(out, config_out, summary)
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     return summary

@@ -12,12 +12,7 @@ import sys
 from pathlib import Path
 
 import bridge.engines.decoding.vocab as V
-
-try:  # the evaluation package owns the marked block; keep its markers when it is there
-    from bridge.evaluation.card import BEGIN, END, PLACEHOLDER
-except ImportError:  # pragma: no cover - the evaluation package ships with Cadenza
-    BEGIN, END = "<!-- cadenza-eval:begin -->", "<!-- cadenza-eval:end -->"
-    PLACEHOLDER = "## Evaluation\n\nNot measured yet: run `cadenza eval <model folder>`.\n"
+from bridge.engines.card import BEGIN, END, PLACEHOLDER
 
 
 def _table(rows: list[tuple], head: tuple) -> str:

@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from bridge.data.dataset import ClipRow, save_dataset
-from bridge.music.theory import TICKS_PER_BEAT, Meter, mood_from
-from bridge.engines.decoding.tokenizer import estimate_key
+from bridge.data.labels import cut_window
+from bridge.data.readers import parts_on_grid
+from bridge.music.keys import key_of_ticks
+from bridge.music.theory import Key, Meter, mood_from
 
 log = logging.getLogger(__name__)
 WINDOW_BARS = 8
@@ -29,18 +31,6 @@ LICENCES = {
     "ryansMammoth": "public domain (Ryan's Mammoth Collection, 1883); music21 corpus ABC encoding",
     "oneills1850": "public domain (O'Neill's 1850, 1903); music21 corpus ABC encoding",
 }
-
-
-def _part_notes(part, shift: float) -> np.ndarray:
-    rows = []
-    for n in part.stripTies().flatten().notes:
-        start = round((float(n.offset) + shift) * TICKS_PER_BEAT)
-        dur = max(1, round(float(n.duration.quarterLength) * TICKS_PER_BEAT))
-        vel = n.volume.velocity or 80
-        for p in getattr(n, "pitches", ()):
-            rows.append((start, dur, int(p.midi), int(vel)))
-    rows.sort(key=lambda r: (r[0], r[2]))
-    return np.array(rows, dtype=np.int32).reshape(-1, 4)
 
 
 def _windows(notes: np.ndarray, meter: Meter, tempo: float, piece: int, role: str, style: str,
@@ -52,13 +42,11 @@ def _windows(notes: np.ndarray, meter: Meter, tempo: float, piece: int, role: st
     rows = []
     for w, b0 in enumerate(range(0, n_bars, WINDOW_BARS)):
         b1 = min(n_bars, b0 + WINDOW_BARS)
-        sel = notes[(notes[:, 0] >= b0 * bar) & (notes[:, 0] < b1 * bar)].copy()
+        sel = cut_window(notes, b0 * bar, b1 * bar)
         if len(sel) < 4:
             continue
-        sel[:, 0] -= b0 * bar
         bars = b1 - b0
-        sel[:, 1] = np.minimum(sel[:, 1], bars * bar - sel[:, 0])
-        key = estimate_key(sel)
+        key = key_of_ticks(sel) or Key(0, "major")  # a window naming no key (flat pitch classes): C major
         npb = len(sel) / (bars * meter.beats_per_bar)
         rows.append(ClipRow(sel, piece, role, style, mood_from(key.mode, tempo, npb), key.tonic, key.mode,
                             meter.numerator, meter.denominator, tempo, bars, split, w, part))
@@ -70,18 +58,12 @@ def _split(name: str) -> str:
     return "val" if h == 0 else "test" if h == 1 else "train"
 
 
-def _meter_and_shift(part):
-    from music21 import meter as m21meter
-
-    ts = part.flatten().getElementsByClass(m21meter.TimeSignature)
-    try:
-        meter = Meter(ts[0].numerator, ts[0].denominator) if ts else Meter()
-    except ValueError:  # e.g. a denominator of 6 in some ABC headers
-        meter = Meter(1, 16)  # rejected by _windows
-
-    measures = part.getElementsByClass("Measure")
-    pad = float(measures[0].paddingLeft) if len(measures) else 0.0
-    return meter, pad
+def _parts(parts) -> tuple[Meter, list[np.ndarray]]:
+    """Notes of each part (bridge.data.readers, as the corpus builder reads them) and the meter
+    the first bar line starts."""
+    _, meters, notes = parts_on_grid(parts)
+    _, num, den = meters[0]
+    return Meter(num, den), [n for n, _ in notes]
 
 
 def build(out: Path, chorales: int = 60, folk: int = 0) -> Path:
@@ -97,12 +79,11 @@ def build(out: Path, chorales: int = 60, folk: int = 0) -> Path:
             continue
         if len(score.parts) != 4:
             continue
-        meter, shift = _meter_and_shift(score.parts[0])
+        meter, voices = _parts(list(score.parts))
         split = _split(path.name)
         piece = len(pieces)
         pieces.append({"id": f"bach/{path.stem}", "source": "music21-corpus", "path": f"bach/{path.name}",
                        "title": path.stem, "style": "baroque-chorale", "licence": LICENCES["bach"]})
-        voices = [_part_notes(p, shift) for p in score.parts]
         tempo = 80.0
         rows += _windows(voices[0], meter, tempo, piece, "melody", "baroque-chorale", split, 0)
         rows += _windows(voices[3], meter, tempo, piece, "bass", "baroque-chorale", split, 3)
@@ -124,9 +105,7 @@ def build(out: Path, chorales: int = 60, folk: int = 0) -> Path:
                 if folk <= 0:
                     break
                 try:
-                    part = score.parts[0] if score.parts else score
-                    meter, shift = _meter_and_shift(part)
-                    notes = _part_notes(part, shift)
+                    meter, (notes,) = _parts([score.parts[0] if score.parts else score])
                 except Exception as exc:  # odd ABC tunes: skip, keep the rest
                     log.warning("skipping %s #%d: %s", path.name, i, exc)
                     continue

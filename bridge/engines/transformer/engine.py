@@ -8,32 +8,32 @@ gets a torch.Generator seeded from its `seed` (drawn when absent), so a seed rep
 from __future__ import annotations
 
 import logging
-import random
 from pathlib import Path
 
 import torch
 
 from bridge.music.clip import Clip, monophonic_legato
-from bridge.errors import BadRequest
 from bridge.music.theory import MOODS, ROLES
 from bridge.music.request import Request
 from bridge.engines.base import Engine, ModelInfo, ProgressFn
-from bridge.engines.decoding.composer import Composer
-from bridge.engines.decoding.tokenizer import TokenizerConfig
+from bridge.engines.decoding.composer import Composer, _clip_bars
+from bridge.engines.decoding.tokenizer import TokenizerConfig, bar_ticks
+from bridge.engines.device import resolve_device
+from bridge.engines.resolve import meter_of
 from bridge.engines.transformer.weights import read_model
 
 log = logging.getLogger(__name__)
 
 
-def resolve_device(device: str) -> str:
-    if device in ("auto", None):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device cuda was asked for but torch sees no CUDA device")
-    return device
-
-
 class TransformerEngine(Engine):
+    """A conditioned decoder-only Transformer, resident with its KV cache on the chosen runtime
+    (torch int8 or ONNX on the CPU, bf16 with a captured step on CUDA).
+
+    Shared checks (operation, clip, role, style, seed, infill range, valid output) happen in
+    `Engine.run`; `_run` seeds a torch.Generator from the request's seed and hands the request
+    to the Composer, which does everything musical.
+    """
+
     engine_name = "transformer"
 
     def __init__(self, folder, config, info, composer: Composer, runtime: str):
@@ -75,18 +75,13 @@ class TransformerEngine(Engine):
         log.info("loaded transformer %s (%s, %s)", info.name, info.device, runtime)
         return cls(folder, config, info, composer, runtime)
 
-    def run(self, request: Request, clip: Clip | None, progress: ProgressFn) -> list[Clip]:
+    def _clip_bars(self, request: Request, clip: Clip) -> int:
+        meter = meter_of(request, clip)
+        bar_ticks(meter)  # refuses meters the tokens cannot express, before the range is checked
+        return _clip_bars(clip, meter)
+
+    def _run(self, request: Request, clip: Clip | None, role: str, seed: int, progress: ProgressFn) -> list[Clip]:
         op = request.operation
-        if op not in self.operations:
-            raise BadRequest(f"operation {op!r} is not one of {', '.join(self.operations)}")
-        if request.role not in self.info.roles:
-            raise BadRequest(f"role must be one of {', '.join(self.info.roles)}, got {request.role!r}")
-        if request.style is not None and request.style not in self.info.styles:
-            raise BadRequest(f"unknown style {request.style!r}; this model knows: {', '.join(self.info.styles)}")
-        role = request.role
-        if clip is not None and clip.drums and "role" not in request.given:
-            role = "drums"
-        seed = request.seed if request.seed is not None else random.randrange(2**31)
         gen = torch.Generator().manual_seed(int(seed) & 0xFFFFFFFF)
         c = self.composer
         if op == "generate":
@@ -100,8 +95,6 @@ class TransformerEngine(Engine):
         if role in ("melody", "bass") and op in ("generate", "continue"):
             for out in clips:  # a single line: no note rings over the next onset
                 out.notes = monophonic_legato(out.notes)
-        for out in clips:
-            out.validate()
         progress(1.0)
         return clips
 

@@ -24,9 +24,9 @@ import numpy as np
 import torch
 
 from bridge.engines.decoding.sampling import Stepper
+from bridge.music.limits import MAX_VARIATIONS
 
-MAX_VARIATIONS = 8  # bridge.music.request.MAX_VARIATIONS
-MAX_BATCH = 2 * MAX_VARIATIONS  # rows a request may decode: each variation twice over with guidance
+MAX_BATCH = 2 * MAX_VARIATIONS  # KV-cache rows: each variation a request may ask for, twice over with guidance
 
 
 def quantize_int8(model):

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from bridge.data.dataset import COL, Dataset
 from bridge.music.theory import MOODS, ROLES
 import bridge.engines.decoding.vocab as V
+from bridge.engines.device import resolve_device
 from bridge.engines.transformer.examples import ExampleConfig, ExampleMaker, collate
 from bridge.engines.transformer.model import ModelConfig, MusicTransformer
 from bridge.engines.decoding.tokenizer import TokenizerConfig
@@ -79,14 +80,6 @@ def load_config(path: str | Path) -> dict:
             "train": {**TRAIN_DEFAULTS, **cfg.get("train", {})}}
 
 
-def pick_device(device: str = "auto") -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device cuda was asked for but torch sees no CUDA device")
-    return device
-
-
 def _lr(cfg: dict, step: int, frac: float) -> float:
     if step < cfg["warmup_steps"]:
         return cfg["lr"] * (step + 1) / cfg["warmup_steps"]
@@ -129,15 +122,25 @@ def _style_by_role(ds: Dataset, idx: np.ndarray) -> dict:
     return out
 
 
+def train(data_dir, out_dir, config=None, progress=None, minutes=None, device="auto") -> dict:
+    """The registry's trainer (`cadenza train --engine transformer`); it shows its own tqdm bar,
+    so `progress` is not called."""
+    return train_transformer(config, data_dir, out_dir, minutes=minutes, device=device)
+
+
 def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto", log=print,
                       init_from=None) -> dict:
+    """Train a Transformer from the TOML `config_path` (DEFAULT_CONFIG when None) on `data_dir`
+    into the model folder `out_dir` for `minutes` of wall time (the config's budget when None),
+    optionally starting from the weights of the model folder `init_from`; returns the summary.
+    The folder it writes is servable as is (the daemon loads it through the registry)."""
     from tqdm import tqdm
 
     config_path = config_path or DEFAULT_CONFIG
     cfg = load_config(config_path)
     tc, mc, dc = cfg["train"], cfg["model"], cfg["data"]
     minutes = minutes if minutes is not None else tc["minutes"]
-    device = pick_device(device)
+    device = resolve_device(device)
     if tc["threads"]:
         torch.set_num_threads(int(tc["threads"]))
     torch.manual_seed(tc["seed"])
