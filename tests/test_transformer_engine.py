@@ -183,3 +183,37 @@ def test_velocities_are_shaped_inside_their_bins(engine):
     onsets = {round(n.start * 12) % 48 for n in c.notes}
     if len(onsets) > 1 and any(o % 12 for o in onsets):
         assert len({n.velocity for n in c.notes}) > 1
+
+
+def test_guidance_keeps_every_guarantee_and_scale_one_changes_nothing(engine):
+    """With guidance on, each variation is decoded beside its unconditional twin: the answer still
+    lasts exactly its bars, keeps the hard key and range, and a seed still reproduces it; at scale
+    1 the answer is the plain conditioned one, note for note."""
+    args = ["bars", 4, "style", engine.info.styles[0], "key", "D minor", "scale_lock", 1, "pitch_low", 50,
+            "pitch_high", 80, "seed", 5, "variations", 3]
+    plain = run(engine, "generate", args)
+    saved = engine.composer.guidance
+    try:
+        engine.composer.guidance = 2.0  # as if the model were trained for guidance
+        assert [c.notes for c in run(engine, "generate", args + ["guidance", 1.0])] == [c.notes for c in plain]
+        guided = run(engine, "generate", args)
+        again = run(engine, "generate", args)
+    finally:
+        engine.composer.guidance = saved
+    assert [c.notes for c in guided] == [c.notes for c in again]
+    assert [c.notes for c in guided] != [c.notes for c in plain]
+    scale = parse_key("D minor").pitch_classes
+    for c in guided:
+        _check(c, 4, 4.0)
+        assert all(n.pitch % 12 in scale and 50 <= n.pitch <= 80 for n in c.notes)
+
+
+def test_a_model_without_guidance_ignores_the_key(engine):
+    saved = engine.composer.guidance
+    try:
+        engine.composer.guidance = None
+        a = run(engine, "generate", ["bars", 2, "seed", 8])
+        b = run(engine, "generate", ["bars", 2, "seed", 8, "guidance", 3.0])
+    finally:
+        engine.composer.guidance = saved
+    assert [c.notes for c in a] == [c.notes for c in b]

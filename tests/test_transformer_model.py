@@ -189,3 +189,45 @@ def test_shipped_model_onnx_file_matches_its_weights(tmp_path):
     assert parity(model, export_onnx(model, tmp_path / "fp32.onnx"), prompt, steps) < 1e-3
     if cfg.get("cpu_runtime") == "onnx-int8":
         assert parity(model, folder / cfg["onnx"], prompt, steps) < 1.0
+
+
+def test_prefill_groups_serves_each_prompt_to_its_block_of_rows(model, tmp_path):
+    """Guidance prefills the conditioned and the unconditional prompt as one batch and fans each
+    out to its rows: every runtime must give what two separate prefills give, and so must the
+    steps after it."""
+    pytest.importorskip("onnxruntime")
+    import copy
+
+    from bridge.engines.transformer.runtime import OrtStepper, TorchStepper
+    from bridge.engines.transformer.tools.export import export_onnx
+
+    a, b = _seq(9, 2).tolist()
+    torch_st = TorchStepper(copy.deepcopy(model), int8=False)
+    ort_st = OrtStepper(export_onnx(model, tmp_path / "g.onnx"), threads=1, max_len=model.cfg.max_len)
+    solo = TorchStepper(copy.deepcopy(model), int8=False)
+    want = torch.cat([solo.prefill(a, 3), solo.prefill(b, 3)])  # [6, V]
+    for st in (torch_st, ort_st):
+        got = st.prefill_groups([a, b], 3)
+        torch.testing.assert_close(got, want, atol=1e-3, rtol=1e-3)
+    tok = torch.tensor([V.BAR] * 6)
+    ref_a, ref_b = TorchStepper(copy.deepcopy(model), int8=False), TorchStepper(copy.deepcopy(model), int8=False)
+    ref_a.prefill(a, 3), ref_b.prefill(b, 3)
+    want = torch.cat([ref_a.step(tok[:3], 9), ref_b.step(tok[3:], 9)])
+    for st in (torch_st, ort_st):
+        torch.testing.assert_close(st.step(tok, 9), want, atol=1e-3, rtol=1e-3)
+
+
+def test_guidance_mixes_conditioned_and_unconditional_logits():
+    from bridge.engines.decoding.composer import unconditional
+    from bridge.engines.decoding.sampling import _guide
+
+    cond, unc = torch.tensor([[2.0, 0.0]]), torch.tensor([[1.0, 1.0]])
+    both = torch.cat([cond, unc])
+    assert _guide(both, 1, 1.0).tolist() == cond.tolist()  # 1: plain conditioning
+    assert _guide(both, 1, 0.0).tolist() == unc.tolist()  # 0: the condition ignored
+    assert _guide(both, 1, 3.0).tolist() == [[4.0, -2.0]]  # beyond 1: pushed away from "any"
+    prompt = [V.BOS, V.role_token("bass"), V.style_token(3), V.mood_token("sad"), V.key_token(4, "minor"),
+              V.meter_token("4/4"), V.TEMPO_ANY, V.DENSITY_ANY, V.bars_token(4), V.BAR]
+    u = unconditional(prompt)
+    assert len(u) == len(prompt) and u[:2] == prompt[:2] and u[5:] == prompt[5:]
+    assert u[2:5] == [V.STYLE_ANY, V.MOOD_ANY, V.KEY_ANY]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bridge.data.catalog import ESSEN_STYLE_BY_PREFIX, MUSIC21_COLLECTIONS, MUSIC21_SKIP_PARTS
+from bridge.data.clean import clean_piece
 from bridge.data.labels import piece_clips
 
 SOURCE_NAMES = ("music21", "debian", "mma")
@@ -105,7 +106,7 @@ def process_task(task: dict) -> dict:
     pieces = read_task(task)
     metas, clips = [], []
     for piece in pieces:
-        pclips = piece_clips(piece)
+        pclips = piece_clips(clean_piece(piece))
         if not pclips:
             continue
         for c in pclips:

@@ -29,6 +29,7 @@ COMMON_KEYS = {
     "prompt": ("str", 'free text, e.g. "calm folk tune in D minor, 8 bars"'),
     "temperature": ("float", "from 0.05 to 3.0"),
     "top_p": ("float", "from 0.05 to 1.0"),
+    "guidance": ("float", "from 0 to 5: how strongly style, mood and key are followed (1: plain conditioning)"),
     "seed": ("int", "any integer"),
     "variations": ("int", f"integer from 1 to {MAX_VARIATIONS}"),
     "pitch_low": ("int", "integer from 0 to 127"),
@@ -67,6 +68,7 @@ class Request:
     prompt: str | None = None
     temperature: float = 1.0
     top_p: float = 0.95
+    guidance: float | None = None  # None: the model's default (classifier-free guidance scale)
     seed: int | None = None
     variations: int = 1
     pitch_low: int = 0
@@ -186,6 +188,8 @@ def _apply(req: Request, key: str, value, allowed: str, styles) -> None:
         _check_range(key, value, 0.05, 3.0, "from 0.05 to 3.0")
     elif key == "top_p":
         _check_range(key, value, 0.05, 1.0, "from 0.05 to 1.0")
+    elif key == "guidance":
+        _check_range(key, value, 0.0, 5.0, "from 0 to 5 (1: plain conditioning)")
     elif key == "seed":
         _check_range(key, value, -(2**31), 2**31 - 1, "a 32-bit integer")
     elif key == "variations":

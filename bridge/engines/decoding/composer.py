@@ -18,7 +18,7 @@ from bridge.music.theory import Key, Meter, density_bucket, density_knob_to_buck
 from bridge.music.request import Request
 import bridge.engines.decoding.vocab as V
 from bridge.engines.resolve import DEFAULT_TEMPO, meter_of, tempo_of
-from bridge.engines.decoding.constraints import RegionSpec, key_bias, notes_per_bar_cap, pitch_mask
+from bridge.engines.decoding.constraints import RegionSpec, grid_positions, key_bias, notes_per_bar_cap, pitch_mask
 from bridge.engines.decoding.sampling import decode_region, template_from_bars
 from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, decode, encode_bars,
                         ticks_to_clip)
@@ -41,8 +41,17 @@ class Composer:
     vocabulary (decoding/vocab.py) can use it; Engine.run has already checked the operation, clip,
     role, style and infill range, and drawn the seed."""
 
-    def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict):
+    def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict,
+                 guidance: float | None = None):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
+        self.guidance = guidance  # the model's default scale; None: not trained for guidance
+
+    def guidance_scale(self, req: Request) -> float:
+        """The classifier-free guidance scale for a request: its `guidance`, else the model's
+        default; always 1 (off) for a model trained without the unconditional prefix."""
+        if self.guidance is None:
+            return 1.0
+        return float(req.guidance) if req.guidance is not None else float(self.guidance)
 
     # --- conditions ----------------------------------------------------------------------
     def conditions(self, req: Request, clip: Clip | None, role: str) -> tuple[Conditions, float, Key | None]:
@@ -75,6 +84,7 @@ class Composer:
             bias=key_bias(cond.key, req.scale_lock, drums),
             note_cap=notes_per_bar_cap(cond.density_bucket, cond.meter.beats_per_bar, cond.role),
             bar_token_budget=max(8, (self.max_len - prompt_len - 2) // bars),
+            drums=drums, grid=grid_positions(bar_ticks(cond.meter)),
         )
 
     def _segment_bars(self, role: str) -> int:
@@ -90,8 +100,10 @@ class Composer:
 
     def _region(self, req, cond, prompt, rows, k, gen, progress, template=None) -> list[list[list[int]]]:
         spec = self._spec(req, cond, k, len(prompt))
+        g = self.guidance_scale(req)
         toks = decode_region(self.stepper, prompt, rows, spec, req.temperature, req.top_p, gen, self.max_len,
-                             progress, template)
+                             progress, template, uncond=unconditional(prompt) if g != 1.0 else None,
+                             guidance=g)
         return [_split_bars(t) for t in toks]
 
     def _extend(self, req, cond, contexts: list[list], after: list, k: int, gen, progress) -> list[list]:
@@ -188,6 +200,13 @@ class Composer:
 
 
 # --- pure helpers ---------------------------------------------------------------------------
+def unconditional(prompt: list[int]) -> list[int]:
+    """The prompt with its style, mood and key made "any" (prefix positions 2, 3, 4): guidance's
+    other row. Role, meter, tempo, density and bars stay: they shape the grid, not the style."""
+    assert prompt[0] == V.BOS, "a prompt starts with the condition prefix"
+    return [prompt[0], prompt[1], V.STYLE_ANY, V.MOOD_ANY, V.KEY_ANY, *prompt[5:]]
+
+
 def accent(notes: np.ndarray, tpb: int) -> np.ndarray:
     """Shape decoded velocities (bin centres) by metric level; a note never leaves its bin."""
     out = np.asarray(notes).copy().reshape(-1, 4)

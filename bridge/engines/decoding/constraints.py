@@ -9,7 +9,9 @@ tracks where one sequence is inside the bar grammar so `allowed` can say what ma
   durations never run past the region's last bar line, so the clip ends on the bar line;
 - key/scale: a soft logit penalty on out-of-scale pitches, or a hard mask with scale_lock;
 - pitch range: a hard mask;
-- density: a cap on notes a bar (and a token budget a bar so a region always fits the model).
+- density: a cap on notes a bar (and a token budget a bar so a region always fits the model);
+- grid: sampled onsets on the sixteenth/triplet grid, pitched notes at least a sixteenth long,
+  drum hits exactly a sixteenth (the corpus is cleaned the same way: bridge/data/clean.py).
 """
 
 from __future__ import annotations
@@ -20,10 +22,19 @@ from dataclasses import dataclass
 import torch
 
 from bridge.errors import BadRequest
+from bridge.music.grid import DRUM_TICKS, MIN_TICKS, on_grid
 from bridge.music.theory import DENSITY_CENTERS, Key
 import bridge.engines.decoding.vocab as V
 
 SOFT_KEY_PENALTY = 2.0  # logits subtracted from out-of-key pitches without scale_lock
+
+
+def grid_positions(tpb: int) -> torch.Tensor:
+    """bool [MAX_BAR_TICKS]: the ticks of a bar of `tpb` ticks on the sixteenth/triplet grid."""
+    m = torch.zeros(V.MAX_BAR_TICKS, dtype=torch.bool)
+    for t in range(tpb):
+        m[t] = on_grid(t)
+    return m
 
 
 def pitch_mask(low: int, high: int, key: Key | None, scale_lock: bool, drums: bool) -> torch.Tensor:
@@ -70,6 +81,8 @@ class RegionSpec:
     bias: torch.Tensor  # float [V], from key_bias
     note_cap: int  # notes a bar
     bar_token_budget: int  # tokens a bar (so the region fits the model's length)
+    drums: bool = False  # drum hits: one length (DRUM_TICKS)
+    grid: torch.Tensor | None = None  # bool [MAX_BAR_TICKS]: onsets allowed (grid_positions); None: every tick
 
 
 class RowState:
@@ -97,6 +110,14 @@ class RowState:
         s = self.spec
         return self.notes_in_bar < s.note_cap and self.tokens_in_bar + 4 <= s.bar_token_budget
 
+    def _positions(self, m: torch.Tensor, first: int) -> None:
+        """Allow POS tokens from tick `first` to the bar's end (on the grid when the spec has one)."""
+        s = self.spec
+        if s.grid is None:
+            m[V.POS_OFFSET + first : V.POS_OFFSET + s.tpb] = True
+        else:
+            m[V.POS_OFFSET + first : V.POS_OFFSET + s.tpb] = s.grid[first : s.tpb]
+
     def allowed(self, pitch_override: torch.Tensor | None = None) -> torch.Tensor:
         s = self.spec
         m = torch.zeros(V.VOCAB_SIZE, dtype=torch.bool)
@@ -111,7 +132,7 @@ class RowState:
         higher[V.PITCH_OFFSET : V.PITCH_OFFSET + self.pitch_at_pos + 1] = False
         if self.last == "bar":
             if self._room():
-                m[V.POS_OFFSET : V.POS_OFFSET + s.tpb] = True
+                self._positions(m, 0)
             self._close(m)
         elif self.last == "pos":
             m[V.VEL_OFFSET : V.VOCAB_SIZE] = True
@@ -124,11 +145,15 @@ class RowState:
         elif self.last == "pitch":
             bar_end = self.spec.tpb * (self.spec.bars - self.bars_done + 1)  # ticks to the region end
             left = bar_end - self.pos
-            n = sum(1 for d in V.DURATIONS if d <= left)
-            m[V.DUR_OFFSET : V.DUR_OFFSET + max(1, n)] = True
+            n = max(1, sum(1 for d in V.DURATIONS if d <= left))
+            lo = V.dur_index(DRUM_TICKS if s.drums else MIN_TICKS) if s.grid is not None else 0
+            hi = lo + 1 if s.drums and s.grid is not None else n
+            if lo >= n:  # too close to the region's end for the grid's lengths: the longest that fits
+                lo, hi = n - 1, n
+            m[V.DUR_OFFSET + lo : V.DUR_OFFSET + min(hi, n)] = True
         elif self.last == "dur":
             if self._room():
-                m[V.POS_OFFSET + self.pos + 1 : V.POS_OFFSET + s.tpb] = True
+                self._positions(m, self.pos + 1)
                 if higher.any():
                     m |= higher
                     m[V.VEL_OFFSET : V.VOCAB_SIZE] = True

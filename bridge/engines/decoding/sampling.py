@@ -64,16 +64,31 @@ class Stepper(ABC):
     def step(self, tokens: torch.Tensor, pos: int) -> torch.Tensor:
         """Feed one token a row (tokens [rows]) at position `pos` -> next-token logits [rows, V]."""
 
+    @abstractmethod
+    def prefill_groups(self, prompts: list[list[int]], rows: int) -> torch.Tensor:
+        """Several prompts of one length, run once each as a batch, each then readied for `rows`
+        rows: prompt g serves rows g*rows..g*rows+rows-1 -> logits [len(prompts) * rows, V].
+        Classifier-free guidance decodes the conditioned and the unconditional prompt so."""
+
 
 def decode_region(stepper, prompt: list[int], rows: int, spec: RegionSpec, temperature: float, top_p: float,
                   gen: torch.Generator, max_len: int, progress=None, template: list[TemplateSlot] | None = None,
-                  ) -> list[list[int]]:
+                  uncond: list[int] | None = None, guidance: float = 1.0) -> list[list[int]]:
     """Sample one region of `spec.bars` bars for `rows` rows; returns each row's region tokens
-    (starting with BAR, without EOS)."""
+    (starting with BAR, without EOS). With `uncond` (the prompt with its style, mood and key made
+    "any") and `guidance` g != 1, each row is decoded twice in one batch and sampled from
+    uncond + g * (cond - uncond): classifier-free guidance (Ho & Salimans), which follows the
+    asked style more closely than the conditioned logits alone."""
     states = [RowState(spec) for _ in range(rows)]
     out: list[list[int]] = [[] for _ in range(rows)]
     prev_pitch: list[int | None] = [None] * rows
-    logits = stepper.prefill(prompt, rows)
+    guided = uncond is not None and guidance != 1.0
+    if guided:
+        assert len(uncond) == len(prompt), "the unconditional prompt must align with the prompt"
+        both = stepper.prefill_groups([prompt, uncond], rows)  # [2 * rows, V]
+        logits = _guide(both, rows, guidance)
+    else:
+        logits = stepper.prefill(prompt, rows)
     pos = len(prompt)
     t_index = 0
     while not all(s.done for s in states):
@@ -113,11 +128,20 @@ def decode_region(stepper, prompt: list[int], rows: int, spec: RegionSpec, tempe
                 prev_pitch[r] = t - V.PITCH_OFFSET
         if all(s.done for s in states):
             break
-        logits = stepper.step(nxt, pos)
+        if guided:  # the unconditional rows follow the same tokens
+            logits = _guide(stepper.step(torch.cat([nxt, nxt]), pos), rows, guidance)
+        else:
+            logits = stepper.step(nxt, pos)
         pos += 1
         if progress is not None and pos % 16 == 0:
             progress(min(1.0, sum(s.bars_done for s in states) / (rows * spec.bars)))
     return out
+
+
+def _guide(logits: torch.Tensor, rows: int, guidance: float) -> torch.Tensor:
+    # logits: [2 * rows, V], conditioned rows first -> guided logits [rows, V]
+    cond, uncond = logits[:rows], logits[rows:]
+    return uncond + guidance * (cond - uncond)
 
 
 def template_from_bars(bar_tokens: list[list[int]], regenerate: set[int], contour: bool) -> list[TemplateSlot]:

@@ -26,7 +26,7 @@ class Conditions:
     """The condition prefix of one sequence. None means "any" where the vocabulary allows it."""
 
     role: str = "melody"
-    style_slot: int = 0
+    style_slot: int | None = 0  # None: "any style" (the reserved slot)
     mood: str | None = None
     key: Key | None = None
     meter: Meter = field(default_factory=Meter)
@@ -67,8 +67,8 @@ class TokenizerConfig:
                 f"{path} was written for tokenizer version {d.get('version')} with "
                 f"{d.get('vocab_size')} tokens; this code is version {V.VERSION} with {V.VOCAB_SIZE}"
             )
-        if len(d["styles"]) > V.MAX_STYLES:
-            raise ValueError(f"{path} lists {len(d['styles'])} styles; at most {V.MAX_STYLES} fit")
+        if len(d["styles"]) > V.NAMED_STYLES:
+            raise ValueError(f"{path} lists {len(d['styles'])} styles; at most {V.NAMED_STYLES} fit")
         return cls(styles=list(d["styles"]), version=d["version"], vocab_size=d["vocab_size"])
 
 

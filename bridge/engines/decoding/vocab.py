@@ -28,6 +28,7 @@ VERSION = 1
 
 # --- fixed tables -------------------------------------------------------------------------
 MAX_STYLES = 32  # style slots; a model maps its style names to slots in tokenizer.json
+NAMED_STYLES = MAX_STYLES - 1  # the last slot means "any style": condition dropout and guidance's unconditional row
 METERS = ("4/4", "3/4", "2/4", "6/8", "2/2", "3/8", "9/8", "12/8", "5/4", "6/4", "7/8", "5/8",
           "3/2", "7/4", "other")  # "other": any meter not listed (positions still bound it)
 N_TEMPO = 6  # tempo buckets (bridge.music.theory.TEMPO_EDGES has 5 edges)
@@ -44,6 +45,7 @@ PAD, BOS, EOS, BAR, PRE, SUF, MID = range(7)
 N_SPECIAL = 8  # one spare
 ROLE_OFFSET = N_SPECIAL
 STYLE_OFFSET = ROLE_OFFSET + len(ROLES)
+STYLE_ANY = STYLE_OFFSET + NAMED_STYLES  # the reserved slot (tokenizer v1 models trained before it leave it unused)
 MOOD_OFFSET = STYLE_OFFSET + MAX_STYLES  # MOODS, then "any"
 MOOD_ANY = MOOD_OFFSET + len(MOODS)
 KEY_OFFSET = MOOD_ANY + 1  # 12 major, 12 minor, then "any" (drums, unknown)
@@ -90,8 +92,10 @@ def role_token(role: str) -> int:
     return ROLE_OFFSET + ROLES.index(role)
 
 
-def style_token(slot: int) -> int:
-    assert 0 <= slot < MAX_STYLES, slot
+def style_token(slot: int | None) -> int:
+    if slot is None:
+        return STYLE_ANY
+    assert 0 <= slot < NAMED_STYLES, slot
     return STYLE_OFFSET + slot
 
 

@@ -70,7 +70,8 @@ class TransformerEngine(Engine):
             moods=tuple(config.get("moods", MOODS)), default=bool(config.get("default", False)),
             extra={"runtime": runtime, "params": params},
         )
-        composer = Composer(stepper, tok, int(config["model"]["max_len"]), config.get("style_by_role", {}))
+        composer = Composer(stepper, tok, int(config["model"]["max_len"]), config.get("style_by_role", {}),
+                            guidance=config.get("guidance"))
         log.info("loaded transformer %s (%s, %s)", info.name, info.device, runtime)
         return cls(folder, config, info, composer, runtime)
 

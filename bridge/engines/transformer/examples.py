@@ -22,6 +22,9 @@ class ExampleConfig:
     seq_len: int = 512  # longest training sequence in tokens
     fim_rate: float = 0.5  # share of examples in FIM form (continue / infill / restyle)
     cond_dropout: float = 0.1  # chance each of mood, key, tempo, density is replaced by "any"
+    style_dropout: float = 0.0  # chance the style is replaced by "any style" (the reserved slot)
+    uncond_rate: float = 0.0  # chance style, mood and key are all "any" at once: the prefix of
+    # classifier-free guidance's unconditional row, which the model must know to make guidance work
     transpose: tuple = (-5, 6)  # inclusive semitone range for pitched roles
 
 
@@ -45,15 +48,19 @@ class ExampleMaker:
     def conditions(self, i: int, n_bars: int, shift: int, rng: np.random.Generator) -> Conditions:
         row = self.ds.clips[i]
         drop = lambda: rng.random() < self.cfg.cond_dropout  # noqa: E731
+        uncond = self.cfg.uncond_rate > 0 and rng.random() < self.cfg.uncond_rate
         role = ROLES[row[COL["role"]]]
         key = None
-        if role != "drums" and not drop():
+        if role != "drums" and not drop() and not uncond:
             key = Key((int(row[COL["tonic"]]) + shift) % 12, ("major", "minor")[row[COL["mode"]]])
         npb = row[COL["density_x100"]] / 100.0
+        style = self.styles.index(self.ds.styles[row[COL["style"]]])
+        if uncond or (self.cfg.style_dropout > 0 and rng.random() < self.cfg.style_dropout):
+            style = None
         return Conditions(
             role=role,
-            style_slot=self.styles.index(self.ds.styles[row[COL["style"]]]),
-            mood=None if drop() else MOODS[row[COL["mood"]]],
+            style_slot=style,
+            mood=None if drop() or uncond else MOODS[row[COL["mood"]]],
             key=key,
             meter=Meter(int(row[COL["meter_num"]]), int(row[COL["meter_den"]])),
             tempo_bucket=None if drop() else tempo_bucket(float(row[COL["tempo"]])),

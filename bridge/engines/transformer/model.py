@@ -101,9 +101,11 @@ class KVCache(nn.Module):
         self.v[:b, :, input_pos : input_pos + t] = v
         return self.k[:b, :, : input_pos + t], self.v[:b, :, : input_pos + t]
 
-    def copy_row(self, src: int, n: int, upto: int) -> None:
-        self.k[:n, :, :upto] = self.k[src : src + 1, :, :upto]
-        self.v[:n, :, :upto] = self.v[src : src + 1, :, :upto]
+    def copy_row(self, src: int, n: int, upto: int, first: int = 0) -> None:
+        """Row `src` (positions < upto) into rows first..first+n-1."""
+        k, v = self.k[src : src + 1, :, :upto].clone(), self.v[src : src + 1, :, :upto].clone()
+        self.k[first : first + n, :, :upto] = k
+        self.v[first : first + n, :, :upto] = v
 
 
 class PastKV:
@@ -200,11 +202,17 @@ class MusicTransformer(nn.Module):
         h, hd = self.cfg.n_heads, self.cfg.d_model // self.cfg.n_heads
         self.caches = nn.ModuleList(KVCache(batch, h, self.cfg.max_len, hd, dtype, device) for _ in self.blocks)
 
-    def copy_cache_row(self, src: int, n: int, upto: int) -> None:
-        """Broadcast row `src` of the cache (positions < upto) into rows 0..n-1: a prompt prefilled
-        once serves every variation."""
+    def copy_cache_row(self, src: int, n: int, upto: int, first: int = 0) -> None:
+        """Broadcast row `src` of the cache (positions < upto) into rows first..first+n-1: a prompt
+        prefilled once serves every variation."""
         for cache in self.caches:
-            cache.copy_row(src, n, upto)
+            cache.copy_row(src, n, upto, first)
+
+    def fan_out(self, groups: int, rows: int, upto: int) -> None:
+        """Prompts prefilled as rows 0..groups-1 -> each into its block of `rows` rows (group g
+        fills rows g*rows..g*rows+rows-1). Last group first, so no source is overwritten unread."""
+        for g in reversed(range(groups)):
+            self.copy_cache_row(g, rows, upto, first=g * rows)
 
     def forward(self, idx, input_pos=None, caches=None):
         # idx: [B, t]. input_pos None -> logits [B, t, vocab] (training). input_pos a start (int) or

@@ -26,7 +26,7 @@ import torch
 from bridge.engines.decoding.sampling import Stepper
 from bridge.music.limits import MAX_VARIATIONS
 
-MAX_BATCH = MAX_VARIATIONS  # KV-cache rows: one per variation a request may ask for
+MAX_BATCH = 2 * MAX_VARIATIONS  # KV-cache rows: each variation a request may ask for, twice over with guidance
 
 
 def quantize_int8(model):
@@ -63,6 +63,13 @@ class TorchStepper(Stepper):
             x = tokens.view(-1, 1).to(self.model.emb.weight.device)  # [rows, 1]
             return self.model(x, pos).float().cpu()
 
+    def prefill_groups(self, prompts, rows):
+        with torch.inference_mode():
+            x = torch.tensor(prompts, dtype=torch.long, device=self.model.emb.weight.device)  # [G, P]
+            logits = self.model(x, 0)  # [G, V]
+            self.model.fan_out(len(prompts), rows, x.shape[1])
+            return logits.float().cpu().repeat_interleave(rows, dim=0)
+
 
 class CudaGraphStepper(Stepper):
     """CUDA, bf16: prefill eagerly, then a compiled step with fixed shapes: always MAX_BATCH rows,
@@ -85,6 +92,13 @@ class CudaGraphStepper(Stepper):
             self.model.copy_cache_row(0, MAX_BATCH, len(prompt))
             return logits.float().cpu().expand(rows, -1).clone()
 
+    def prefill_groups(self, prompts, rows):
+        with torch.inference_mode():
+            x = torch.tensor(prompts, dtype=torch.long, device="cuda")  # [G, P]
+            logits = self.model(x, 0)  # [G, V]
+            self.model.fan_out(len(prompts), rows, x.shape[1])
+            return logits.float().cpu().repeat_interleave(rows, dim=0)
+
     def step(self, tokens, pos):
         rows = tokens.shape[0]
         with torch.inference_mode():
@@ -97,7 +111,7 @@ class CudaGraphStepper(Stepper):
 
 class OrtStepper(Stepper):
     """ONNX Runtime (the int8 graph from export.py). The cache is one buffer a layer and a kind,
-    allocated once for MAX_BATCH rows x max_len positions, time first: a request with `rows` rows
+    max_len positions x the most rows a request has needed, time first: a request with `rows` rows
     views the front of each buffer as [max_len, rows, H, hd], hands ONNX Runtime the contiguous
     slice [:pos], and writes the step's new keys/values into row `pos`."""
 
@@ -114,7 +128,9 @@ class OrtStepper(Stepper):
         self.names = [i.name for i in self.sess.get_inputs()[1:]]  # past_k0, past_v0, ...
         _, _, self.heads, self.hd = self.sess.get_inputs()[1].shape  # [P, B, H, hd]
         self.max_len = max_len
-        self.store = [np.zeros(max_len * MAX_BATCH * self.heads * self.hd, dtype=np.float32) for _ in self.names]
+        # allocated once for the variations a request may ask for; grown once more (see _views) the
+        # first time guidance decodes them twice over
+        self.store = [np.zeros(max_len * MAX_VARIATIONS * self.heads * self.hd, dtype=np.float32) for _ in self.names]
         self.views: list[np.ndarray] = []
         self.pos = 0
 
@@ -122,12 +138,31 @@ class OrtStepper(Stepper):
         empty = np.zeros((0, 1, self.heads, self.hd), dtype=np.float32)
         logits, *new = self.sess.run(None, {"tokens": np.array([prompt], dtype=np.int64),
                                             **{n: empty for n in self.names}})
-        size = self.max_len * rows * self.heads * self.hd
-        self.views = [s[:size].reshape(self.max_len, rows, self.heads, self.hd) for s in self.store]
+        self.views = self._views(rows)
         for view, kv in zip(self.views, new):
             view[: len(prompt)] = kv  # [P, 1, H, hd] broadcast to every row
         self.pos = len(prompt)
         return torch.from_numpy(logits).expand(rows, -1).clone()
+
+    def _views(self, rows: int) -> list[np.ndarray]:
+        """Cache buffers for `rows` rows, time first [max_len, rows, H, hd]: the front of the
+        buffers, reallocated only when a request needs more rows than any before it (a daemon that
+        never guides 8 variations never holds 16 rows' worth)."""
+        size = self.max_len * rows * self.heads * self.hd
+        if not self.store or self.store[0].size < size:
+            self.store = [np.zeros(size, dtype=np.float32) for _ in self.names]
+        return [s[:size].reshape(self.max_len, rows, self.heads, self.hd) for s in self.store]
+
+    def prefill_groups(self, prompts, rows):
+        groups, plen = len(prompts), len(prompts[0])
+        empty = np.zeros((0, groups, self.heads, self.hd), dtype=np.float32)
+        logits, *new = self.sess.run(None, {"tokens": np.array(prompts, dtype=np.int64),
+                                            **{n: empty for n in self.names}})
+        self.views = self._views(groups * rows)
+        for view, kv in zip(self.views, new):  # kv: [P, G, H, hd]
+            view[:plen] = np.repeat(kv, rows, axis=1)
+        self.pos = plen
+        return torch.from_numpy(logits).repeat_interleave(rows, dim=0)
 
     def step(self, tokens, pos):
         assert pos == self.pos, (pos, self.pos)
