@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from bridge.music.clip import clip_to_midi, midi_to_clip
 from bridge.data.build import BuildConfig, build, collect_tasks
 from bridge.data.catalog import licence_allowed
+from bridge.data.clean import clean_notes
 from bridge.cli.data import data
 from bridge.data.dataset import COL, Dataset
 from bridge.music.theory import TICKS_PER_BEAT
@@ -115,10 +116,11 @@ def test_round_trip_midi_clip_midi_keeps_every_note_on_the_grid(tmp_path, user_f
             rebuilt += [(s + offset, p, d, v) for s, p, d, v in ticks]
     spb = 0.6
     window = 16 * 4 * TICKS_PER_BEAT  # a note sounding past a window's end is cut there
+    ticks = np.array([(round(n.start / spb * TICKS_PER_BEAT), round((n.end - n.start) / spb * TICKS_PER_BEAT),
+                       n.pitch, n.velocity) for n in src.instruments[0].notes])
     original = []
-    for n in src.instruments[0].notes:
-        start, end = round(n.start / spb * TICKS_PER_BEAT), round(n.end / spb * TICKS_PER_BEAT)
-        original.append((start, n.pitch, min(end, (start // window + 1) * window) - start, n.velocity))
+    for start, dur, pitch, vel in clean_notes(ticks, drum=False):  # the corpus is on the 16th/triplet grid
+        original.append((start, pitch, min(start + dur, (start // window + 1) * window) - start, vel))
     original.sort()
     assert sorted(rebuilt) == original
 
