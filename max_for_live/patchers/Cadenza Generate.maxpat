@@ -707,6 +707,24 @@
 					"linecount": 2,
 					"varname": "status"
 				}
+			},
+			{
+				"box": {
+					"id": "obj-27",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"patching_rect": [
+						40,
+						110,
+						60,
+						22
+					],
+					"text": "qlim 100"
+				}
 			}
 		],
 		"lines": [
@@ -779,18 +797,6 @@
 					"source": [
 						"obj-4",
 						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-3",
-						0
-					],
-					"source": [
-						"obj-4",
-						3
 					]
 				}
 			},
@@ -995,6 +1001,30 @@
 					"source": [
 						"obj-4",
 						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-27",
+						0
+					],
+					"source": [
+						"obj-4",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-27",
+						0
 					]
 				}
 			}

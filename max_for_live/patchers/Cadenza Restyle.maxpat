@@ -771,6 +771,24 @@
 					"linecount": 2,
 					"varname": "status"
 				}
+			},
+			{
+				"box": {
+					"id": "obj-29",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"patching_rect": [
+						40,
+						110,
+						60,
+						22
+					],
+					"text": "qlim 100"
+				}
 			}
 		],
 		"lines": [
@@ -843,18 +861,6 @@
 					"source": [
 						"obj-4",
 						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-3",
-						0
-					],
-					"source": [
-						"obj-4",
-						3
 					]
 				}
 			},
@@ -1083,6 +1089,30 @@
 					"source": [
 						"obj-4",
 						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-29",
+						0
+					],
+					"source": [
+						"obj-4",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-29",
+						0
 					]
 				}
 			}
