@@ -6,23 +6,23 @@
 // anything(), and the clips are written when the last one is in.
 //
 // Outlets: 0 -> [udpsend], 1 -> status line ("set ..."), 2 -> control feedback (seed, style
-// menu), 3 -> [udpreceive] ("port N").
+// menu). The [udpreceive] that feeds the inlet is made by the script (see receiver.js).
 
 autowatch = 0;
 inlets = 1;
-outlets = 4;
+outlets = 3;
 
 var OUT_UDP = 0;
 var OUT_STATUS = 1;
 var OUT_UI = 2;
-var OUT_RECEIVER = 3;
 var GO_DEBOUNCE_MS = 400; // one click of a button object may report press and release
 var MAX_BARS = 64;        // the daemon's limit for a clip; checked here for a clear message
 
 var settings = new CadenzaUI.Settings();
+var receiver = new CadenzaReceiver.Receiver(this);
 var client = new CadenzaClient.Client(
     function (message) { outlet(OUT_UDP, message); },
-    function (port) { outlet(OUT_RECEIVER, "port", port); }
+    function (port) { receiver.listen(port); }
 );
 var liveVersion = null; // set by init(): the LiveAPI is not usable before live.thisdevice bangs
 var job = null;         // the request in flight and where its clips will go
@@ -33,7 +33,6 @@ setinletassist(0, "controls, init, go, and OSC replies from udpreceive");
 setoutletassist(OUT_UDP, "to udpsend");
 setoutletassist(OUT_STATUS, "status line (set ...)");
 setoutletassist(OUT_UI, "control feedback: seed, style menu");
-setoutletassist(OUT_RECEIVER, "to udpreceive (port N)");
 
 function status(text) {
     outlet(OUT_STATUS, "set", text);
@@ -343,4 +342,5 @@ function setvalueof(value) {
 
 function notifydeleted() {
     client.shutdown();
+    receiver.close();
 }

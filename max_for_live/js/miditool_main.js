@@ -20,19 +20,19 @@
 //
 // [js cadenza_miditool.js generate] or [js cadenza_miditool.js restyle].
 // Inlets: 0 notes dictionary, controls, init and OSC replies; 1 context dictionary.
-// Outlets: 0 -> live.miditool.out, 1 -> udpsend, 2 -> status line, 3 -> live.miditool.in
-// (bang), 4 -> udpreceive (port N), 5 -> control feedback (style menu).
+// Outlets: 0 -> live.miditool.out, 1 -> udpsend, 2 -> status line, 3 -> [qlim] ->
+// live.miditool.in (bang), 4 -> control feedback (style menu). The [udpreceive] that feeds
+// inlet 0 is made by the script (see receiver.js).
 
 autowatch = 0;
 inlets = 2;
-outlets = 6;
+outlets = 5;
 
 var OUT_NOTES = 0;
 var OUT_UDP = 1;
 var OUT_STATUS = 2;
 var OUT_RETRIGGER = 3;
-var OUT_RECEIVER = 4;
-var OUT_UI = 5;
+var OUT_UI = 4;
 var RETRIGGER_WINDOW_MS = 1000; // a cycle this soon after our answer's bang is the one we asked for
 // Controls whose change re-runs the tool (host and ports only reconnect).
 var RERUN_ON = {role: 1, bars: 1, style: 1, mood: 1, key: 1, scale: 1, temperature: 1, seed: 1,
@@ -47,9 +47,10 @@ var settings = new CadenzaUI.Settings();
 settings.mode = TOOL;
 settings.seedLock = true; // MIDI Tools must give the same notes for the same controls
 settings.variations = 1;  // one answer per apply cycle
+var receiver = new CadenzaReceiver.Receiver(this);
 var client = new CadenzaClient.Client(
     function (message) { outlet(OUT_UDP, message); },
-    function (port) { outlet(OUT_RECEIVER, "port", port); }
+    function (port) { receiver.listen(port); }
 );
 var context = null;   // the last context dictionary (clip selection, scale, grid)
 var inFlight = null;  // {id, key}
@@ -357,4 +358,5 @@ function rerun() {
 
 function notifydeleted() {
     client.shutdown();
+    receiver.close();
 }
