@@ -863,6 +863,29 @@ var CadenzaLive = (function () {
         };
     }
 
+    // Track.create_midi_clip (Arrangement clips through the API) arrived in Live 12.1.10; before
+    // that the Arrangement is read-only to a device.
+    var ARRANGEMENT_CLIPS_SINCE = [12, 1, 10];
+
+    // true when version {major, minor, bugfix} is at least `since` [major, minor, bugfix].
+    function atLeast(version, since) {
+        var have = [version.major, version.minor, version.bugfix];
+        for (var i = 0; i < 3; i++) {
+            if (Number(have[i]) !== since[i]) {
+                return Number(have[i]) > since[i];
+            }
+        }
+        return true;
+    }
+
+    function canCreateArrangementClips(version) {
+        return atLeast(version, ARRANGEMENT_CLIPS_SINCE);
+    }
+
+    function versionText(version) {
+        return version.major + "." + version.minor + "." + version.bugfix;
+    }
+
     // "live_set tracks 3 devices 0 chains 1 devices 2" -> "live_set tracks 3"
     function trackPathOf(path) {
         var match = /^live_set tracks \d+/.exec(String(path));
@@ -1112,6 +1135,10 @@ var CadenzaLive = (function () {
         api: api,
         exists: exists,
         version: version,
+        ARRANGEMENT_CLIPS_SINCE: ARRANGEMENT_CLIPS_SINCE,
+        atLeast: atLeast,
+        canCreateArrangementClips: canCreateArrangementClips,
+        versionText: versionText,
         deviceTrack: deviceTrack,
         keyOf: keyOf,
         setContext: setContext,
@@ -1271,7 +1298,10 @@ function prepare() {
     plan.key = settings.key(plan.context.key);
     plan.trackPath = plan.track.path;
     plan.trackName = plan.track.name;
-    plan.arrangement = liveVersion.major >= 12 && CadenzaLive.focusedView() === "Arranger";
+    var arrangementOk = CadenzaLive.canCreateArrangementClips(liveVersion);
+    var wantsArrangement = liveVersion.major >= 12 && CadenzaLive.focusedView() === "Arranger";
+    plan.arrangement = wantsArrangement && arrangementOk;
+    plan.tooOld = wantsArrangement && !arrangementOk;
     plan.bars = settings.bars;
     if (plan.context.numerator > 16) {
         throw new Error("Cadenza writes meters up to 16 beats a bar; this set is in " + plan.context.meter + ".");
@@ -1291,7 +1321,8 @@ function prepare() {
         plan.source = source;
         plan.trackPath = source.trackPath; // the new clip goes beside its source
         plan.trackName = CadenzaLive.trackName(source.trackPath);
-        plan.arrangement = source.arrangement && liveVersion.major >= 12;
+        plan.arrangement = source.arrangement && arrangementOk;
+        plan.tooOld = source.arrangement && !arrangementOk;
         plan.clip = {length: read.length, meter: plan.context.meter, tempo: plan.context.tempo,
             key: plan.key, notes: read.notes};
         if (plan.mode === "restyle") {
@@ -1404,7 +1435,10 @@ function insert(plan, result) {
         text += (bars.length ? ", and " : ", ") + CadenzaUI.slotList(slots);
     }
     text += " (" + CadenzaUI.seconds(Date.now() - plan.started) + ").";
-    if (fellBack) {
+    if (plan.tooOld) {
+        text += " Live " + CadenzaLive.versionText(liveVersion) + " cannot add Arrangement clips (Live " +
+            CadenzaLive.ARRANGEMENT_CLIPS_SINCE.join(".") + " or later can), so they went to Session view.";
+    } else if (fellBack) {
         text += " This Live cannot add Arrangement clips, so they went to Session view.";
     }
     return text;

@@ -139,7 +139,10 @@ function prepare() {
     plan.key = settings.key(plan.context.key);
     plan.trackPath = plan.track.path;
     plan.trackName = plan.track.name;
-    plan.arrangement = liveVersion.major >= 12 && CadenzaLive.focusedView() === "Arranger";
+    var arrangementOk = CadenzaLive.canCreateArrangementClips(liveVersion);
+    var wantsArrangement = liveVersion.major >= 12 && CadenzaLive.focusedView() === "Arranger";
+    plan.arrangement = wantsArrangement && arrangementOk;
+    plan.tooOld = wantsArrangement && !arrangementOk;
     plan.bars = settings.bars;
     if (plan.context.numerator > 16) {
         throw new Error("Cadenza writes meters up to 16 beats a bar; this set is in " + plan.context.meter + ".");
@@ -159,7 +162,8 @@ function prepare() {
         plan.source = source;
         plan.trackPath = source.trackPath; // the new clip goes beside its source
         plan.trackName = CadenzaLive.trackName(source.trackPath);
-        plan.arrangement = source.arrangement && liveVersion.major >= 12;
+        plan.arrangement = source.arrangement && arrangementOk;
+        plan.tooOld = source.arrangement && !arrangementOk;
         plan.clip = {length: read.length, meter: plan.context.meter, tempo: plan.context.tempo,
             key: plan.key, notes: read.notes};
         if (plan.mode === "restyle") {
@@ -272,7 +276,10 @@ function insert(plan, result) {
         text += (bars.length ? ", and " : ", ") + CadenzaUI.slotList(slots);
     }
     text += " (" + CadenzaUI.seconds(Date.now() - plan.started) + ").";
-    if (fellBack) {
+    if (plan.tooOld) {
+        text += " Live " + CadenzaLive.versionText(liveVersion) + " cannot add Arrangement clips (Live " +
+            CadenzaLive.ARRANGEMENT_CLIPS_SINCE.join(".") + " or later can), so they went to Session view.";
+    } else if (fellBack) {
         text += " This Live cannot add Arrangement clips, so they went to Session view.";
     }
     return text;

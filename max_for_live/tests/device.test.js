@@ -219,6 +219,25 @@ test("Continue of an Arrangement clip lands right after it", () => {
   assert.deepStrictEqual(live.writesTo(source), []);
 });
 
+for (const version of [[12, 1, 5], [12, 0, 25]]) {
+  test(`Live ${version.join(".")} (before 12.1.10): no create_midi_clip call, Session clips, and the status says why`, () => {
+    const { env, live, lead } = setup({ live: { version, focused: "Arranger", arrangementClips: true } });
+    connect(env);
+    go(env);
+    answer(env, parseRequest(last(sentTo(env, "/cadenza/generate"))).id, [variation(4)]);
+    assert.ok(!live.calls.some((c) => c.method === "create_midi_clip"), "gated on major, minor and bugfix");
+    assert.ok(clipIn(lead, 0));
+    assert.match(env.status(), new RegExp(`Live ${version.join("\\.")} cannot add Arrangement clips \\(Live 12\\.1\\.10 or later can\\), so they went to Session view\\.$`));
+  });
+}
+
+test("the version gate compares major, minor and bugfix", () => {
+  const { env } = setup();
+  const gate = (major, minor, bugfix) => env.context.CadenzaLive.canCreateArrangementClips({ major, minor, bugfix });
+  assert.deepStrictEqual([gate(11, 3, 25), gate(12, 0, 99), gate(12, 1, 9), gate(12, 1, 10), gate(12, 2, 0), gate(13, 0, 0)],
+    [false, false, false, true, true, true]);
+});
+
 test("Live 11: no set key, and the Arrangement in front still gets Session clips", () => {
   const { env, live, lead } = setup({ live: { version: [11, 3, 25], focused: "Arranger" } });
   connect(env);
