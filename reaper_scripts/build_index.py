@@ -330,8 +330,15 @@ def main(argv=None) -> int:
             return 0
         head = git("rev-parse", "HEAD")
         offered = indexed_version_of(old)
+        # A shallow clone (CI's default checkout) lacks the history the pins come from: there
+        # the index's own pins are taken for every version it already offers.
+        shallow = git("rev-parse", "--is-shallow-repository") == "true"
+        pins = {name: min(c) for (name, _), c in indexed_versions(old).items()}
         commits, pending = {}, []
         for pkg in packages:
+            if shallow and offered.get(pkg.file.name) == pkg.tags["version"]:
+                commits[pkg.file] = pins[pkg.file.name]
+                continue
             commit = pinned_commit(pkg, allow_dirty=True)
             if commit is None or commit == head and (pkg.file.name, pkg.tags["version"]) not in indexed_versions(old):
                 if offered.get(pkg.file.name) == pkg.tags["version"]:
