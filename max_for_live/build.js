@@ -22,8 +22,8 @@ const OUT_DIR = path.join(HERE, "Cadenza");
 
 // Each [js] file the devices load, and the modules it is made of, in order.
 const BUNDLES = {
-  "cadenza.js": ["osc_protocol.js", "cadenza_client.js", "device_ui.js", "live_set.js", "device_main.js"],
-  "cadenza_miditool.js": ["osc_protocol.js", "cadenza_client.js", "device_ui.js", "live_set.js", "miditool_main.js"],
+  "cadenza.js": ["osc_protocol.js", "cadenza_client.js", "receiver.js", "device_ui.js", "live_set.js", "device_main.js"],
+  "cadenza_miditool.js": ["osc_protocol.js", "cadenza_client.js", "receiver.js", "device_ui.js", "live_set.js", "miditool_main.js"],
 };
 
 const DEVICES = [

@@ -5,21 +5,30 @@ ReaPack imports one XML index per repository; users add
 `https://github.com/<owner>/<repo>/raw/<branch>/index.xml` in Extensions > ReaPack > Import
 repositories. This follows reapack-index's header rules (the `@tag value` block at the top of
 each file, multi-line values indented, `@provides` with `[main]`/`[nomain]`), so the files can
-also be indexed by reapack-index itself, with two choices of ours: the category is the folder
-under `reaper_scripts/` (so ReaPack installs into Scripts/Cadenza/Cadenza/), and download
-links follow the branch rather than a commit (the index is committed with the scripts).
+also be indexed by reapack-index itself; the category is the folder under `reaper_scripts/`
+(so ReaPack installs into Scripts/Cadenza/Cadenza/).
 
-    python reaper_scripts/build_index.py            # rewrite index.xml
-    python reaper_scripts/build_index.py --check    # exit 1 if index.xml is out of date
+Download links are pinned to a commit, as reapack-index pins them (`$commit`): each package's
+<source> URLs name the last commit that changed the package's files, so the files a user
+installed as version 1.2.0 can never change under them. Hence the rules: commit the scripts
+first, then build the index (a package with uncommitted changes is refused), and bump
+@version when a package's files change (an indexed version that would point to other
+content is refused). The repository address comes from `git remote get-url origin`, or from
+--repo, which is then required.
 
-Standard library only.
+    python reaper_scripts/build_index.py [--repo URL]   # rewrite index.xml
+    python reaper_scripts/build_index.py --check        # exit 1 if index.xml is out of date
+
+Standard library and the `git` command only.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -28,8 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS_DIR = ROOT / "reaper_scripts"
 INDEX = ROOT / "index.xml"
 INDEX_NAME = "Cadenza"
-REPO_URL = "https://github.com/cadenza-music/cadenza"  # the public repository (set --repo for a fork)
-BRANCH = "main"
+COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
 REQUIRED_TAGS = ("description", "version", "author", "about", "changelog", "provides")
 MULTILINE_TAGS = ("about", "changelog", "provides")
 VERSION_RE = re.compile(r"^\d+(\.\d+){0,3}$")
@@ -145,6 +153,101 @@ def load_packages(scripts_dir: Path = SCRIPTS_DIR) -> list[Package]:
     return packages
 
 
+# ---- git ------------------------------------------------------------------------------------
+
+def git(*args: str, root: Path = ROOT) -> str:
+    """Output of `git args...` in the repository (HeaderError when git fails)."""
+    try:
+        r = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise HeaderError("the git command is not installed: it is needed to pin download links") from None
+    if r.returncode != 0:
+        raise HeaderError(f"git {' '.join(args)} failed: {r.stderr.strip()}")
+    return r.stdout.strip()
+
+
+def web_address(remote: str) -> str:
+    """A git remote as the web address ReaPack downloads from:
+    git@github.com:o/r.git and https://github.com/o/r.git -> https://github.com/o/r."""
+    remote = remote.strip()
+    m = re.match(r"^(?:ssh://)?git@([^:/]+)[:/](.+?)(?:\.git)?/?$", remote)
+    if m:
+        return f"https://{m.group(1)}/{m.group(2)}"
+    m = re.match(r"^https?://(?:[^@/]+@)?(.+?)(?:\.git)?/?$", remote)
+    if m:
+        return f"https://{m.group(1)}"
+    raise HeaderError(f"cannot turn the git remote {remote!r} into a web address: pass --repo https://github.com/OWNER/REPO")
+
+
+def repo_from_remote(root: Path = ROOT) -> str:
+    r = subprocess.run(["git", "remote", "get-url", "origin"], cwd=root, capture_output=True, text=True)
+    if r.returncode != 0 or not r.stdout.strip():
+        raise HeaderError("this clone has no git remote 'origin': pass --repo https://github.com/OWNER/REPO")
+    return web_address(r.stdout)
+
+
+def package_files(pkg: Package) -> list[Path]:
+    return [pkg.file if s.path == "." else pkg.file.parent / s.path for s in pkg.sources] or [pkg.file]
+
+
+def pinned_commit(pkg: Package, root: Path = ROOT, allow_dirty: bool = False) -> str | None:
+    """The last commit that changed the package's files; refused when they hold uncommitted
+    changes (None instead with allow_dirty)."""
+    paths = [f.relative_to(root).as_posix() for f in package_files(pkg)]
+    dirty = git("status", "--porcelain", "--", *paths, root=root)
+    if dirty:
+        if allow_dirty:
+            return None
+        raise HeaderError(f"{pkg.file.name}: commit its files first (download links name a commit):\n{dirty}")
+    commit = git("log", "-1", "--format=%H", "--", *paths, root=root)
+    if not COMMIT_RE.match(commit):
+        raise HeaderError(f"{pkg.file.name}: its files are in no commit yet")
+    return commit
+
+
+def indexed_versions(text: str) -> dict[tuple[str, str], set[str]]:
+    """(package, version) -> the commits its <source> URLs name, in an existing index."""
+    out: dict[tuple[str, str], set[str]] = {}
+    if not text.strip():
+        return out
+    for pkg in ET.fromstring(text).iter("reapack"):
+        for ver in pkg.findall("version"):
+            for src in ver.findall("source"):
+                m = re.search(r"/raw/([0-9a-f]{40})/", src.text or "")
+                if m:
+                    out.setdefault((pkg.get("name"), ver.get("name")), set()).add(m.group(1))
+    return out
+
+
+def indexed_repo(text: str) -> str | None:
+    if not text.strip():
+        return None
+    link = ET.fromstring(text).find("metadata/link[@rel='website']")
+    return link.text if link is not None else None
+
+
+def indexed_version_of(text: str) -> dict[str, str]:
+    """package -> the version an existing index offers."""
+    return {name: ver for (name, ver) in indexed_versions(text)}
+
+
+def without_packages(text: str, names) -> str:
+    """The index text with the <reapack> blocks of `names` left out."""
+    for name in names:
+        text = re.sub(r'    <reapack name="' + re.escape(_xml(name)) + r'".*?\n    </reapack>\n', "", text, flags=re.S)
+    return text
+
+
+def check_versions_frozen(packages: list[Package], commits: dict, old_index: str) -> None:
+    """An indexed version must keep naming the same files: changed files need a new @version."""
+    old = indexed_versions(old_index)
+    for pkg in packages:
+        before = old.get((pkg.file.name, pkg.tags["version"]))
+        if before and commits[pkg.file] not in before:
+            raise HeaderError(f"{pkg.file.name}: its files changed since version {pkg.tags['version']} was indexed "
+                              f"(at {sorted(before)[0][:12]}): bump @version and say what changed in @changelog")
+
+
 def rtf(markdown: str) -> str:
     """Markdown -> the small RTF ReaPack shows in its about box: headers bold, paragraphs."""
     def esc(s):
@@ -170,9 +273,10 @@ def _cdata(s: str) -> str:
     return "<![CDATA[" + s.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def build_index(packages: list[Package], repo: str = REPO_URL, branch: str = BRANCH) -> str:
-    def url(path: Path) -> str:
-        return f"{repo.rstrip('/')}/raw/{branch}/" + quote(path.relative_to(ROOT).as_posix())
+def build_index(packages: list[Package], repo: str, commits: dict) -> str:
+    """The index text; `commits` maps each package file to the commit its links are pinned to."""
+    def url(path: Path, commit: str) -> str:
+        return f"{repo.rstrip('/')}/raw/{commit}/" + quote(path.relative_to(ROOT).as_posix())
 
     lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<index version="1" name="{_xml(INDEX_NAME)}">']
     for category in sorted({p.category for p in packages}):
@@ -189,7 +293,7 @@ def build_index(packages: list[Package], repo: str = REPO_URL, branch: str = BRA
                 attrs = (f' main="{_xml(src.main)}"' if src.main else "")
                 if src.path != ".":
                     attrs += f' file="{_xml(src.path)}"'
-                lines.append(f"        <source{attrs}>{_xml(url(target))}</source>")
+                lines.append(f"        <source{attrs}>{_xml(url(target, commits[pkg.file]))}</source>")
             lines += ["      </version>", "    </reapack>"]
         lines.append("  </category>")
     lines += ["  <metadata>", f'    <link rel="website">{_xml(repo)}</link>',
@@ -199,25 +303,61 @@ def build_index(packages: list[Package], repo: str = REPO_URL, branch: str = BRA
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--repo", default=REPO_URL, help=f"repository web address [{REPO_URL}]")
-    ap.add_argument("--branch", default=BRANCH, help=f"branch the download links follow [{BRANCH}]")
+    ap.add_argument("--repo", default=None,
+                    help="repository web address, e.g. https://github.com/OWNER/REPO "
+                         "[from `git remote get-url origin`; required when there is none]")
     ap.add_argument("--output", type=Path, default=INDEX, help="where to write [index.xml at the root]")
-    ap.add_argument("--check", action="store_true", help="only check that the index is up to date")
+    ap.add_argument("--check", action="store_true",
+                    help="only check that the index is up to date; a package whose files changed after "
+                         "the commit the index names (uncommitted, or in the newest commit) with a new "
+                         "@version is pending: rebuild the index in the next commit")
     args = ap.parse_args(argv)
+    old = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
     try:
-        text = build_index(load_packages(), args.repo, args.branch)
+        packages = load_packages()
+        if args.repo:
+            repo = args.repo.rstrip("/")
+        elif args.check and indexed_repo(old):
+            repo = indexed_repo(old)  # checking: the address the index was built for
+        else:
+            repo = repo_from_remote()
+        if not args.check:
+            commits = {pkg.file: pinned_commit(pkg) for pkg in packages}
+            check_versions_frozen(packages, commits, old)
+            text = build_index(packages, repo, commits)
+            args.output.write_text(text, encoding="utf-8")
+            print(f"wrote {args.output}: {text.count('<reapack ')} packages, links pinned to their commits")
+            return 0
+        head = git("rev-parse", "HEAD")
+        offered = indexed_version_of(old)
+        # A shallow clone (CI's default checkout) lacks the history the pins come from: there
+        # the index's own pins are taken for every version it already offers.
+        shallow = git("rev-parse", "--is-shallow-repository") == "true"
+        pins = {name: min(c) for (name, _), c in indexed_versions(old).items()}
+        commits, pending = {}, []
+        for pkg in packages:
+            if shallow and offered.get(pkg.file.name) == pkg.tags["version"]:
+                commits[pkg.file] = pins[pkg.file.name]
+                continue
+            commit = pinned_commit(pkg, allow_dirty=True)
+            if commit is None or commit == head and (pkg.file.name, pkg.tags["version"]) not in indexed_versions(old):
+                if offered.get(pkg.file.name) == pkg.tags["version"]:
+                    raise HeaderError(f"{pkg.file.name}: its files changed but @version is still "
+                                      f"{pkg.tags['version']}: bump it and say what changed in @changelog")
+                pending.append(pkg.file.name)
+                commit = commit or head
+            commits[pkg.file] = commit
+        check_versions_frozen(packages, commits, old)
+        text = build_index(packages, repo, commits)
     except HeaderError as exc:
         print(f"build_index: {exc}", file=sys.stderr)
         return 1
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-        if current != text:
-            print(f"build_index: {args.output} is out of date: run python reaper_scripts/build_index.py",
-                  file=sys.stderr)
-            return 1
-        return 0
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}: {text.count('<reapack ')} packages")
+    if without_packages(old, pending) != without_packages(text, pending):
+        print(f"build_index: {args.output} is out of date: run python reaper_scripts/build_index.py",
+              file=sys.stderr)
+        return 1
+    for name in pending:
+        print(f"build_index: {name} is pending: rebuild the index once its files are committed", file=sys.stderr)
     return 0
 
 

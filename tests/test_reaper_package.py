@@ -100,8 +100,9 @@ def test_index_lists_every_action_with_its_version():
             assert pkg.find("metadata/description").text.startswith("{\\rtf1")
             for src in ver.findall("source"):
                 url = src.text
-                assert url.startswith(bi.REPO_URL + "/raw/main/reaper_scripts/Cadenza/"), url
-                local = REPO / unquote(url.split("/raw/main/", 1)[1])
+                m = re.match(r"^https://github\.com/[^/]+/[^/]+/raw/([0-9a-f]{40})/(reaper_scripts/Cadenza/.+)$", url)
+                assert m, f"not pinned to a commit: {url}"
+                local = REPO / unquote(m.group(2))
                 assert local.is_file(), url
                 if pkg.get("name") in ACTIONS:
                     assert src.get("main") == "main" and src.get("file") is None
@@ -143,3 +144,75 @@ def test_header_reader_keeps_multiline_about():
     assert tags["about"].startswith("# Cadenza: Generate at edit cursor\n\nAsks the Cadenza daemon")
     assert "cadenza serve" in tags["about"]
     assert tags["provides"] == "[main] ."
+
+
+# ---- download links pinned to a commit (as reapack-index pins them) -------------------------
+
+def _git(*args, cwd=REPO):
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=True).stdout
+
+
+def test_every_source_url_names_a_commit_that_holds_that_version_of_the_file():
+    """An installed version never changes under the user: the commit in each link holds the file
+    with the very @version the index offers (and, unless it is pending, the very bytes)."""
+    if _git("rev-parse", "--is-shallow-repository").strip() == b"true":
+        pytest.skip("a shallow clone lacks the pinned commits: git fetch --unshallow")
+    root = ET.parse(REPO / "index.xml").getroot()
+    for pkg in root.iter("reapack"):
+        (ver,) = pkg.findall("version")
+        for src in ver.findall("source"):
+            commit, path = re.search(r"/raw/([0-9a-f]{40})/(.+)$", src.text).groups()
+            path = unquote(path)
+            at_commit = _git("show", f"{commit}:{path}")
+            if path.endswith(pkg.get("name")):
+                assert re.search(rb"^-- @version " + re.escape(ver.get("name").encode()) + rb"$", at_commit, re.M)
+            changed_since = _git("log", "--format=%H", f"{commit}..HEAD", "--", path).strip() or \
+                _git("status", "--porcelain", "--", path).strip()
+            if not changed_since:  # not pending: the link's bytes are the file's bytes
+                assert at_commit == (REPO / path).read_bytes(), path
+
+
+def test_the_repository_address_comes_from_the_git_remote(tmp_path):
+    assert bi.web_address("git@github.com:jane/cadenza.git") == "https://github.com/jane/cadenza"
+    assert bi.web_address("https://github.com/jane/cadenza.git") == "https://github.com/jane/cadenza"
+    assert bi.web_address("https://token@github.com/jane/cadenza/") == "https://github.com/jane/cadenza"
+    _git("init", "-q", cwd=tmp_path)
+    with pytest.raises(bi.HeaderError, match="pass --repo"):
+        bi.repo_from_remote(tmp_path)
+    _git("remote", "add", "origin", "git@github.com:jane/fork.git", cwd=tmp_path)
+    assert bi.repo_from_remote(tmp_path) == "https://github.com/jane/fork"
+
+
+def _one_package_repo(tmp_path, monkeypatch, version="1.0.0", body="return 1\n"):
+    cat = tmp_path / "reaper_scripts" / "Cat"
+    cat.mkdir(parents=True, exist_ok=True)
+    (cat / "x.lua").write_text(f"-- @description Cadenza: x\n-- @version {version}\n-- @author a\n-- @about\n"
+                               f"--   about\n-- @changelog\n--   v{version}\n-- @provides\n--   [main] .\n{body}")
+    monkeypatch.setattr(bi, "ROOT", tmp_path)
+    monkeypatch.setattr(bi, "SCRIPTS_DIR", tmp_path / "reaper_scripts")
+    return cat / "x.lua"
+
+
+def test_a_package_must_be_committed_and_bumped_before_it_is_indexed(tmp_path, monkeypatch):
+    _git("init", "-q", cwd=tmp_path)
+    _git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "root", cwd=tmp_path)
+    _one_package_repo(tmp_path, monkeypatch)
+    (pkg,) = bi.load_packages(tmp_path / "reaper_scripts")
+    with pytest.raises(bi.HeaderError, match="commit its files first"):
+        bi.pinned_commit(pkg, tmp_path)
+    _git("add", "-A", cwd=tmp_path)
+    _git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x 1.0.0", cwd=tmp_path)
+    first = bi.pinned_commit(pkg, tmp_path)
+    index = bi.build_index([pkg], "https://github.com/jane/fork", {pkg.file: first})
+    assert f"https://github.com/jane/fork/raw/{first}/reaper_scripts/Cat/x.lua" in index
+    # The file changes, the version does not: the indexed 1.0.0 would change under its users.
+    _one_package_repo(tmp_path, monkeypatch, body="return 2\n")
+    _git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am", "x changed", cwd=tmp_path)
+    (pkg,) = bi.load_packages(tmp_path / "reaper_scripts")
+    second = bi.pinned_commit(pkg, tmp_path)
+    assert second != first
+    with pytest.raises(bi.HeaderError, match="bump @version"):
+        bi.check_versions_frozen([pkg], {pkg.file: second}, index)
+    _one_package_repo(tmp_path, monkeypatch, version="1.0.1", body="return 2\n")
+    (pkg,) = bi.load_packages(tmp_path / "reaper_scripts")
+    bi.check_versions_frozen([pkg], {pkg.file: second}, index)  # a new version may name a new commit

@@ -17,6 +17,30 @@ var CadenzaClient = (function () {
     var AUTO_PORT_BASE = 17500;   // automatic reply ports sit below every OS's ephemeral range
     var AUTO_PORT_SPAN = 10000;
 
+    // Automatic reply ports in use by Cadenza devices in this Max (every device in every open
+    // set): a Max Global is shared by all [js] objects, so two devices never pick the same port.
+    var claimed = new Global("cadenza_reply_ports");
+
+    // A free automatic port for `owner`, starting from a random one; `previous` is let go.
+    function claimPort(owner, previous) {
+        releasePort(owner, previous);
+        var start = Math.floor(Math.random() * AUTO_PORT_SPAN);
+        for (var i = 0; i < AUTO_PORT_SPAN; i++) {
+            var port = AUTO_PORT_BASE + (start + i) % AUTO_PORT_SPAN;
+            if (port !== previous && !claimed["p" + port]) {
+                claimed["p" + port] = owner;
+                return port;
+            }
+        }
+        throw new Error("Every automatic reply port is taken: set Reply to a free port.");
+    }
+
+    function releasePort(owner, port) {
+        if (port && claimed["p" + port] === owner) {
+            claimed["p" + port] = 0;
+        }
+    }
+
     function after(ms, fn) {
         var task = new Task(fn);
         task.schedule(ms);
@@ -45,6 +69,7 @@ var CadenzaClient = (function () {
         this.lastHeard = 0;
         this.version = null;
         this.dropped = 0;
+        this.owner = "c" + Math.floor(Math.random() * 2176782335).toString(36) + this.nextId;
     }
 
     Client.prototype.address = function () {
@@ -66,9 +91,12 @@ var CadenzaClient = (function () {
         this.lastHeard = 0;
     };
 
+    // Listens on the fixed reply port, or on an automatic one no other Cadenza device holds.
     Client.prototype.rebind = function () {
-        var port = this.fixedReplyPort ||
-            AUTO_PORT_BASE + Math.floor(Math.random() * AUTO_PORT_SPAN);
+        var port = this.fixedReplyPort || claimPort(this.owner, this.replyPort);
+        if (this.fixedReplyPort) {
+            releasePort(this.owner, this.replyPort);
+        }
         this.replyPort = port;
         this.bindReplyPort(port);
     };
@@ -201,6 +229,7 @@ var CadenzaClient = (function () {
                 this.finish(id);
             }
         }
+        releasePort(this.owner, this.replyPort);
     };
 
     // Every OSC message from [udpreceive] comes here. Returns true when it belonged to a

@@ -6,23 +6,23 @@
 // anything(), and the clips are written when the last one is in.
 //
 // Outlets: 0 -> [udpsend], 1 -> status line ("set ..."), 2 -> control feedback (seed, style
-// menu), 3 -> [udpreceive] ("port N").
+// menu). The [udpreceive] that feeds the inlet is made by the script (see receiver.js).
 
 autowatch = 0;
 inlets = 1;
-outlets = 4;
+outlets = 3;
 
 var OUT_UDP = 0;
 var OUT_STATUS = 1;
 var OUT_UI = 2;
-var OUT_RECEIVER = 3;
 var GO_DEBOUNCE_MS = 400; // one click of a button object may report press and release
 var MAX_BARS = 64;        // the daemon's limit for a clip; checked here for a clear message
 
 var settings = new CadenzaUI.Settings();
+var receiver = new CadenzaReceiver.Receiver(this);
 var client = new CadenzaClient.Client(
     function (message) { outlet(OUT_UDP, message); },
-    function (port) { outlet(OUT_RECEIVER, "port", port); }
+    function (port) { receiver.listen(port); }
 );
 var liveVersion = null; // set by init(): the LiveAPI is not usable before live.thisdevice bangs
 var job = null;         // the request in flight and where its clips will go
@@ -33,7 +33,6 @@ setinletassist(0, "controls, init, go, and OSC replies from udpreceive");
 setoutletassist(OUT_UDP, "to udpsend");
 setoutletassist(OUT_STATUS, "status line (set ...)");
 setoutletassist(OUT_UI, "control feedback: seed, style menu");
-setoutletassist(OUT_RECEIVER, "to udpreceive (port N)");
 
 function status(text) {
     outlet(OUT_STATUS, "set", text);
@@ -140,7 +139,10 @@ function prepare() {
     plan.key = settings.key(plan.context.key);
     plan.trackPath = plan.track.path;
     plan.trackName = plan.track.name;
-    plan.arrangement = liveVersion.major >= 12 && CadenzaLive.focusedView() === "Arranger";
+    var arrangementOk = CadenzaLive.canCreateArrangementClips(liveVersion);
+    var wantsArrangement = liveVersion.major >= 12 && CadenzaLive.focusedView() === "Arranger";
+    plan.arrangement = wantsArrangement && arrangementOk;
+    plan.tooOld = wantsArrangement && !arrangementOk;
     plan.bars = settings.bars;
     if (plan.context.numerator > 16) {
         throw new Error("Cadenza writes meters up to 16 beats a bar; this set is in " + plan.context.meter + ".");
@@ -160,7 +162,8 @@ function prepare() {
         plan.source = source;
         plan.trackPath = source.trackPath; // the new clip goes beside its source
         plan.trackName = CadenzaLive.trackName(source.trackPath);
-        plan.arrangement = source.arrangement && liveVersion.major >= 12;
+        plan.arrangement = source.arrangement && arrangementOk;
+        plan.tooOld = source.arrangement && !arrangementOk;
         plan.clip = {length: read.length, meter: plan.context.meter, tempo: plan.context.tempo,
             key: plan.key, notes: read.notes};
         if (plan.mode === "restyle") {
@@ -273,7 +276,10 @@ function insert(plan, result) {
         text += (bars.length ? ", and " : ", ") + CadenzaUI.slotList(slots);
     }
     text += " (" + CadenzaUI.seconds(Date.now() - plan.started) + ").";
-    if (fellBack) {
+    if (plan.tooOld) {
+        text += " Live " + CadenzaLive.versionText(liveVersion) + " cannot add Arrangement clips (Live " +
+            CadenzaLive.ARRANGEMENT_CLIPS_SINCE.join(".") + " or later can), so they went to Session view.";
+    } else if (fellBack) {
         text += " This Live cannot add Arrangement clips, so they went to Session view.";
     }
     return text;
@@ -343,4 +349,5 @@ function setvalueof(value) {
 
 function notifydeleted() {
     client.shutdown();
+    receiver.close();
 }

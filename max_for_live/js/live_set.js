@@ -66,6 +66,29 @@ var CadenzaLive = (function () {
         };
     }
 
+    // Track.create_midi_clip (Arrangement clips through the API) arrived in Live 12.1.10; before
+    // that the Arrangement is read-only to a device.
+    var ARRANGEMENT_CLIPS_SINCE = [12, 1, 10];
+
+    // true when version {major, minor, bugfix} is at least `since` [major, minor, bugfix].
+    function atLeast(version, since) {
+        var have = [version.major, version.minor, version.bugfix];
+        for (var i = 0; i < 3; i++) {
+            if (Number(have[i]) !== since[i]) {
+                return Number(have[i]) > since[i];
+            }
+        }
+        return true;
+    }
+
+    function canCreateArrangementClips(version) {
+        return atLeast(version, ARRANGEMENT_CLIPS_SINCE);
+    }
+
+    function versionText(version) {
+        return version.major + "." + version.minor + "." + version.bugfix;
+    }
+
     // "live_set tracks 3 devices 0 chains 1 devices 2" -> "live_set tracks 3"
     function trackPathOf(path) {
         var match = /^live_set tracks \d+/.exec(String(path));
@@ -315,6 +338,10 @@ var CadenzaLive = (function () {
         api: api,
         exists: exists,
         version: version,
+        ARRANGEMENT_CLIPS_SINCE: ARRANGEMENT_CLIPS_SINCE,
+        atLeast: atLeast,
+        canCreateArrangementClips: canCreateArrangementClips,
+        versionText: versionText,
         deviceTrack: deviceTrack,
         keyOf: keyOf,
         setContext: setContext,

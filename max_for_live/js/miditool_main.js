@@ -4,26 +4,39 @@
 // (and, first, the context) and live.miditool.out must get a notes dictionary back before the
 // cycle ends, but the daemon answers over the network later. So a cycle is answered at once
 // from the cache when the cache holds the answer for exactly this request; otherwise it is
-// answered with "no change" (a Generator adds nothing, a Transformation returns its input),
-// the request goes out, and when the answer is in it is stored in a Dict and live.miditool.in
-// is banged: that second cycle finds the answer in the cache and completes synchronously.
+// answered with "no change", the request goes out, and when the answer is in it is stored in a
+// Dict and live.miditool.in is banged: that second cycle finds the answer in the cache and
+// completes synchronously.
+//
+// "No change" must really change nothing: a Generator's output REPLACES the notes in the time
+// selection (or the clip loop), so a Generator answers a miss with the notes already in that
+// range, and so does every cycle that fails for any reason (daemon down, slow, refusing, a bug
+// here). Only an answer from the daemon ever replaces the user's notes.
+//
+// A changed control (role, mood, seed ...) re-runs the tool: with Auto Apply on (Live's
+// default) the user expects the clip to follow the controls. The script bangs outlet 3 after a
+// control change; the patcher sends that bang through a [qlim] to live.miditool.in, so turning
+// a dial asks at most a few times a second (as h1data's reference MIDI Tools do).
 //
 // [js cadenza_miditool.js generate] or [js cadenza_miditool.js restyle].
 // Inlets: 0 notes dictionary, controls, init and OSC replies; 1 context dictionary.
-// Outlets: 0 -> live.miditool.out, 1 -> udpsend, 2 -> status line, 3 -> live.miditool.in
-// (bang), 4 -> udpreceive (port N), 5 -> control feedback (style menu).
+// Outlets: 0 -> live.miditool.out, 1 -> udpsend, 2 -> status line, 3 -> [qlim] ->
+// live.miditool.in (bang), 4 -> control feedback (style menu). The [udpreceive] that feeds
+// inlet 0 is made by the script (see receiver.js).
 
 autowatch = 0;
 inlets = 2;
-outlets = 6;
+outlets = 5;
 
 var OUT_NOTES = 0;
 var OUT_UDP = 1;
 var OUT_STATUS = 2;
 var OUT_RETRIGGER = 3;
-var OUT_RECEIVER = 4;
-var OUT_UI = 5;
-var RETRIGGER_WINDOW_MS = 1000; // a cycle this soon after our bang is the one we asked for
+var OUT_UI = 4;
+var RETRIGGER_WINDOW_MS = 1000; // a cycle this soon after our answer's bang is the one we asked for
+// Controls whose change re-runs the tool (host and ports only reconnect).
+var RERUN_ON = {role: 1, bars: 1, style: 1, mood: 1, key: 1, scale: 1, temperature: 1, seed: 1,
+    strength: 1, preserve: 1};
 
 var TOOL = jsarguments.length > 1 && String(jsarguments[1]) === "restyle" ? "restyle" : "generate";
 var INSTANCE = Math.floor(Math.random() * 2176782335).toString(36);
@@ -34,14 +47,16 @@ var settings = new CadenzaUI.Settings();
 settings.mode = TOOL;
 settings.seedLock = true; // MIDI Tools must give the same notes for the same controls
 settings.variations = 1;  // one answer per apply cycle
+var receiver = new CadenzaReceiver.Receiver(this);
 var client = new CadenzaClient.Client(
     function (message) { outlet(OUT_UDP, message); },
-    function (port) { outlet(OUT_RECEIVER, "port", port); }
+    function (port) { receiver.listen(port); }
 );
 var context = null;   // the last context dictionary (clip selection, scale, grid)
 var inFlight = null;  // {id, key}
-var retriggeredAt = 0;
+var retriggeredAt = 0; // when the answer's bang went out (0: the next cycle is the user's)
 var ready = false;
+var loaded = false;   // live.thisdevice has banged: parameter values from the set are restored
 
 setinletassist(0, "notes dictionary from live.miditool.in, controls, OSC replies");
 setinletassist(1, "context dictionary from live.miditool.in");
@@ -60,6 +75,7 @@ function guard(fn) {
 }
 
 function init() {
+    loaded = true;
     guard(start);
 }
 
@@ -106,14 +122,53 @@ function readDict(name) {
 
 function dictionary(name) {
     var from = inlet;
-    guard(function () {
-        if (from === 1) {
-            context = readDict(name);
-        } else {
-            start();
-            applyCycle(readDict(name));
+    if (from === 1) {
+        guard(function () { context = readDict(name); });
+        return;
+    }
+    var input = null;
+    var answered = false;
+    try {
+        input = readDict(name);
+        start();
+        answered = applyCycle(input);
+    } catch (e) {
+        post("cadenza tool: " + (e && e.stack ? e.stack : e) + "\n");
+        status(e && e.message ? e.message : String(e));
+    }
+    if (!answered) {
+        // Whatever went wrong, the cycle still gets its dictionary, and it holds the user's notes.
+        emit(unchanged(input));
+    }
+}
+
+// The notes a cycle that changes nothing returns. A Transformation gets its input back. A
+// Generator's output replaces the notes in its range, so it returns the notes already there:
+// every note that sounds inside the range (live.miditool.in may hand over more of the clip).
+function unchanged(input) {
+    var notes = (input && input.notes) || [];
+    if (TOOL === "restyle") {
+        return notes;
+    }
+    var range = generatorRange();
+    var kept = [];
+    for (var i = 0; i < notes.length; i++) {
+        var start = Number(notes[i].start_time);
+        var end = start + Number(notes[i].duration);
+        if (range === null || (start < range.to && end > range.from)) {
+            kept.push(notes[i]);
         }
-    });
+    }
+    return kept;
+}
+
+// The Generator's range in clip beats, from the context; null when the context says nothing
+// (then every note handed over is kept).
+function generatorRange() {
+    var clip = (context && context.clip) || {};
+    var from = Number(clip.time_selection_start);
+    var to = Number(clip.time_selection_end);
+    return isFinite(from) && isFinite(to) && to > from ? {from: from, to: to} : null;
 }
 
 function emit(notes) {
@@ -182,25 +237,27 @@ function cached() {
     return data && data.key ? data : null;
 }
 
+// Answers the cycle from the cache (returns true), or asks the daemon and returns false: the
+// caller then answers the cycle with the notes unchanged.
 function applyCycle(input) {
     var request = describe(input);
     var hit = cached();
+    var answerCycle = retriggeredAt && Date.now() - retriggeredAt < RETRIGGER_WINDOW_MS;
+    retriggeredAt = 0;
     if (hit && hit.key === request.cacheKey) {
         emit(hit.notes);
         status("Applied " + CadenzaUI.plural(hit.notes.length, "note") + " from Cadenza (seed " +
             settings.seed + ").");
-        return;
+        return true;
     }
-    // Not ready yet: leave the clip as it is for this cycle.
-    emit(TOOL === "restyle" ? request.input : []);
-    if (Date.now() - retriggeredAt < RETRIGGER_WINDOW_MS) {
+    if (answerCycle) {
         status("The clip changed while Cadenza was working: press Apply again.");
-        return;
+        return false;
     }
-    if (inFlight && inFlight.key === request.cacheKey) {
-        return; // already asked; the answer re-triggers the cycle
+    if (!(inFlight && inFlight.key === request.cacheKey)) {
+        fetch(request); // (when already asked, the answer re-triggers the cycle)
     }
-    fetch(request);
+    return false;
 }
 
 function fetch(request) {
@@ -273,15 +330,33 @@ function anything() {
             client.receive(name, args);
             return;
         }
+        var before = controlState();
         var what = settings.apply(name, args.length > 1 ? args.join(" ") : args[0]);
         if (what === null) {
             post("cadenza tool: unknown message " + name + "\n");
         } else if (what === "connection" && ready) {
             client.configure(settings.host, settings.port, settings.replyPort);
+        } else if (loaded && RERUN_ON.hasOwnProperty(name) && controlState() !== before) {
+            rerun();
         }
     });
 }
 
+// What the controls that shape a request are set to, as one comparable string.
+function controlState() {
+    var s = settings;
+    return JSON.stringify([s.role, s.bars, s.style, s.mood, s.keyRoot, s.scale, s.temperature,
+        s.seed, s.strength, s.preserve]);
+}
+
+// A control changed: run the tool again (through the patcher's [qlim] into live.miditool.in).
+// The cycle this starts is the user's, not the answer's.
+function rerun() {
+    retriggeredAt = 0;
+    outlet(OUT_RETRIGGER, "bang");
+}
+
 function notifydeleted() {
     client.shutdown();
+    receiver.close();
 }

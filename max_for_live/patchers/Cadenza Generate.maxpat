@@ -115,9 +115,8 @@
 					"id": "obj-4",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 6,
+					"numoutlets": 5,
 					"outlettype": [
-						"",
 						"",
 						"",
 						"",
@@ -167,24 +166,6 @@
 						22
 					],
 					"text": "udpsend 127.0.0.1 7500"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-7",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						500,
-						360,
-						110,
-						22
-					],
-					"text": "udpreceive 17498"
 				}
 			},
 			{
@@ -707,6 +688,24 @@
 					"linecount": 2,
 					"varname": "status"
 				}
+			},
+			{
+				"box": {
+					"id": "obj-27",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"patching_rect": [
+						40,
+						110,
+						60,
+						22
+					],
+					"text": "qlim 100"
+				}
 			}
 		],
 		"lines": [
@@ -785,48 +784,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-3",
-						0
-					],
-					"source": [
-						"obj-4",
-						3
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-7",
-						0
-					],
-					"source": [
-						"obj-4",
-						4
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-8",
 						0
 					],
 					"source": [
 						"obj-4",
-						5
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-4",
-						0
-					],
-					"source": [
-						"obj-7",
-						0
+						4
 					]
 				}
 			},
@@ -995,6 +958,30 @@
 					"source": [
 						"obj-4",
 						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-27",
+						0
+					],
+					"source": [
+						"obj-4",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-27",
+						0
 					]
 				}
 			}

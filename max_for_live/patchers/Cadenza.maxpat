@@ -95,9 +95,8 @@
 					"id": "obj-3",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 4,
+					"numoutlets": 3,
 					"outlettype": [
-						"",
 						"",
 						"",
 						""
@@ -160,24 +159,6 @@
 						22
 					],
 					"text": "udpsend 127.0.0.1 7500"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-6",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						500,
-						480,
-						110,
-						22
-					],
-					"text": "udpreceive 17499"
 				}
 			},
 			{
@@ -1697,30 +1678,6 @@
 					"source": [
 						"obj-3",
 						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-6",
-						0
-					],
-					"source": [
-						"obj-3",
-						3
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-3",
-						0
-					],
-					"source": [
-						"obj-6",
-						0
 					]
 				}
 			},

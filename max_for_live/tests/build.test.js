@@ -68,9 +68,9 @@ test("decode refuses broken containers with a message that says why", () => {
 test("the validator catches a missing script, wrong ports, a bad line and a wrong device type", () => {
   const device = build.DEVICES[0];
   const doc = build.readPatcher(device.patcher);
-  const files = new Map([["cadenza.js", "inlets = 1;\noutlets = 3;\n"]]);
+  const files = new Map([["cadenza.js", "inlets = 1;\noutlets = 4;\n"]]);
   const problems = build.validatePatcher(doc, "natt", files).join("\n");
-  assert.match(problems, /declares 1\/3/);
+  assert.match(problems, /declares 1\/4/);
   assert.match(problems, /amxdtype/);
   const missing = build.validatePatcher(doc, device.type, new Map()).join("\n");
   assert.match(missing, /needs cadenza\.js/);

@@ -22,7 +22,7 @@ test("connects: ping with its reply port, then the style menu from the default m
   const { env } = setup();
   env.send("init");
   const ping = last(sentTo(env, "/cadenza/ping"));
-  const bound = last(env.sent(3));
+  const bound = last(env.sent("udpreceive"));
   assert.strictEqual(bound[0], "port");
   assert.deepStrictEqual(ping.slice(2), ["reply_port", bound[1]]);
   assert.deepStrictEqual(sentTo(env, "host")[0], ["host", "127.0.0.1"]);
@@ -50,7 +50,7 @@ test("Generate fills the next empty slots of the device's track and never overwr
   const request = parseRequest(last(sentTo(env, "/cadenza/generate")));
   assert.deepStrictEqual(request.options, {
     role: "melody", bars: 4, meter: "4/4", tempo: 120, key: "D minor", style: "folk",
-    temperature: 1, seed: 42, variations: 2, reply_port: last(env.sent(3))[1],
+    temperature: 1, seed: 42, variations: 2, reply_port: env.replyPort(),
   });
   assert.match(env.status(), /^Generating \(4 bars, folk, D minor, seed 42\)/);
   const v1 = variation(10);
@@ -118,7 +118,7 @@ test("Continue reads the highlighted clip, uploads it in chunks and inserts the 
 
   const begin = last(sentTo(env, "/cadenza/clip/begin"));
   const id = begin[1];
-  assert.deepStrictEqual(begin.slice(2), [32, "meter", "4/4", "tempo", 120, "key", "D minor", "reply_port", last(env.sent(3))[1]]);
+  assert.deepStrictEqual(begin.slice(2), [32, "meter", "4/4", "tempo", 120, "key", "D minor", "reply_port", env.replyPort()]);
   const chunks = sentTo(env, "/cadenza/clip/notes").filter((m) => m[1] === id);
   assert.deepStrictEqual(chunks.map((c) => (c.length - 2) / 4), [64, 36]);
   const uploaded = [];
@@ -219,6 +219,25 @@ test("Continue of an Arrangement clip lands right after it", () => {
   assert.deepStrictEqual(live.writesTo(source), []);
 });
 
+for (const version of [[12, 1, 5], [12, 0, 25]]) {
+  test(`Live ${version.join(".")} (before 12.1.10): no create_midi_clip call, Session clips, and the status says why`, () => {
+    const { env, live, lead } = setup({ live: { version, focused: "Arranger", arrangementClips: true } });
+    connect(env);
+    go(env);
+    answer(env, parseRequest(last(sentTo(env, "/cadenza/generate"))).id, [variation(4)]);
+    assert.ok(!live.calls.some((c) => c.method === "create_midi_clip"), "gated on major, minor and bugfix");
+    assert.ok(clipIn(lead, 0));
+    assert.match(env.status(), new RegExp(`Live ${version.join("\\.")} cannot add Arrangement clips \\(Live 12\\.1\\.10 or later can\\), so they went to Session view\\.$`));
+  });
+}
+
+test("the version gate compares major, minor and bugfix", () => {
+  const { env } = setup();
+  const gate = (major, minor, bugfix) => env.context.CadenzaLive.canCreateArrangementClips({ major, minor, bugfix });
+  assert.deepStrictEqual([gate(11, 3, 25), gate(12, 0, 99), gate(12, 1, 9), gate(12, 1, 10), gate(12, 2, 0), gate(13, 0, 0)],
+    [false, false, false, true, true, true]);
+});
+
 test("Live 11: no set key, and the Arrangement in front still gets Session clips", () => {
   const { env, live, lead } = setup({ live: { version: [11, 3, 25], focused: "Arranger" } });
   connect(env);
@@ -260,10 +279,10 @@ test("the seed: unlocked, every Go picks a new one and shows it; locked, it stay
 test("errors show in the status line: daemon not running, on its default and another address", () => {
   const { env } = setup();
   env.send("init");
-  const firstPort = last(env.sent(3))[1];
+  const firstPort = env.replyPort();
   env.clock.advance(1500);
   assert.strictEqual(sentTo(env, "/cadenza/ping").length, 2, "one retry");
-  assert.notStrictEqual(last(env.sent(3))[1], firstPort, "the retry listens on another port");
+  assert.notStrictEqual(env.replyPort(), firstPort, "the retry listens on another port");
   env.clock.advance(1500);
   assert.strictEqual(env.status(), "Cadenza daemon not running: start it with `cadenza serve`");
   env.send("host", "text", "10.0.0.5");
@@ -377,7 +396,7 @@ test("style, host and ports are stored with the set through pattr", () => {
   other.send("init");
   assert.deepStrictEqual(last(sentTo(other, "host")), ["host", "192.168.1.20"]);
   assert.deepStrictEqual(last(sentTo(other, "port")), ["port", 9000]);
-  assert.deepStrictEqual(last(other.sent(3)), ["port", 9001]);
+  assert.deepStrictEqual(last(other.sent("udpreceive")), ["port", 9001]);
   assert.deepStrictEqual(last(sentTo(other, "/cadenza/ping")).slice(2), ["reply_port", 9001]);
   other.context.setvalueof("not json");
   assert.strictEqual(JSON.parse(other.context.getvalueof()).style, "folk");

@@ -142,7 +142,7 @@ test("the daemon's refusal shows in the status line", { timeout: 30000 }, async 
 test("a MIDI Generator gets its notes through the second apply cycle", { timeout: 120000 }, async () => {
   const live = new FakeLive();
   const env = createMaxEnv({ script: TOOL_JS, live, clock: "real", args: ["generate"] });
-  const shim = new UdpShim(env, { sendOutlet: 1, receiverOutlet: 4 });
+  const shim = new UdpShim(env, { sendOutlet: 1, receiverOutlet: "udpreceive" });
   const cycle = () => {
     env.dicts.set("ctx", JSON.stringify({ clip: { time_selection_start: 0, time_selection_end: 8 },
       scale: { scale_mode: 1, root_note: 0, scale_intervals: [0, 2, 4, 5, 7, 9, 11] } }));

@@ -127,3 +127,101 @@ test("the MIDI Tools say when the daemon is not running, and answer the cycle an
   env.clock.advance(3100);
   assert.strictEqual(env.status(STATUS), "Cadenza daemon not running: start it with `cadenza serve`");
 });
+
+// ---- the Generator never loses the user's notes -------------------------------------------
+
+const USER_NOTES = [
+  { note_id: 1, pitch: 60, start_time: 4, duration: 1, velocity: 100, mute: 0, probability: 1 },
+  { note_id: 2, pitch: 62, start_time: 3.5, duration: 1, velocity: 90, mute: 0, probability: 1 }, // sounds into the range
+  { note_id: 3, pitch: 64, start_time: 11, duration: 0.5, velocity: 80, mute: 0, probability: 1 },
+  { note_id: 4, pitch: 67, start_time: 12, duration: 1, velocity: 70, mute: 0, probability: 1 }, // after the range
+];
+const IN_RANGE = USER_NOTES.slice(0, 3);
+
+test("Generator: a cache miss with the daemon down answers with the notes already in the range", () => {
+  const { env } = tool("generate");
+  const out = applyCycle(env, context(4, 12), USER_NOTES);
+  assert.deepStrictEqual(out, IN_RANGE, "the notes in the selection come back as they were");
+  env.clock.advance(3100);
+  assert.match(env.status(STATUS), /not running/);
+  assert.deepStrictEqual(applyCycle(env, context(4, 12), USER_NOTES), IN_RANGE, "and again on the next Apply");
+});
+
+test("Generator: while the daemon is slow, and after it refuses, every cycle keeps the notes", () => {
+  const { env } = tool("generate");
+  pongAll(env);
+  assert.deepStrictEqual(applyCycle(env, context(4, 12), USER_NOTES), IN_RANGE);
+  const request = parseRequest(last(sentTo(env, "/cadenza/generate", 1)));
+  env.send("/cadenza/accepted", request.id, 0);
+  env.clock.advance(2000);
+  assert.deepStrictEqual(applyCycle(env, context(4, 12), USER_NOTES), IN_RANGE, "slow: still the user's notes");
+  env.send("/cadenza/error", request.id, "bad_request", "style must be one of ...");
+  assert.match(env.status(STATUS), /could not do it \(bad_request\)/);
+  assert.deepStrictEqual(applyCycle(env, context(4, 12), USER_NOTES), IN_RANGE, "refused: still the user's notes");
+});
+
+test("Generator: with no time selection, every note handed over is returned", () => {
+  const { env } = tool("generate");
+  assert.deepStrictEqual(applyCycle(env, context(0, 0), USER_NOTES), USER_NOTES);
+});
+
+test("a cycle that fails inside the script still answers with the user's notes", () => {
+  for (const kind of ["generate", "restyle"]) {
+    const { env } = tool(kind);
+    env.context.describe = () => { throw new Error("boom"); };
+    assert.deepStrictEqual(applyCycle(env, context(0, 0), USER_NOTES), USER_NOTES, kind);
+    assert.strictEqual(env.status(STATUS), "boom");
+  }
+});
+
+// ---- a changed control re-runs the tool ---------------------------------------------------
+
+test("a changed control bangs live.miditool.in (through the patcher's qlim); the same value does not", () => {
+  const live = new FakeLive({ tempo: 100 });
+  const env = createMaxEnv({ script: TOOL_JS, live, args: ["generate"] });
+  env.send("seed", 3); // parameters restored at load, before live.thisdevice bangs: no re-run
+  assert.strictEqual(env.sent(3).length, 0);
+  env.send("init");
+  pongAll(env);
+  env.send("seed", 4);
+  assert.deepStrictEqual(env.sent(3), [["bang"]]);
+  env.send("seed", 4);
+  env.send("host", "127.0.0.1");
+  assert.strictEqual(env.sent(3).length, 1, "no re-run for an unchanged value or a connection setting");
+  for (const [name, value] of [["role", 1], ["mood", 2], ["bars", 8], ["temperature", 0.5], ["style", "rock"]]) {
+    env.send(name, value);
+  }
+  assert.strictEqual(env.sent(3).length, 6);
+});
+
+test("the cycle a control change starts asks for the new request, even right after an answer", () => {
+  const { env } = tool("generate");
+  pongAll(env);
+  env.send("seed", 5);
+  applyCycle(env, context(0, 4), []);
+  const first = parseRequest(last(sentTo(env, "/cadenza/generate", 1)));
+  reply(env, first.id, [[60, 0, 1, 90]], 4);
+  assert.strictEqual(applyCycle(env, context(0, 4), []).length, 1, "the answer is applied");
+  env.send("seed", 6); // at once: within the answer's re-trigger window
+  const out = applyCycle(env, context(0, 4), USER_NOTES.slice(0, 1).map((n) => Object.assign({}, n, { start_time: 0 })));
+  assert.strictEqual(out.length, 1, "the notes in the range are kept until the new answer is in");
+  const second = parseRequest(last(sentTo(env, "/cadenza/generate", 1)));
+  assert.notStrictEqual(second.id, first.id);
+  assert.strictEqual(second.options.seed, 6);
+  assert.doesNotMatch(env.status(STATUS), /changed while/);
+});
+
+test("both MIDI Tools wire the script's re-run outlet through a qlim into live.miditool.in", () => {
+  const build = require("../build");
+  for (const name of ["Cadenza Generate.maxpat", "Cadenza Restyle.maxpat"]) {
+    const p = build.readPatcher(name).patcher;
+    const byId = new Map(p.boxes.map((b) => [b.box.id, b.box]));
+    const idOf = (re) => p.boxes.find((b) => re.test(b.box.text || "")).box.id;
+    const js = idOf(/^js /);
+    const into = (id) => p.lines.filter((l) => l.patchline.source[0] === id).map((l) => l.patchline);
+    const fromJs = into(js).filter((l) => l.source[1] === 3).map((l) => byId.get(l.destination[0]));
+    assert.strictEqual(fromJs.length, 1, name);
+    assert.match(fromJs[0].text, /^qlim \d+$/, `${name}: outlet 3 goes to a qlim`);
+    assert.deepStrictEqual(into(fromJs[0].id).map((l) => byId.get(l.destination[0]).text), ["live.miditool.in"], name);
+  }
+});

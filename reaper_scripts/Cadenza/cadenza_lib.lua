@@ -1,5 +1,5 @@
 -- @description Cadenza: shared library (needed by every Cadenza action)
--- @version 1.0.0
+-- @version 1.1.0
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza shared library
@@ -8,7 +8,9 @@
 --   reading its JSON answer and placing notes in the project. It registers no action;
 --   install it together with the Cadenza actions.
 -- @changelog
---   Initial release.
+--   The cadenza program is started through a small launcher: a program that cannot start is
+--   reported at once with its own error and what to fix, not after the whole timeout; on
+--   Windows it runs hidden (no console window).
 -- @provides
 --   [nomain] .
 --   [nomain] cadenza/json.lua
@@ -26,7 +28,7 @@ action. Anything wrong before that point shows a message and changes nothing.
 local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
 
 local C = {}
-C.VERSION = "1.0.0"
+C.VERSION = "1.1.0"
 C.TITLE = "Cadenza"
 C.json = dofile(here .. "cadenza/json.lua")
 C.settings = dofile(here .. "cadenza/settings.lua")

@@ -5,16 +5,24 @@ Arguments are checked the way a careless script would be caught: handles must be
 the right kind, MIDI values integers in range. Each change to the project is recorded with
 the undo-block depth it happened at, so a test can tell that an action changed the project
 only inside one named undo block. `ExecProcess` really starts the program (no shell, the
-command line split the way REAPER splits it on macOS and Linux) and returns at once.
+command line split the way REAPER splits it on macOS and Linux) and returns at once. The
+actions start the CLI through a launcher (`/bin/sh run.sh`, or on Windows `wscript.exe //B
+run.vbs`); `/bin/sh` runs for real, and `wscript.exe` is played by `run_vbs_launcher`, which
+understands exactly the statements a launcher uses and refuses anything else.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+import threading
 
 from .project import ChunkError, Item, Note, Take, Track, item_chunk, parse_item_chunk
 from .timemap import TempoMap
+
+
+LAUNCHER_COMMAND = re.compile(r"^[#'] command: (.*)$", re.M)
 
 
 class FakeApiError(AssertionError):
@@ -116,7 +124,8 @@ class FakeReaper:
         self.changes_outside_undo: list[str] = []
         self.ui_refresh = 0
         self.processes: list[subprocess.Popen] = []
-        self.commands: list[str] = []
+        self.commands: list[str] = []  # the cadenza command lines, as a user would type them
+        self.launches: list[str] = []  # what ExecProcess was really given
         self.inputs: list[str] = []  # copies of the --in files the scripts passed
         self.answers: dict[str, str] = {}  # copies of the --out files, as they appeared
         self.watched_outputs: list[str] = []
@@ -243,21 +252,80 @@ class FakeReaper:
 
     def ExecProcess(self, cmdline, timeout):
         _check(timeout in (-1, -2), f"ExecProcess timeout {timeout}: the actions must never wait (use -1/-2)")
-        self.commands.append(cmdline)
+        self.launches.append(cmdline)
         windows = self.os_name.startswith("Win")
         argv = split_windows_command_line(cmdline) if windows else split_command_line(cmdline)
+        launcher = None
+        if windows and argv and re.search(r"(^|\\)wscript\.exe$", argv[0], re.I):
+            _check(argv[1:3] == ["//B", "//Nologo"] and argv[-1].endswith(".vbs"),
+                   f"wscript must run a .vbs launcher in batch mode: {cmdline}")
+            launcher = argv[-1]
+        elif not windows and argv[:1] == ["/bin/sh"] and len(argv) == 2:
+            launcher = argv[1]
+        if launcher is not None:
+            with open(launcher, encoding="utf-8") as f:
+                script = f.read()
+            shown = LAUNCHER_COMMAND.search(script)
+            _check(shown is not None, f"a launcher without its '# command:' line: {launcher}")
+            self.commands.append(shown.group(1).rstrip("\r"))
+            self._watch(split_windows_command_line(shown.group(1)) if windows else split_command_line(shown.group(1)))
+            if windows:
+                self.run_vbs_launcher(script)
+                return ""
+        else:
+            self.commands.append(cmdline)
         if not argv or not os.access(argv[0], os.X_OK):
             return None  # REAPER: NULL on total failure
+        if launcher is None:
+            self._watch(argv)
+        log = open(os.path.join(self.workdir, f"process{len(self.processes)}.log"), "w")
+        self.processes.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log))
+        log.close()
+        return ""
+
+    def _watch(self, argv):
         for flag, value in zip(argv, argv[1:]):
             if flag == "--in" and os.path.isfile(value):
                 with open(value, encoding="utf-8") as f:
                     self.inputs.append(f.read())
             elif flag == "--out":
                 self.watched_outputs.append(value)
-        log = open(os.path.join(self.workdir, f"process{len(self.processes)}.log"), "w")
-        self.processes.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log))
-        log.close()
-        return ""
+
+    def run_vbs_launcher(self, script: str) -> None:
+        """wscript.exe running a Cadenza launcher: mark, run the command hidden (window style 0)
+        through `cmd.exe /S /C "... 2>err"`, write the exit code, rename it into place."""
+        def lit(text):
+            return text.replace('""', '"')
+        s = r'"((?:[^"]|"")*)"'
+        started = re.search(r"^fs\.CreateTextFile\(" + s + r", True\)\.Close\r?$", script, re.M)
+        run = re.search(r"^code = sh\.Run\(" + s + r", (\d+), True\)\r?$", script, re.M)
+        tmp = re.search(r"^Set f = fs\.CreateTextFile\(" + s + r", True\)\r?$", script, re.M)
+        move = re.search(r"^fs\.MoveFile " + s + ", " + s + r"\r?$", script, re.M)
+        _check(all((started, run, tmp, move)), f"a .vbs launcher this fake does not understand:\n{script}")
+        _check(run.group(2) == "0", "sh.Run must hide the console window (window style 0)")
+        line = lit(run.group(1))
+        m = re.fullmatch(r'cmd\.exe /S /C "(.*) 2>"([^"]*)""', line)  # the error file always quoted
+        _check(m is not None, f"the launcher must run cmd.exe /S /C \"... 2>\"err\"\": {line}")
+        argv = split_windows_command_line(m.group(1))
+        err_path = m.group(2)
+        open(lit(started.group(1)), "w").close()
+        tmp_path, exit_from, exit_to = lit(tmp.group(1)), lit(move.group(1)), lit(move.group(2))
+
+        def run_it():
+            if not argv or not os.access(argv[0], os.X_OK):
+                with open(err_path, "w") as err:
+                    err.write(f"'{argv[0] if argv else ''}' is not recognized as an internal or external command,\n")
+                code = 9009  # what cmd.exe answers for a program it cannot find
+            else:
+                with open(err_path, "w") as err:
+                    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+                    self.processes.append(p)
+                    code = p.wait()
+            with open(tmp_path, "w") as f:
+                f.write(f"{code}\r\n")
+            os.replace(exit_from, exit_to)
+
+        threading.Thread(target=run_it, daemon=True).start()
 
     def capture_answers(self) -> None:
         """Keep a copy of each answer file once it appears (the scripts delete them)."""

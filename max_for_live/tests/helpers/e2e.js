@@ -29,7 +29,7 @@ function device(port) {
   const lead = live.addTrack({ name: "Lead" });
   live.placeDevice(lead);
   const env = createMaxEnv({ script: DEVICE_JS, live, clock: "real" });
-  const shim = new UdpShim(env, { sendOutlet: 0, receiverOutlet: 3 });
+  const shim = new UdpShim(env, { sendOutlet: 0, receiverOutlet: "udpreceive" });
   env.send("port", port);
   return { live, lead, env, shim };
 }

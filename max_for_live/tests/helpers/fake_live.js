@@ -30,8 +30,11 @@ class FakeLive {
     this.calls = []; // {path, method, args, undoDepth}
     this.undoDepth = 0;
     this.undoSteps = 0;
-    const version = options.version || [12, 1, 5];
-    this.canCreateArrangementClips = options.arrangementClips !== undefined ? options.arrangementClips : version[0] >= 12;
+    const version = options.version || [12, 1, 10];
+    // Track.create_midi_clip exists from Live 12.1.10 on.
+    const since = [12, 1, 10];
+    const newer = version[0] !== since[0] ? version[0] > since[0] : version[1] !== since[1] ? version[1] > since[1] : version[2] >= since[2];
+    this.canCreateArrangementClips = options.arrangementClips !== undefined ? options.arrangementClips : newer;
     this.app = this.root("live_app", "Application", {});
     this.app.version = version;
     this.appView = this.child(this.app, "view", new LiveObject(this, "Application.View", {

@@ -3,7 +3,11 @@
 // them (one file, the globals Max provides, nothing else).
 //
 // Provided: outlet, post, messagename, inlet, arrayfromargs, jsarguments, inlets/outlets,
-// setinletassist/setoutletassist, notifyclients, Task, Dict and LiveAPI (from FakeLive).
+// setinletassist/setoutletassist, notifyclients, Task, Dict, Global (shared by every script
+// loaded in this process, as Max shares it between [js] objects), this.patcher/this.box (a
+// fake patcher that records the objects a script makes) and LiveAPI (from FakeLive).
+// A [udpreceive] the script makes reports what it listens on as outlet "udpreceive" entries:
+// ["port", N] when it is made or retargeted, so env.sent("udpreceive") reads like an outlet.
 // Task runs on a manual clock (advance(ms)) or on real timers (for the end-to-end test).
 // ES2015+ library functions are removed from the sandbox, so a script that calls one fails
 // here as it would in Max 8's ES5 engine.
@@ -46,6 +50,15 @@ class ManualClock {
       next.fn();
     }
     this.now = until;
+  }
+}
+
+// Max's Global: one object per name for the whole application.
+const globals = new Map();
+class Global {
+  constructor(name) {
+    if (!globals.has(name)) globals.set(name, {});
+    return globals.get(name);
   }
 }
 
@@ -96,6 +109,32 @@ function createMaxEnv({ script, live = null, args = [], clock = "manual" }) {
     }
   }
 
+  // The patcher around the [js]: objects the script makes, and the lines it draws.
+  const made = [];
+  const box = { rect: [40, 200, 240, 222], maxclass: "newobj" };
+  const patcher = {
+    objects: made,
+    lines: [],
+    newdefault(x, y, maxclass, ...objArgs) {
+      const obj = {
+        maxclass, args: objArgs, rect: [x, y, x + 100, y + 22], varname: "", removed: false,
+        message(...m) { record(obj, m); },
+      };
+      made.push(obj);
+      record(obj, ["port", objArgs[0]], true);
+      return obj;
+    },
+    connect(from, outletIndex, to, inletIndex) { this.lines.push([from, outletIndex, to, inletIndex]); },
+    remove(obj) { obj.removed = true; made.splice(made.indexOf(obj), 1); },
+    getnamed(name) { return made.find((o) => o.varname === name) || null; },
+  };
+  function record(obj, m, creating) {
+    if (obj.maxclass !== "udpreceive" || (!creating && m[0] !== "port")) return;
+    const flat = Array.from(m);
+    outlets.push({ outlet: "udpreceive", args: flat });
+    if (sandbox.onOutlet) sandbox.onOutlet("udpreceive", flat);
+  }
+
   const RealDate = Date;
   const sandbox = {
     outlet: (n, ...rest) => {
@@ -114,6 +153,9 @@ function createMaxEnv({ script, live = null, args = [], clock = "manual" }) {
     inlet: 0,
     Task,
     Dict,
+    Global,
+    patcher,
+    box,
     LiveAPI: null,
   };
   if (manual) {
@@ -146,7 +188,12 @@ function createMaxEnv({ script, live = null, args = [], clock = "manual" }) {
   }
 
   return {
-    context, outlets, posts, dicts, notified, clock: manual, send, sendTo, statusLines,
+    context, outlets, posts, dicts, notified, clock: manual, send, sendTo, statusLines, patcher,
+    // The port the script's [udpreceive] listens on now (undefined before it made one).
+    replyPort() {
+      const ports = outlets.filter((o) => o.outlet === "udpreceive");
+      return ports.length ? ports[ports.length - 1].args[1] : undefined;
+    },
     status(statusOutlet) {
       const lines = statusLines(statusOutlet);
       return lines[lines.length - 1];
@@ -157,4 +204,4 @@ function createMaxEnv({ script, live = null, args = [], clock = "manual" }) {
   };
 }
 
-module.exports = { createMaxEnv, ManualClock };
+module.exports = { createMaxEnv, ManualClock, globals };

@@ -2,10 +2,17 @@
 --[[
 Cadenza for REAPER: finding and running the `cadenza` command-line client.
 
-Lua inside REAPER has no sockets, so the actions reach the daemon by running the CLI with
-`reaper.ExecProcess(cmd, -2)`: it returns at once (and keeps a Windows console minimised);
-the CLI writes its JSON answer to a file atomically and the action polls for that file from
+Lua inside REAPER has no sockets, so the actions reach the daemon by running the CLI; the CLI
+writes its JSON answer to a file atomically and the action polls for that file from
 `reaper.defer`, so REAPER's UI never blocks.
+
+The CLI is not started directly but through a small launcher file written next to the answer
+file: `/bin/sh run.sh` on macOS and Linux, `wscript.exe //B run.vbs` on Windows (WScript.Shell's
+Run with window style 0 starts the console program hidden: no console window flashes up). The
+launcher first leaves a `-started` mark, then runs the CLI with its errors in `-err.txt`, then
+writes the exit code to `-exit`. So an action knows within a poll or two that the program could
+not start (exit code and error text, no answer) instead of waiting out the whole timeout, and
+within a second that even the launcher did not run.
 
 Command lines: REAPER does not hand the line to a shell. On Windows it goes to CreateProcess
 and the program splits it with the usual C runtime rules; on macOS and Linux REAPER splits it
@@ -94,6 +101,8 @@ function cli.find(configured)
     "Windows prints it).\n\nLooked in the PATH and " .. #looked .. " usual install places."
 end
 
+cli.LAUNCH_GRACE_S = 1.0 -- the launcher leaves its mark at once: no mark after this, it never ran
+
 --- Make free text safe for any of the command-line readers above.
 function cli.clean_text(s)
   return (tostring(s):gsub("[%c]", " "):gsub('["`]', "'"):gsub("[$\\]", ""))
@@ -108,6 +117,7 @@ function cli.quote(arg, windows)
   if not windows then
     arg = arg:gsub("[$\\]", "")
   else
+    arg = arg:gsub("%%", "") -- cmd.exe expands %NAME% even inside quotes
     -- The C runtime reads backslashes before a closing quote as escapes: double them there.
     arg = arg:gsub("(\\+)$", "%1%1")
   end
@@ -137,9 +147,95 @@ function cli.temp_dir(windows)
   return (dir:gsub("[/\\]+$", ""))
 end
 
+--- A word for /bin/sh: single-quoted, a single quote written as '\''.
+function cli.sh_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+--- A VBScript string literal.
+function cli.vbs_string(s)
+  return '"' .. tostring(s):gsub('"', '""') .. '"'
+end
+
+--- The launcher for one run: { script = path, text = its contents, command = what ExecProcess
+--- runs, started = mark path, exit = exit-code path, err = error-output path }.
+--- `shown` is the plain cadenza command line (what a user would type), kept as a comment.
+function cli.launcher(exe, args, stem, windows)
+  local l = { started = stem .. "-started", exit = stem .. "-exit", err = stem .. "-err.txt" }
+  if windows then
+    l.script = stem .. "-run.vbs"
+    local parts = { cli.quote(exe, true) }
+    for _, a in ipairs(args) do parts[#parts + 1] = cli.quote(a, true) end
+    -- cmd.exe runs .exe and .bat/.cmd alike and does the redirection; /S keeps our quotes.
+    local line = 'cmd.exe /S /C "' .. table.concat(parts, " ") .. ' 2>"' .. l.err .. '""'
+    l.text = table.concat({
+      "' Cadenza for REAPER: runs the cadenza program hidden, then records its exit code.",
+      "' command: " .. cli.command_line(exe, args, true),
+      'Set fs = CreateObject("Scripting.FileSystemObject")',
+      "fs.CreateTextFile(" .. cli.vbs_string(l.started) .. ", True).Close",
+      'Set sh = CreateObject("WScript.Shell")',
+      "code = sh.Run(" .. cli.vbs_string(line) .. ", 0, True)",
+      "Set f = fs.CreateTextFile(" .. cli.vbs_string(l.exit .. ".tmp") .. ", True)",
+      "f.WriteLine code",
+      "f.Close",
+      "fs.MoveFile " .. cli.vbs_string(l.exit .. ".tmp") .. ", " .. cli.vbs_string(l.exit),
+      "",
+    }, "\r\n")
+    local wscript = (os.getenv("SystemRoot") or "C:\\Windows") .. "\\System32\\wscript.exe"
+    l.command = cli.command_line(wscript, { "//B", "//Nologo", l.script }, true)
+  else
+    l.script = stem .. "-run.sh"
+    local parts = { cli.sh_quote(exe) }
+    for _, a in ipairs(args) do parts[#parts + 1] = cli.sh_quote(a) end
+    l.text = table.concat({
+      "# Cadenza for REAPER: runs the cadenza program, then records its exit code.",
+      "# command: " .. cli.command_line(exe, args, false),
+      ": > " .. cli.sh_quote(l.started),
+      table.concat(parts, " ") .. " 2> " .. cli.sh_quote(l.err) .. " < /dev/null > /dev/null",
+      "echo $? > " .. cli.sh_quote(l.exit .. ".tmp") .. " && mv " .. cli.sh_quote(l.exit .. ".tmp") ..
+        " " .. cli.sh_quote(l.exit),
+      "",
+    }, "\n")
+    l.command = cli.command_line("/bin/sh", { l.script }, false)
+  end
+  return l
+end
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+--- What to tell the user when the program ended without an answer: exit code, its own error
+--- output (last lines), and the likely fix.
+function cli.start_failure(code, err_text, cmd)
+  err_text = (err_text or ""):gsub("%s+$", "")
+  if #err_text > 600 then err_text = "..." .. err_text:sub(-600) end
+  local fix
+  if code == 127 or code == 9009 then
+    fix = "The program (or the Python it needs) was not found. Reinstall Cadenza, or set the full path " ..
+      "of the `cadenza` program in 'Cadenza: Settings'."
+  elseif code == 126 then
+    fix = "The program cannot be run: make it executable, or check that the Python environment it " ..
+      "belongs to still exists."
+  elseif err_text:match("No module named") or err_text:match("ModuleNotFoundError") then
+    fix = "The program's Python environment lacks Cadenza: install Cadenza into it again " ..
+      "(`pip install -e .` in the Cadenza folder), or point 'Cadenza: Settings' at another `cadenza`."
+  else
+    fix = "Run the command in a terminal to see the whole message."
+  end
+  return string.format("The cadenza program stopped at once without an answer (exit code %s).\n\n%s%s\n\n" ..
+    "The command was:\n%s\n\nThe project was not changed.", tostring(code),
+    err_text ~= "" and ("It said:\n" .. err_text .. "\n\n") or "", fix, cmd)
+end
+
 local counter = 0
 
---- A fresh pair of temporary file paths for one run: input notes and the JSON answer.
+--- A fresh pair of temporary file paths for one run: input notes and the JSON answer (the
+--- launcher's files share their stem).
 function cli.temp_paths(windows)
   counter = counter + 1
   local sep = windows and "\\" or "/"
@@ -148,30 +244,62 @@ function cli.temp_paths(windows)
   return stem .. "-in.json", stem .. "-out.json"
 end
 
---- Start the CLI without waiting and poll for its answer file from `reaper.defer`.
---- job = { exe, args, out, input (optional), deadline (seconds), on_text(text), on_timeout(cmd),
----         on_fail(msg) }. Temporary files are removed once the answer (or the deadline) came.
+--- Start the CLI through its launcher without waiting, and poll for its answer file from
+--- `reaper.defer`. job = { exe, args, out, input (optional), deadline (seconds), on_text(text),
+--- on_timeout(cmd), on_fail(msg) }. Every temporary file is removed once the answer (or the
+--- failure, or the deadline) came. Returns the plain command line.
 function cli.start(job)
   local windows = cli.is_windows()
   local cmd = cli.command_line(job.exe, job.args, windows)
+  local stem = job.out:gsub("%-out%.json$", "")
+  local l = cli.launcher(job.exe, job.args, stem, windows)
   local function cleanup()
     if job.input then os.remove(job.input) end
+    for _, path in ipairs({ l.script, l.started, l.exit, l.exit .. ".tmp", l.err }) do os.remove(path) end
   end
-  if reaper.ExecProcess(cmd, -2) == nil then
+  local f = io.open(l.script, "wb")
+  if not f then
     cleanup()
-    job.on_fail("REAPER could not start the cadenza program:\n" .. cmd)
+    job.on_fail("Cadenza could not write its launcher file:\n" .. l.script ..
+      "\n\nCheck that the temporary folder exists and is writable.")
+    return cmd
+  end
+  f:write(l.text)
+  f:close()
+  if reaper.ExecProcess(l.command, -2) == nil then
+    cleanup()
+    job.on_fail("REAPER could not start the cadenza program:\n" .. l.command)
     return cmd
   end
   local started = reaper.time_precise()
+  local function finish_with_answer()
+    local text = read_file(job.out)
+    if not text then return false end
+    os.remove(job.out)
+    cleanup()
+    job.on_text(text)
+    return true
+  end
   local function poll()
-    local f = io.open(job.out, "rb")
-    if f then
-      local text = f:read("a")
-      f:close()
-      os.remove(job.out)
+    if finish_with_answer() then return end
+    local code = read_file(l.exit)
+    if code then
+      -- The answer is written before the exit code: look once more, then it is a failure.
+      if finish_with_answer() then return end
+      local err_text = read_file(l.err)
       cleanup()
-      job.on_text(text)
-    elseif reaper.time_precise() - started > job.deadline then
+      job.on_fail(cli.start_failure(tonumber(code:match("%-?%d+")) or code:gsub("%s+$", ""), err_text, cmd))
+      return
+    end
+    local waited = reaper.time_precise() - started
+    if waited > cli.LAUNCH_GRACE_S and not reaper.file_exists(l.started) then
+      cleanup()
+      job.on_fail("The cadenza program did not start: REAPER ran\n" .. l.command .. "\n\nbut it did " ..
+        "nothing within a second. " .. (windows and "Windows Script Host (wscript.exe) may be turned " ..
+        "off on this computer; ask whoever manages it, or run the command below in a terminal." or
+        "Check that /bin/sh exists and the temporary folder is writable.") ..
+        "\n\nThe cadenza command was:\n" .. cmd .. "\n\nThe project was not changed.")
+    elseif waited > job.deadline then
       cleanup()
       job.on_timeout(cmd)
     else
