@@ -1,5 +1,5 @@
 -- @description Cadenza: shared library (needed by every Cadenza action)
--- @version 1.1.0
+-- @version 1.1.1
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza shared library
@@ -8,9 +8,8 @@
 --   reading its JSON answer and placing notes in the project. It registers no action;
 --   install it together with the Cadenza actions.
 -- @changelog
---   The cadenza program is started through a small launcher: a program that cannot start is
---   reported at once with its own error and what to fix, not after the whole timeout; on
---   Windows it runs hidden (no console window).
+--   No temporary file is left behind when the launcher records its exit code just after the
+--   answer arrived.
 -- @provides
 --   [nomain] .
 --   [nomain] cadenza/json.lua

@@ -102,6 +102,7 @@ function cli.find(configured)
 end
 
 cli.LAUNCH_GRACE_S = 1.0 -- the launcher leaves its mark at once: no mark after this, it never ran
+cli.EXIT_GRACE_S = 5.0 -- after the answer, how long to wait for the launcher's exit-code file to tidy it
 
 --- Make free text safe for any of the command-line readers above.
 function cli.clean_text(s)
@@ -272,12 +273,22 @@ function cli.start(job)
     return cmd
   end
   local started = reaper.time_precise()
+  local function tidy_after_exit(since)
+    -- The launcher writes the exit code just after the answer: wait for it (a few seconds at
+    -- most) so no file of ours is left behind in the temporary folder.
+    local seen = reaper.file_exists(l.exit)
+    cleanup()
+    if not seen and reaper.time_precise() - since < cli.EXIT_GRACE_S then
+      reaper.defer(function() tidy_after_exit(since) end)
+    end
+  end
   local function finish_with_answer()
     local text = read_file(job.out)
     if not text then return false end
     os.remove(job.out)
     cleanup()
     job.on_text(text)
+    tidy_after_exit(reaper.time_precise())
     return true
   end
   local function poll()
