@@ -16,7 +16,7 @@ sounding: see `groove_consistency` and `empty_beat_rate`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -52,6 +52,7 @@ class ClipArray:
     bars: int
     key: Key | None = None
     drums: bool = False
+    cache: dict = field(default_factory=dict, compare=False, repr=False)  # the MusPy view, built once
 
     @property
     def ticks_per_bar(self) -> int:
@@ -95,10 +96,12 @@ def _muspy():
 
 
 def to_muspy(ca: ClipArray):
-    """The clip as a one-track `muspy.Music` at TICKS_PER_BEAT ticks per beat."""
-    muspy = _muspy()
-    notes = [muspy.Note(time=int(s), pitch=int(p), duration=int(d), velocity=int(v)) for s, d, p, v in ca.notes]
-    return muspy.Music(resolution=TICKS_PER_BEAT, tracks=[muspy.Track(is_drum=ca.drums, notes=notes)])
+    """The clip as a one-track `muspy.Music` at TICKS_PER_BEAT ticks per beat (built once per clip)."""
+    if "muspy" not in ca.cache:
+        muspy = _muspy()
+        notes = [muspy.Note(time=int(s), pitch=int(p), duration=int(d), velocity=int(v)) for s, d, p, v in ca.notes]
+        ca.cache["muspy"] = muspy.Music(resolution=TICKS_PER_BEAT, tracks=[muspy.Track(is_drum=ca.drums, notes=notes)])
+    return ca.cache["muspy"]
 
 
 # --- tonality -------------------------------------------------------------------------------
