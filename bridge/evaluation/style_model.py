@@ -52,6 +52,14 @@ def _sklearn():
     return HistGradientBoostingClassifier
 
 
+def _one_thread():
+    """The trees on one OpenMP thread: on the 2 shared cores, OpenMP threads spinning against the
+    generating engine made a fit over 5 times slower than one thread (the results are identical)."""
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+    return threadpool_limits(limits=1, user_api="openmp")
+
+
 def windows(ca: ClipArray, bars: int = WINDOW_BARS) -> list[ClipArray]:
     """Consecutive windows of `bars` whole bars (clip-relative ticks); see MIN_WINDOW_*."""
     tpb = ca.ticks_per_bar
@@ -121,9 +129,10 @@ class StyleModel:
         keep = [i for i, lab in enumerate(labels) if lab in self.classes]
         x, owner = self._windows([items[i] for i in keep])
         y = np.array([self.classes.index(labels[keep[j]]) for j in owner])
-        self.model = _sklearn()(max_iter=MAX_ITER, learning_rate=LEARNING_RATE, max_leaf_nodes=MAX_LEAF_NODES,
-                                l2_regularization=L2, early_stopping=False, class_weight="balanced",
-                                random_state=self.random_state).fit(x, y)
+        with _one_thread():
+            self.model = _sklearn()(max_iter=MAX_ITER, learning_rate=LEARNING_RATE, max_leaf_nodes=MAX_LEAF_NODES,
+                                    l2_regularization=L2, early_stopping=False, class_weight="balanced",
+                                    random_state=self.random_state).fit(x, y)
         return self
 
     def predict_proba(self, items: list[ClipArray]) -> np.ndarray:
@@ -131,7 +140,8 @@ class StyleModel:
         out = np.full((len(items), len(self.classes)), 1.0 / max(1, len(self.classes)))
         x, owner = self._windows(items)
         if len(x):
-            p = self.model.predict_proba(x)
+            with _one_thread():
+                p = self.model.predict_proba(x)
             for i in np.unique(owner):
                 out[i] = p[owner == i].mean(0)
         return out
