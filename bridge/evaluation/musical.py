@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridge.data.labels import key_scores, pc_histogram  # the Krumhansl-Kessler profiles live there
+from bridge.music.keys import key_scores, pc_histogram  # the one Krumhansl-Kessler key rule
+from bridge.music.ticks import clip_ticks, ticks_to_notes
 from bridge.evaluation.metrics import DUR_EDGES
-from bridge.music.clip import Clip, Note
+from bridge.music.clip import Clip
+from bridge.music.grid import GRID
 from bridge.music.theory import MODES, TICKS_PER_BEAT, Key, Meter
 
-SIXTEENTH = TICKS_PER_BEAT // 4  # 3 ticks
-EIGHTH_TRIPLET = TICKS_PER_BEAT // 3  # 4 ticks
 KEY_TIE = 0.01  # correlation margin: a key within this of the best one makes the best key ambiguous
 BACKBEAT_TOLERANCE = 1  # ticks either side of beats 2 and 4 that still count as "on" the beat
 SIMILAR_BAR = 0.5  # Jaccard similarity at which a bar "varies" an earlier one
@@ -61,9 +61,7 @@ class ClipArray:
     @classmethod
     def of(cls, clip: Clip, key: Key | None = None) -> "ClipArray":
         """From a `Clip`; `key` overrides the clip's own (the asked key of a request)."""
-        a = np.array([(round(n.start * TICKS_PER_BEAT), max(1, round(n.duration * TICKS_PER_BEAT)), n.pitch,
-                       n.velocity) for n in clip.notes], dtype=np.int64).reshape(-1, 4)
-        return cls.from_ticks(a, clip.meter, max(1, math.ceil(clip.bars - 1e-6)),
+        return cls.from_ticks(clip_ticks(clip), clip.meter, clip.meter.bars_spanned(clip.length),
                               key if key is not None else clip.key, clip.drums)
 
     @classmethod
@@ -79,8 +77,7 @@ class ClipArray:
         return cls.from_ticks(ds.clip_notes(int(i)), lab["meter"], lab["bars"], lab["key"], lab["role"] == "drums")
 
     def clip(self) -> Clip:
-        notes = [Note(int(s) / TICKS_PER_BEAT, int(p), int(d) / TICKS_PER_BEAT, int(v)) for s, d, p, v in self.notes]
-        return Clip(notes, self.bars * self.meter.beats_per_bar, self.meter, key=self.key, drums=self.drums)
+        return Clip(ticks_to_notes(self.notes), self.bars * self.meter.beats_per_bar, self.meter, key=self.key, drums=self.drums)
 
 
 def _none(v) -> float | None:
@@ -184,7 +181,7 @@ def on_grid(ca: ClipArray) -> tuple[int, int]:
     """(notes on the grid, notes): on the grid is an onset on a sixteenth (a multiple of 3 ticks)
     or an eighth triplet (a multiple of 4 ticks). Ticks 1, 2, 5, 7, 10 and 11 of a beat are off."""
     s = ca.notes[:, 0]
-    return int(np.sum((s % SIXTEENTH == 0) | (s % EIGHTH_TRIPLET == 0))), int(len(s))
+    return int(np.sum(np.isin(s % TICKS_PER_BEAT, GRID))), int(len(s))  # bridge/music/grid.py: the one grid
 
 
 def empty_beat_rate(ca: ClipArray) -> float | None:
