@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import torch
 
 from bridge.music.clip import Clip, Note
 from bridge.errors import BadRequest
@@ -39,7 +38,7 @@ class Composer:
     prompts, decodes regions with the model's stepper under the request's constraints, and turns
     tokens back into clips. It holds no weights of its own, so any engine that speaks the shared
     vocabulary (decoding/vocab.py) can use it; Engine.run has already checked the operation, clip,
-    role, style and infill range, and drawn the seed."""
+    role, style and infill range, and drawn the seed. `gen` is the request's numpy Generator."""
 
     def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict,
                  guidance: float | None = None):
@@ -172,9 +171,9 @@ class Composer:
         if k == 0:
             return [_fit(src, n, cond.meter, tempo, key) for _ in range(req.variations)]
         if req.preserve == "none":
-            start = int(torch.randint(0, n - k + 1, (1,), generator=gen))
+            start = int(gen.integers(0, n - k + 1))
             return self.infill(req, src, role, gen, progress, start, start + k)
-        regen = set(torch.randperm(n, generator=gen)[:k].tolist())
+        regen = set(gen.permutation(n)[:k].tolist())
         orig, ticks = _grid_notes(src, tpb, n)
         bars = encode_bars(canonical(ticks, tpb, n), tpb, n)
         pitches = [[] for _ in range(req.variations)]
