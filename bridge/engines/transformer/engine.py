@@ -67,7 +67,7 @@ class TransformerEngine(Engine):
                                              threads=threads), "none"
         else:
             what = f"runtime {runtime}" if runtime != "onnx-int8" else \
-                f"{folder.name} has no {onnx_file.name}, so it falls back to runtime torch-int8, which"
+                f"{folder.name} has no {onnx_file.name}; its fallback, runtime torch-int8,"
             runtime = "torch-int8"
             stepper, quant = rt.TorchStepper(_read_model(folder, config, what), int8=True, threads=threads), "int8"
         _warm_up(stepper)
