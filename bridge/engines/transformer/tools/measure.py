@@ -70,13 +70,15 @@ def measure(folder: Path, runs: int = 30) -> dict:
 
 
 def measure_loop(folder: Path, runs: int = 20, bars: int = 8, rows_list=(1, 4)) -> dict:
-    """ms a step of decode_region against the bare ONNX Runtime step, by rows (see the docstring)."""
+    """ms a step of decode_region against the bare ONNX Runtime step, by rows (see the docstring).
+    Each run is measured three ways back to back, so a shared machine's load weighs on all alike:
+    the loop on the model; `sess.run` alone over the same steps; the loop alone, replaying the
+    run's recorded logits (what the Python between two model steps costs, without the model)."""
     import time
     from dataclasses import replace
 
     import numpy as np
 
-    import bridge.engines.decoding.vocab as V
     from bridge.engines.decoding.sampling import decode_region
     from bridge.engines.registry import load_model
     from bridge.music.request import parse_request
@@ -85,12 +87,28 @@ def measure_loop(folder: Path, runs: int = 20, bars: int = 8, rows_list=(1, 4)) 
     if eng.info.extra.get("runtime") != "onnx-int8":
         raise SystemExit(f"--loop measures an onnx-int8 model; {folder} runs {eng.info.extra.get('runtime')}")
     comp, st = eng.composer, eng.composer.stepper
-    steps_taken = []
-    step = st.step
 
-    def counted(tokens, pos):
-        steps_taken.append(pos)
-        return step(tokens, pos)
+    class Recorder:  # the real stepper, keeping each step's tokens and logits
+        def prefill(self, prompt, rows):
+            self.steps, self.first = [], st.prefill(prompt, rows)
+            return self.first
+
+        def step(self, tokens, pos):
+            logits = st.step(tokens, pos)
+            self.steps.append((tokens, pos, logits))
+            return logits
+
+    class Replay:  # the recorded logits again, no model
+        def __init__(self, rec):
+            self.rec = rec
+
+        def prefill(self, prompt, rows):
+            self.i = 0
+            return self.rec.first
+
+        def step(self, tokens, pos):
+            self.i += 1
+            return self.rec.steps[self.i - 1][2]
 
     out = {}
     for rows in rows_list:
@@ -98,36 +116,31 @@ def measure_loop(folder: Path, runs: int = 20, bars: int = 8, rows_list=(1, 4)) 
         cond, _, _ = comp.conditions(req, None, "melody")
         prompt = replace(cond, bars=bars).tokens()
         spec = comp._spec(req, cond, bars, len(prompt))
-        loop_s, n_steps = 0.0, 0
-        st.step = counted
-        try:
-            for seed in range(runs):
-                steps_taken.clear()
-                t = time.perf_counter()
-                decode_region(st, prompt, rows, spec, req.temperature, req.top_p, np.random.default_rng(seed),
-                              comp.max_len)
-                loop_s += time.perf_counter() - t
-                n_steps += len(steps_taken)
-        finally:
-            del st.step  # the instance attribute; the class's step again
-        st.prefill(prompt, rows)
-        tok = np.full((rows, 1), V.BAR, dtype=np.int64)
-        bare_s, per_run = 0.0, n_steps // runs
-        for _ in range(runs):
-            for pos in range(len(prompt), len(prompt) + per_run):
-                feed = {n: v[:pos] for n, v in zip(st.names, st.views)}
-                feed["tokens"] = tok
+        loop_s = bare_s = python_s = 0.0
+        n = 0
+        for seed in range(runs):
+            rec = Recorder()
+            t = time.perf_counter()
+            decode_region(rec, prompt, rows, spec, req.temperature, req.top_p, np.random.default_rng(seed), comp.max_len)
+            loop_s += time.perf_counter() - t
+            n += len(rec.steps)
+            for tokens, pos, _ in rec.steps:
+                feed = {name: view[:pos] for name, view in zip(st.names, st.views)}
+                feed["tokens"] = tokens.reshape(-1, 1)
                 t = time.perf_counter()
                 st.sess.run(None, feed)
                 bare_s += time.perf_counter() - t
-        loop_ms, bare_ms = 1000 * loop_s / n_steps, 1000 * bare_s / (per_run * runs)
-        out[f"{rows}_rows"] = {"steps_a_run": round(n_steps / runs, 1), "loop_ms_a_step": round(loop_ms, 3),
-                               "bare_ms_a_step": round(bare_ms, 3), "loop_over_bare": round(loop_ms / bare_ms, 2),
+            t = time.perf_counter()
+            decode_region(Replay(rec), prompt, rows, spec, req.temperature, req.top_p, np.random.default_rng(seed),
+                          comp.max_len)
+            python_s += time.perf_counter() - t
+        loop_ms, bare_ms, python_ms = (1000 * x / n for x in (loop_s, bare_s, python_s))
+        out[f"{rows}_rows"] = {"steps_a_run": round(n / runs, 1), "loop_ms_a_step": round(loop_ms, 3),
+                               "bare_ms_a_step": round(bare_ms, 3), "python_ms_a_step": round(python_ms, 3),
+                               "loop_over_bare": round(loop_ms / bare_ms, 2),
                                "loop_steps_per_s": round(1000 / loop_ms), "bare_steps_per_s": round(1000 / bare_ms)}
     out["machine"] = f"{platform.machine()}, {os.cpu_count()} CPU cores, load {os.getloadavg()[0]:.1f}"
     return out
-
-
 
 
 def main() -> None:
