@@ -164,3 +164,10 @@ except MissingExtra as e:
     assert lines["CUDA"] == "device cuda needs PyTorch with CUDA, which is not installed: pip install 'cadenza[gpu]'"
     assert lines["NO-ONNX"].endswith("has no model-int8.onnx; its fallback, runtime torch-int8, needs PyTorch, "
                                      "which is not installed: pip install 'cadenza[train]'")
+
+
+def test_a_command_that_needs_torch_says_so_in_one_line():
+    code = "import runpy\nsys.argv = ['cadenza', 'export', '--onnx']\nrunpy.run_module('bridge.cli', run_name='__main__')\n"
+    out = _python_without_torch(code)
+    assert out.returncode == 1
+    assert out.stderr.strip() == "Error: this command needs torch, which is not installed: pip install 'cadenza[train]'"

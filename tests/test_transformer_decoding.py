@@ -135,3 +135,19 @@ def test_decode_region_keeps_the_grammar_with_a_flat_model(tpb, drums):
         assert (notes[:, 0] + notes[:, 1] <= 3 * tpb).all()  # nothing runs past the region
         room = np.minimum(3, 3 * tpb - notes[:, 0])  # a sixteenth, unless the region ends sooner
         assert (notes[:, 1] == room).all() if drums else (notes[:, 1] >= room).all()
+
+
+def test_measure_loop_reports_loop_bare_and_python_columns():
+    """The measuring tool runs (numbers go in docs/BENCH.md; none is asserted here)."""
+    from pathlib import Path
+
+    from bridge.engines.transformer.tools.measure import measure_loop
+
+    shipped = Path(__file__).resolve().parent.parent / "models" / "transformer"
+    if not (shipped / "model-int8.onnx").is_file():
+        pytest.skip("the shipped transformer has no ONNX graph")
+    res = measure_loop(shipped, runs=1, bars=2, rows_list=(2,))
+    row = res["2_rows"]
+    assert row["steps_a_run"] > 2 * 2  # at least a BAR and a note a bar
+    assert {"loop_ms_a_step", "bare_ms_a_step", "python_ms_a_step", "loop_over_bare"} <= set(row)
+    assert all(row[k] > 0 for k in ("loop_ms_a_step", "bare_ms_a_step", "python_ms_a_step"))
