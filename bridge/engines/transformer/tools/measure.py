@@ -3,7 +3,7 @@
     python -m bridge.engines.transformer.tools.measure MODEL_DIR [--runs 30] [--write]
     python -m bridge.engines.transformer.tools.measure MODEL_DIR --loop [--runs 20]
 
-- load: a fresh Python process imports torch and loads the folder with bridge.engines.registry.load_model
+- load: a fresh Python process loads the folder with bridge.engines.registry.load_model
   (what `cadenza serve` does before it says ready); wall seconds from process start;
 - latency: engine-level `run` of an N-bar melody generate (1 variation, new seed each run), p50/p99
   in ms for 4 and 8 bars, in that same process after the load;
