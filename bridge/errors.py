@@ -52,3 +52,10 @@ class DaemonUnavailable(CadenzaError):
     """The CLI could not reach a daemon (not a protocol code: CLI side only)."""
 
     code = "unavailable"
+
+
+class MissingExtra(CadenzaError):
+    """A feature needs an optional dependency that is not installed; the message names it and the
+    one line that installs it (`pip install 'cadenza[train]'`)."""
+
+    code = "internal"

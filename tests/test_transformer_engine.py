@@ -185,6 +185,34 @@ def test_velocities_are_shaped_inside_their_bins(engine):
         assert len({n.velocity for n in c.notes}) > 1
 
 
+@pytest.mark.parametrize("role", ["melody", "drums"])
+def test_velocities_spread_as_played(engine, role):
+    """Eight bars hold many velocities, not the three or four of the bin centres and accents, and a
+    seed reproduces them."""
+    args = ["role", role, "bars", 8, "seed", 21]
+    c = run(engine, "generate", args)[0]
+    assert len(c.notes) >= 16
+    assert len({n.velocity for n in c.notes}) >= 8, sorted({n.velocity for n in c.notes})
+    assert [n.velocity for n in run(engine, "generate", args)[0].notes] == [n.velocity for n in c.notes]
+
+
+@pytest.mark.parametrize("role,meter", [("melody", "4/4"), ("chords", "3/4"), ("drums", "4/4"), ("bass", "6/8")])
+def test_onsets_on_the_grid_and_lengths_at_least_a_sixteenth(engine, role, meter):
+    from bridge.music.grid import DRUM_TICKS, MIN_TICKS, on_grid
+
+    c = run(engine, "generate", ["role", role, "meter", meter, "bars", 4, "seed", 2, "variations", 2])
+    for clip in c:
+        assert clip.notes
+        onsets = sorted({round(n.start * 12) for n in clip.notes})
+        for n in clip.notes:
+            start, dur, end = round(n.start * 12), round(n.duration * 12), round(clip.length * 12)
+            assert abs(n.start * 12 - start) < 1e-6 and on_grid(start), n
+            if role in ("melody", "bass"):  # a line is cut at its next onset (legato), never shorter
+                end = min([o for o in onsets if o > start] + [end])
+            shortest = min(DRUM_TICKS if role == "drums" else MIN_TICKS, end - start)
+            assert dur == shortest if role == "drums" else dur >= shortest, n
+
+
 def test_guidance_keeps_every_guarantee_and_scale_one_changes_nothing(engine):
     """With guidance on, each variation is decoded beside its unconditional twin: the answer still
     lasts exactly its bars, keeps the hard key and range, and a seed still reproduces it; at scale

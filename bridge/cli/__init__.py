@@ -10,6 +10,7 @@ import importlib
 import click
 
 from bridge import __version__
+from bridge.errors import MissingExtra
 
 # Sub-commands that live in their own modules: name -> "module:attribute" (imported on use).
 LAZY_COMMANDS = {
@@ -99,7 +100,24 @@ def main(argv: list[str] | None = None):
         _write_error_json(argv, exc.format_message())
         exc.show()
         sys.exit(exc.exit_code)
+    except ModuleNotFoundError as exc:  # an optional dependency a command needs: one line, no traceback
+        top = (exc.name or "").split(".")[0]
+        if top not in EXTRAS:
+            raise
+        message = f"this command needs {top}, which is not installed: pip install 'cadenza[{EXTRAS[top]}]'"
+        _write_error_json(argv, message)
+        click.echo(f"Error: {message}", err=True)
+        sys.exit(1)
+    except MissingExtra as exc:
+        _write_error_json(argv, exc.message)
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+# optional modules -> the extra that installs them (pyproject.toml): serving needs none of them
+EXTRAS = {"torch": "train", "tqdm": "train", "music21": "train", "symusic": "train", "onnx": "train",
+          "onnxscript": "train"}
 
 
 def _write_error_json(argv: list[str], message: str) -> None:

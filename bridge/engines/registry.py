@@ -24,7 +24,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Callable
 
-from bridge.errors import UnknownModel
+from bridge.errors import CadenzaError, UnknownModel
 from bridge.engines.base import Engine, ModelInfo
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,8 @@ def load_models(models_dir: Path, device: str = "auto") -> dict[str, Engine]:
             continue
         try:
             models[folder.name] = load_model(folder, device)
+        except CadenzaError as e:  # a known reason (such as a missing extra): one line, no traceback
+            log.error("could not load model folder %s; skipping it: %s", folder, e)
         except Exception:
             log.exception("could not load model folder %s; skipping it", folder)
     if models and not any(m.info.default for m in models.values()):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import torch
 
 from bridge.music.clip import Clip, Note
 from bridge.errors import BadRequest
@@ -27,8 +26,10 @@ from bridge.music.limits import MAX_BARS
 from bridge.music.ticks import clip_ticks
 
 # Velocity tokens are 16 wide; inside its bin a generated note is shaped by its metric position
-# (bar line, beat, eighth, finer), so lines breathe even where the training data was flat.
+# (bar line, beat, eighth, finer), so lines breathe even where the training data was flat, then
+# strays a little as a player's would (seeded: a seed still reproduces its velocities).
 ACCENTS = (7, 3, -3, -6)
+HUMANIZE = 3  # most velocity steps a note strays from its metric accent, either way
 PREFIX_CONTEXT_TOKENS = 384  # most tokens of earlier bars given as context
 SUFFIX_CONTEXT_TOKENS = 192  # most tokens of later bars given as context
 CONTEXT_BARS = 8  # most bars of context on either side
@@ -39,7 +40,7 @@ class Composer:
     prompts, decodes regions with the model's stepper under the request's constraints, and turns
     tokens back into clips. It holds no weights of its own, so any engine that speaks the shared
     vocabulary (decoding/vocab.py) can use it; Engine.run has already checked the operation, clip,
-    role, style and infill range, and drawn the seed."""
+    role, style and infill range, and drawn the seed. `gen` is the request's numpy Generator."""
 
     def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict,
                  guidance: float | None = None):
@@ -136,7 +137,7 @@ class Composer:
         cond, tempo, key = self.conditions(req, None, role)
         k = req.effective_bars()
         bars = self._extend(req, cond, [[] for _ in range(req.variations)], [], k, gen, progress)
-        return [self._clip(b, cond, k, tempo, key, 0) for b in bars]
+        return [self._clip(b, cond, k, tempo, key, gen) for b in bars]
 
     def continue_(self, req: Request, clip: Clip, role: str, gen, progress) -> list[Clip]:
         cond, tempo, key = self.conditions(req, clip, role)
@@ -145,7 +146,7 @@ class Composer:
         ctx = encode_bars(canonical(clip_ticks(clip), tpb, n), tpb, n)
         k = req.effective_bars()
         bars = self._extend(req, cond, [ctx] * req.variations, [], k, gen, progress)
-        return [self._clip(b, cond, k, tempo, key, 0) for b in bars]
+        return [self._clip(b, cond, k, tempo, key, gen) for b in bars]
 
     def infill(self, req: Request, clip: Clip, role: str, gen, progress, start=None, end=None) -> list[Clip]:
         cond, tempo, key = self.conditions(req, clip, role)
@@ -158,7 +159,7 @@ class Composer:
         new = self._extend(req, cond, [allbars[:s]] * req.variations, allbars[e:], e - s, gen, progress)
         out = []
         for bars in new:
-            gen_notes = accent(decode(_flat(bars), tpb, first_bar=s), tpb)
+            gen_notes = accent(decode(_flat(bars), tpb, first_bar=s), tpb, gen)
             out.append(_splice(clip, gen_notes, s, e, cond.meter, n, tempo, key, cond.role == "drums"))
         return out
 
@@ -172,9 +173,9 @@ class Composer:
         if k == 0:
             return [_fit(src, n, cond.meter, tempo, key) for _ in range(req.variations)]
         if req.preserve == "none":
-            start = int(torch.randint(0, n - k + 1, (1,), generator=gen))
+            start = int(gen.integers(0, n - k + 1))
             return self.infill(req, src, role, gen, progress, start, start + k)
-        regen = set(torch.randperm(n, generator=gen)[:k].tolist())
+        regen = set(gen.permutation(n)[:k].tolist())
         orig, ticks = _grid_notes(src, tpb, n)
         bars = encode_bars(canonical(ticks, tpb, n), tpb, n)
         pitches = [[] for _ in range(req.variations)]
@@ -191,8 +192,8 @@ class Composer:
             out.append(Clip(notes, n * cond.meter.beats_per_bar, cond.meter, tempo, key, cond.role == "drums"))
         return out
 
-    def _clip(self, bars, cond, k, tempo, key, first) -> Clip:
-        notes = accent(decode(_flat(bars), bar_ticks(cond.meter), first), bar_ticks(cond.meter))
+    def _clip(self, bars, cond, k, tempo, key, gen) -> Clip:
+        notes = accent(decode(_flat(bars), bar_ticks(cond.meter)), bar_ticks(cond.meter), gen)
         drums = cond.role == "drums"
         if key is None and not drums:
             key = key_of_ticks(notes)
@@ -207,13 +208,19 @@ def unconditional(prompt: list[int]) -> list[int]:
     return [prompt[0], prompt[1], V.STYLE_ANY, V.MOOD_ANY, V.KEY_ANY, *prompt[5:]]
 
 
-def accent(notes: np.ndarray, tpb: int) -> np.ndarray:
-    """Shape decoded velocities (bin centres) by metric level; a note never leaves its bin."""
+def accent(notes: np.ndarray, tpb: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Shape decoded velocities (bin centres) as played: by metric level, then with `rng` a stray
+    of up to HUMANIZE either way; a note never leaves its bin."""
     out = np.asarray(notes).copy().reshape(-1, 4)
-    for row in out:
-        pos = int(row[0]) % tpb
-        level = 0 if pos == 0 else 1 if pos % 12 == 0 else 2 if pos % 6 == 0 else 3
-        row[3] = max(1, min(127, int(row[3]) + ACCENTS[level]))
+    if not len(out):
+        return out
+    pos = out[:, 0] % tpb
+    level = np.where(pos == 0, 0, np.where(pos % 12 == 0, 1, np.where(pos % 6 == 0, 2, 3)))
+    vel = out[:, 3] + np.asarray(ACCENTS)[level]
+    if rng is not None:
+        vel = vel + rng.integers(-HUMANIZE, HUMANIZE + 1, size=len(out))
+    low = (np.clip(out[:, 3], 1, 127) - 1) // 16 * 16 + 1  # the bin's softest velocity
+    out[:, 3] = np.clip(vel, low, np.minimum(low + 15, 127))
     return out
 
 

@@ -12,14 +12,19 @@ tracks where one sequence is inside the bar grammar so `allowed` can say what ma
 - density: a cap on notes a bar (and a token budget a bar so a region always fits the model);
 - grid: sampled onsets on the sixteenth/triplet grid, pitched notes at least a sixteenth long,
   drum hits exactly a sixteenth (the corpus is cleaned the same way: bridge/data/clean.py).
+
+Masks are numpy arrays (serving needs no torch). The decode loop asks a row for `candidates()`:
+the allowed token ids themselves, ascending, with the key bias at those ids. Every grammar state
+maps to one key (`RowState._key`), and the spec keeps each key's candidates once built, so a step
+costs a dict look-up and a gather of a few dozen logits, not a fresh full-vocabulary mask.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import torch
+import numpy as np
 
 from bridge.errors import BadRequest
 from bridge.music.grid import DRUM_TICKS, MIN_TICKS, on_grid
@@ -27,19 +32,19 @@ from bridge.music.theory import DENSITY_CENTERS, Key
 import bridge.engines.decoding.vocab as V
 
 SOFT_KEY_PENALTY = 2.0  # logits subtracted from out-of-key pitches without scale_lock
+_VELS = np.arange(V.VEL_OFFSET, V.VOCAB_SIZE, dtype=np.int64)  # every VEL token
+_PITCH_FAMILY = np.zeros(V.VOCAB_SIZE, dtype=bool)
+_PITCH_FAMILY[V.PITCH_OFFSET : V.DUR_OFFSET] = True
 
 
-def grid_positions(tpb: int) -> torch.Tensor:
+def grid_positions(tpb: int) -> np.ndarray:
     """bool [MAX_BAR_TICKS]: the ticks of a bar of `tpb` ticks on the sixteenth/triplet grid."""
-    m = torch.zeros(V.MAX_BAR_TICKS, dtype=torch.bool)
-    for t in range(tpb):
-        m[t] = on_grid(t)
-    return m
+    return np.array([t < tpb and on_grid(t) for t in range(V.MAX_BAR_TICKS)], dtype=bool)
 
 
-def pitch_mask(low: int, high: int, key: Key | None, scale_lock: bool, drums: bool) -> torch.Tensor:
-    """Allowed PITCH tokens: inside [low, high], and in the key's scale when locked."""
-    m = torch.zeros(V.VOCAB_SIZE, dtype=torch.bool)
+def pitch_mask(low: int, high: int, key: Key | None, scale_lock: bool, drums: bool) -> np.ndarray:
+    """Allowed PITCH tokens (bool [V]): inside [low, high], and in the key's scale when locked."""
+    m = np.zeros(V.VOCAB_SIZE, dtype=bool)
     pcs = key.pitch_classes if (key is not None and scale_lock and not drums) else None
     for p in range(max(0, low), min(127, high) + 1):
         if pcs is None or p % 12 in pcs:
@@ -51,9 +56,9 @@ def pitch_mask(low: int, high: int, key: Key | None, scale_lock: bool, drums: bo
     return m
 
 
-def key_bias(key: Key | None, scale_lock: bool, drums: bool, penalty: float = SOFT_KEY_PENALTY) -> torch.Tensor:
-    """Soft key: subtract `penalty` from out-of-scale pitch logits (zero elsewhere)."""
-    b = torch.zeros(V.VOCAB_SIZE)
+def key_bias(key: Key | None, scale_lock: bool, drums: bool, penalty: float = SOFT_KEY_PENALTY) -> np.ndarray:
+    """Soft key (float32 [V]): subtract `penalty` from out-of-scale pitch logits (zero elsewhere)."""
+    b = np.zeros(V.VOCAB_SIZE, dtype=np.float32)
     if key is None or scale_lock or drums:
         return b
     for p in range(128):
@@ -77,16 +82,28 @@ class RegionSpec:
 
     bars: int  # BAR tokens to emit, then EOS
     tpb: int  # ticks a bar
-    pitches: torch.Tensor  # bool [V], from pitch_mask
-    bias: torch.Tensor  # float [V], from key_bias
+    pitches: np.ndarray  # bool [V], from pitch_mask
+    bias: np.ndarray  # float32 [V], from key_bias
     note_cap: int  # notes a bar
     bar_token_budget: int  # tokens a bar (so the region fits the model's length)
     drums: bool = False  # drum hits: one length (DRUM_TICKS)
-    grid: torch.Tensor | None = None  # bool [MAX_BAR_TICKS]: onsets allowed (grid_positions); None: every tick
+    grid: np.ndarray | None = None  # bool [MAX_BAR_TICKS]: onsets allowed (grid_positions); None: every tick
+    # built once from the fields above (__post_init__): token ids, ascending
+    pitch_ids: np.ndarray = field(init=False, repr=False)  # allowed PITCH tokens
+    pos_ids: np.ndarray = field(init=False, repr=False)  # allowed POS tokens inside the bar
+    cache: dict = field(init=False, repr=False)  # RowState key -> (candidate ids, bias at them)
+
+    def __post_init__(self):
+        self.pitches = np.asarray(self.pitches, dtype=bool)
+        self.bias = np.asarray(self.bias, dtype=np.float32)
+        self.pitch_ids = np.flatnonzero(self.pitches).astype(np.int64)
+        ticks = np.arange(self.tpb) if self.grid is None else np.flatnonzero(np.asarray(self.grid)[: self.tpb])
+        self.pos_ids = (V.POS_OFFSET + ticks).astype(np.int64)
+        self.cache = {}
 
 
 class RowState:
-    """Where one row is in the grammar. Call `allowed()` then `push(token)`."""
+    """Where one row is in the grammar. Call `candidates()` (or `allowed()`) then `push(token)`."""
 
     def __init__(self, spec: RegionSpec):
         self.spec = spec
@@ -99,65 +116,88 @@ class RowState:
         self.tokens_in_bar = 0
         self.done = False
 
-    def _close(self, m: torch.Tensor) -> None:
-        if self.bars_done < self.spec.bars:
-            m[V.BAR] = True
-        else:
-            m[V.EOS] = True
-
     def _room(self) -> bool:
         """May another note start in this bar?"""
         s = self.spec
         return self.notes_in_bar < s.note_cap and self.tokens_in_bar + 4 <= s.bar_token_budget
 
-    def _positions(self, m: torch.Tensor, first: int) -> None:
-        """Allow POS tokens from tick `first` to the bar's end (on the grid when the spec has one)."""
+    def _durations(self) -> tuple[int, int]:
+        """DUR indices [lo, hi) a note at this onset may take: it ends by the region's last bar
+        line, lasts at least the grid's shortest note, and exactly DRUM_TICKS for drums."""
         s = self.spec
-        if s.grid is None:
-            m[V.POS_OFFSET + first : V.POS_OFFSET + s.tpb] = True
-        else:
-            m[V.POS_OFFSET + first : V.POS_OFFSET + s.tpb] = s.grid[first : s.tpb]
+        left = s.tpb * (s.bars - self.bars_done + 1) - self.pos  # ticks to the region end
+        n = max(1, sum(1 for d in V.DURATIONS if d <= left))
+        lo = V.dur_index(DRUM_TICKS if s.drums else MIN_TICKS) if s.grid is not None else 0
+        hi = lo + 1 if s.drums and s.grid is not None else n
+        if lo >= n:  # too close to the region's end for the grid's lengths: the longest that fits
+            lo, hi = n - 1, n
+        return lo, min(hi, n)
 
-    def allowed(self, pitch_override: torch.Tensor | None = None) -> torch.Tensor:
-        s = self.spec
-        m = torch.zeros(V.VOCAB_SIZE, dtype=torch.bool)
+    def _key(self) -> tuple:
+        """Everything the allowed set depends on, and nothing more (the cache key)."""
+        last = self.last
+        close = self.bars_done < self.spec.bars
         if self.done:
-            m[V.PAD] = True
-            return m
-        if self.last is None:
-            m[V.BAR] = True
-            return m
-        pitches = s.pitches if pitch_override is None else pitch_override
-        higher = pitches.clone()
-        higher[V.PITCH_OFFSET : V.PITCH_OFFSET + self.pitch_at_pos + 1] = False
-        if self.last == "bar":
-            if self._room():
-                self._positions(m, 0)
-            self._close(m)
-        elif self.last == "pos":
-            m[V.VEL_OFFSET : V.VOCAB_SIZE] = True
-            if self.has_vel:
-                m |= higher
-        elif self.last == "vel":
-            m |= higher
-            if not m.any():  # nothing above the chord's top note: fall back to any allowed pitch
-                m |= pitches
-        elif self.last == "pitch":
-            bar_end = self.spec.tpb * (self.spec.bars - self.bars_done + 1)  # ticks to the region end
-            left = bar_end - self.pos
-            n = max(1, sum(1 for d in V.DURATIONS if d <= left))
-            lo = V.dur_index(DRUM_TICKS if s.drums else MIN_TICKS) if s.grid is not None else 0
-            hi = lo + 1 if s.drums and s.grid is not None else n
-            if lo >= n:  # too close to the region's end for the grid's lengths: the longest that fits
-                lo, hi = n - 1, n
-            m[V.DUR_OFFSET + lo : V.DUR_OFFSET + min(hi, n)] = True
-        elif self.last == "dur":
-            if self._room():
-                self._positions(m, self.pos + 1)
-                if higher.any():
-                    m |= higher
-                    m[V.VEL_OFFSET : V.VOCAB_SIZE] = True
-            self._close(m)
+            return ("done",)
+        if last is None:
+            return ("start",)
+        if last == "bar":
+            return ("bar", self._room(), close)
+        if last == "pos":
+            return ("pos", self.has_vel)
+        if last == "vel":
+            return ("vel", self.pitch_at_pos)
+        if last == "pitch":
+            return ("pitch", *self._durations())
+        return ("dur", self._room(), self.pos, self.pitch_at_pos, close)
+
+    def _build(self, key: tuple, pitch_ids: np.ndarray) -> np.ndarray:
+        """The allowed token ids (ascending) for a state key, drawing pitches from `pitch_ids`."""
+        s, kind = self.spec, key[0]
+        if kind == "done":
+            return np.array([V.PAD], dtype=np.int64)
+        if kind == "start":
+            return np.array([V.BAR], dtype=np.int64)
+        if kind == "pitch":
+            return np.arange(V.DUR_OFFSET + key[1], V.DUR_OFFSET + key[2], dtype=np.int64)
+        higher = pitch_ids[np.searchsorted(pitch_ids, V.PITCH_OFFSET + self.pitch_at_pos + 1):]
+        if kind == "pos":
+            return np.concatenate([higher, _VELS]) if self.has_vel else _VELS
+        if kind == "vel":
+            return higher if len(higher) else pitch_ids  # nothing above the chord's top note: any allowed pitch
+        parts = [np.array([V.BAR if key[-1] else V.EOS], dtype=np.int64)]
+        if key[1]:  # room for another note
+            first = 0 if kind == "bar" else self.pos + 1
+            parts.append(s.pos_ids[np.searchsorted(s.pos_ids, V.POS_OFFSET + first):])
+            if kind == "dur" and len(higher):
+                parts += [higher, _VELS]
+        return np.concatenate(parts)
+
+    def candidates(self) -> tuple[np.ndarray, np.ndarray]:
+        """(allowed token ids ascending, the key bias at them): built once a state per spec."""
+        key = self._key()
+        hit = self.spec.cache.get(key)
+        if hit is None:
+            ids = self._build(key, self.spec.pitch_ids)
+            hit = self.spec.cache[key] = (ids, self.spec.bias[ids])
+        return hit
+
+    def pitch_candidates(self, pitch_override: np.ndarray | None) -> np.ndarray:
+        """A template's pitch slot: the allowed PITCH ids (under the contour's mask when given),
+        or every pitch the spec allows when the grammar leaves none (never cached: contour masks
+        depend on the previous note)."""
+        pitch_ids = self.spec.pitch_ids if pitch_override is None else np.flatnonzero(pitch_override)
+        ids = self._build(self._key(), pitch_ids)
+        ids = ids[_PITCH_FAMILY[ids]]
+        return ids if len(ids) else self.spec.pitch_ids
+
+    def allowed(self, pitch_override: np.ndarray | None = None) -> np.ndarray:
+        """bool [V]: the candidates as a mask (for tests and callers that want one)."""
+        m = np.zeros(V.VOCAB_SIZE, dtype=bool)
+        if pitch_override is None:
+            m[self.candidates()[0]] = True
+        else:
+            m[self._build(self._key(), np.flatnonzero(pitch_override))] = True
         return m
 
     def push(self, t: int) -> None:
@@ -182,16 +222,19 @@ class RowState:
             raise ValueError(f"token {V.token_name(t)} cannot appear inside a bar region")
 
 
-def contour_mask(pitches: torch.Tensor, prev: int | None, direction: int, interval: int = 0,
-                 slack: int = 5) -> torch.Tensor:
-    """Pitches that move from `prev` in `direction` (+1 up, -1 down, 0 same) by at most the
-    original |interval| + `slack` semitones, so a line keeps its shape without running off the
-    keyboard; falls back to `pitches` when nothing inside the allowed set can honour it."""
+def contour_mask(pitches: np.ndarray, prev: int | None, direction: int, interval: int = 0,
+                 slack: int = 5, near: bool = False) -> np.ndarray:
+    """Pitches (bool [V]) that move from `prev` in `direction` (+1 up, -1 down, 0 same) by at most
+    the original |interval| + `slack` semitones, so a line keeps its shape without running off the
+    keyboard; with `near`, any pitch within that reach of `prev` either way (where a line starts).
+    Falls back to `pitches` when nothing inside the allowed set can honour it."""
     if prev is None:
         return pitches
-    m = torch.zeros_like(pitches)
+    m = np.zeros_like(pitches)
     reach = abs(interval) + slack
-    if direction > 0:
+    if near:
+        lo, hi = max(0, prev - reach), min(127, prev + reach)
+    elif direction > 0:
         lo, hi = prev + 1, min(127, prev + reach)
     elif direction < 0:
         lo, hi = max(0, prev - reach), prev - 1

@@ -5,7 +5,10 @@ masks of constraints.py. A `template` (restyle with preserve rhythm/contour) for
 but the pitches: slots marked SAMPLE_PITCH are sampled, the rest are copied.
 
 The model is reached through a `Stepper` (the interface below) so the same loop runs eager
-PyTorch (CPU, int8), a CUDA-graph step (GPU) or ONNX Runtime.
+PyTorch (CPU, int8), a CUDA-graph step (GPU) or ONNX Runtime. The loop itself is numpy only: a
+request draws from one seeded `numpy.random.Generator`, and each step gathers the logits of the
+row's allowed tokens (RowState.candidates, built once a grammar state) and samples among those,
+so the Python between two model steps stays a small part of the step (docs/BENCH.md).
 """
 
 from __future__ import annotations
@@ -13,28 +16,35 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
 import bridge.engines.decoding.vocab as V
 from bridge.engines.decoding.constraints import RegionSpec, RowState, contour_mask
 
 SAMPLE_PITCH = -1  # template slot: sample a pitch here
-_PITCHES = torch.zeros(V.VOCAB_SIZE, dtype=torch.bool)
-_PITCHES[V.PITCH_OFFSET : V.DUR_OFFSET] = True
+PROGRESS_EVERY = 16  # steps between progress reports (each may raise Cancelled)
 
 
-def top_p_sample(logits: torch.Tensor, temperature: float, top_p: float, gen: torch.Generator) -> torch.Tensor:
-    """logits: [B, V] (masked entries -inf) -> tokens [B]. Nucleus sampling after temperature."""
-    probs = torch.softmax(logits.float() / max(temperature, 1e-4), dim=-1)
+def top_p_sample(logits: np.ndarray, temperature: float, top_p: float, rng: np.random.Generator) -> int:
+    """logits: [n], the allowed tokens' only -> the index of the drawn one. Nucleus sampling after
+    temperature: the smallest head of the distribution whose mass reaches top_p, then one uniform
+    from the request's generator, inverse-CDF (a zero-probability token is never drawn). Written
+    for a few hundred float32 logits a call: few numpy calls, no float64 copy."""
+    x = np.asarray(logits)
+    if temperature != 1.0:
+        x = x * (1.0 / max(temperature, 1e-4))
+    p = np.exp(x - x.max())  # the top token has p = 1
+    n = len(p)
     if top_p < 1.0:
-        sp, si = probs.sort(dim=-1, descending=True)
-        cum = sp.cumsum(-1)
-        sp[(cum - sp) > top_p] = 0.0  # keep the smallest head whose mass reaches top_p
-        probs = torch.zeros_like(probs).scatter_(-1, si, sp)
-    # inverse-CDF draw: one uniform a row from the request's generator (cheaper than multinomial)
-    cdf = probs.cumsum(-1)
-    u = torch.rand(probs.shape[0], 1, generator=gen).clamp_(min=1e-7) * cdf[:, -1:]  # u > 0: never a zero-probability token
-    return (cdf < u).sum(-1).clamp_(max=probs.shape[-1] - 1)
+        order = (-p).argsort(kind="stable")  # ties keep token order, so a seed reproduces its draw
+        cdf = p[order].cumsum()
+        # the head: every token whose mass before it is at most top_p (at least the top one)
+        k = min(n, 1 + int(cdf.searchsorted(top_p * cdf[-1], "right")))
+        i = int(cdf.searchsorted(rng.random() * cdf[k - 1], "right"))
+        return int(order[i if i < k else k - 1])
+    cdf = p.cumsum()
+    i = int(cdf.searchsorted(rng.random() * cdf[-1], "right"))
+    return i if i < n else n - 1
 
 
 @dataclass
@@ -43,36 +53,38 @@ class TemplateSlot:
     original: int = -1  # for pitch slots: the original pitch (contour needs its direction)
     direction: int | None = None  # contour: +1/-1/0 from the previous note, None: free
     interval: int = 0  # contour: the original interval from the previous note, in semitones
+    anchor: bool = False  # contour's first opened pitch: near the original (there is no previous note)
 
 
 class Stepper(ABC):
     """How the decode loop reaches a model: the interface every runtime implements.
 
     Rows are the variations of one request: they share one prompt and then step in lockstep, one
-    token a row at a time. Logits come back as fp32 on the CPU, where sampling runs. The
-    implementations (bridge/engines/transformer/runtime.py): `TorchStepper`, eager PyTorch on CPU
+    token a row at a time. Tokens go in and logits come back as numpy arrays on the CPU (int64
+    [rows] and float32 [rows, V]), where sampling runs. The implementations
+    (bridge/engines/transformer/runtime.py): `OrtStepper`, ONNX Runtime running the exported graph
+    with the cache in buffers allocated once (needs no torch); `TorchStepper`, eager PyTorch on CPU
     (fp32 or dynamic int8) over the model's KV cache; `CudaGraphStepper`, CUDA bf16 with the
-    fixed-shape step captured as a CUDA graph; `OrtStepper`, ONNX Runtime running the exported
-    graph with the cache in buffers allocated once.
+    fixed-shape step captured as a CUDA graph.
     """
 
     @abstractmethod
-    def prefill(self, prompt: list[int], rows: int) -> torch.Tensor:
+    def prefill(self, prompt: list[int], rows: int) -> np.ndarray:
         """Run the prompt once and ready `rows` rows to continue from it -> next-token logits [rows, V]."""
 
     @abstractmethod
-    def step(self, tokens: torch.Tensor, pos: int) -> torch.Tensor:
+    def step(self, tokens: np.ndarray, pos: int) -> np.ndarray:
         """Feed one token a row (tokens [rows]) at position `pos` -> next-token logits [rows, V]."""
 
     @abstractmethod
-    def prefill_groups(self, prompts: list[list[int]], rows: int) -> torch.Tensor:
+    def prefill_groups(self, prompts: list[list[int]], rows: int) -> np.ndarray:
         """Several prompts of one length, run once each as a batch, each then readied for `rows`
         rows: prompt g serves rows g*rows..g*rows+rows-1 -> logits [len(prompts) * rows, V].
         Classifier-free guidance decodes the conditioned and the unconditional prompt so."""
 
 
 def decode_region(stepper, prompt: list[int], rows: int, spec: RegionSpec, temperature: float, top_p: float,
-                  gen: torch.Generator, max_len: int, progress=None, template: list[TemplateSlot] | None = None,
+                  rng: np.random.Generator, max_len: int, progress=None, template: list[TemplateSlot] | None = None,
                   uncond: list[int] | None = None, guidance: float = 1.0) -> list[list[int]]:
     """Sample one region of `spec.bars` bars for `rows` rows; returns each row's region tokens
     (starting with BAR, without EOS). With `uncond` (the prompt with its style, mood and key made
@@ -85,60 +97,61 @@ def decode_region(stepper, prompt: list[int], rows: int, spec: RegionSpec, tempe
     guided = uncond is not None and guidance != 1.0
     if guided:
         assert len(uncond) == len(prompt), "the unconditional prompt must align with the prompt"
-        both = stepper.prefill_groups([prompt, uncond], rows)  # [2 * rows, V]
-        logits = _guide(both, rows, guidance)
+        logits = _guide(stepper.prefill_groups([prompt, uncond], rows), rows, guidance)  # [rows, V]
     else:
-        logits = stepper.prefill(prompt, rows)
+        logits = stepper.prefill(prompt, rows)  # [rows, V]
     pos = len(prompt)
     t_index = 0
-    while not all(s.done for s in states):
+    live = rows  # rows not done yet
+    while True:
         if pos >= max_len:
             raise RuntimeError(f"decoding ran past the model's {max_len} tokens")  # budgets prevent this
         slot = template[t_index] if template is not None and t_index < len(template) else None
         t_index += 1
-        if slot is not None and slot.token != SAMPLE_PITCH:
-            nxt = torch.full((rows,), slot.token, dtype=torch.long)
-        elif slot is None and template is not None:
-            nxt = torch.full((rows,), V.EOS, dtype=torch.long)
-        else:
-            masks = []
-            for r, st in enumerate(states):
-                override = None
-                if slot is not None and slot.direction is not None:
-                    override = contour_mask(st.spec.pitches, prev_pitch[r], slot.direction, slot.interval)
-                m = st.allowed(override)
-                if slot is not None:  # a template pitch slot: only pitches may go here
-                    m &= _PITCHES
-                    if not m.any():
-                        m = st.spec.pitches.clone()
-                masks.append(m)
-            mask = torch.stack(masks)  # [B, V]
-            lg = logits + spec.bias
-            lg = lg.masked_fill(~mask, float("-inf"))
-            nxt = top_p_sample(lg, temperature, top_p, gen)
+        nxt = np.full(rows, V.PAD, dtype=np.int64)  # [rows]: a finished row feeds PAD
         for r, st in enumerate(states):
-            t = int(nxt[r])
             if st.done:
-                nxt[r] = V.PAD
                 continue
+            if slot is not None and slot.token != SAMPLE_PITCH:
+                t = slot.token
+            elif slot is None and template is not None:
+                t = V.EOS
+            else:
+                if slot is not None:  # a template pitch slot: only pitches may go here
+                    override = None
+                    if slot.direction is not None:
+                        override = contour_mask(spec.pitches, prev_pitch[r], slot.direction, slot.interval)
+                    elif slot.anchor:  # start the line in the original's register, so its shape has room
+                        override = contour_mask(spec.pitches, slot.original, 0, 0, near=True)
+                    ids = st.pitch_candidates(override)
+                    bias = spec.bias[ids]
+                else:
+                    ids, bias = st.candidates()
+                if len(ids) == 1:  # forced by the grammar: nothing to draw
+                    t = int(ids[0])
+                else:
+                    t = int(ids[top_p_sample(logits[r, ids] + bias, temperature, top_p, rng)])
+            nxt[r] = t
             st.push(t)
-            if t != V.EOS:
+            if st.done:
+                live -= 1
+            else:
                 out[r].append(t)
-            if V.PITCH_OFFSET <= t < V.DUR_OFFSET:
-                prev_pitch[r] = t - V.PITCH_OFFSET
-        if all(s.done for s in states):
+                if V.PITCH_OFFSET <= t < V.DUR_OFFSET:
+                    prev_pitch[r] = t - V.PITCH_OFFSET
+        if not live:
             break
         if guided:  # the unconditional rows follow the same tokens
-            logits = _guide(stepper.step(torch.cat([nxt, nxt]), pos), rows, guidance)
+            logits = _guide(stepper.step(np.concatenate([nxt, nxt]), pos), rows, guidance)
         else:
             logits = stepper.step(nxt, pos)
         pos += 1
-        if progress is not None and pos % 16 == 0:
+        if progress is not None and pos % PROGRESS_EVERY == 0:
             progress(min(1.0, sum(s.bars_done for s in states) / (rows * spec.bars)))
     return out
 
 
-def _guide(logits: torch.Tensor, rows: int, guidance: float) -> torch.Tensor:
+def _guide(logits: np.ndarray, rows: int, guidance: float) -> np.ndarray:
     # logits: [2 * rows, V], conditioned rows first -> guided logits [rows, V]
     cond, uncond = logits[:rows], logits[rows:]
     return uncond + guidance * (cond - uncond)
@@ -157,7 +170,7 @@ def template_from_bars(bar_tokens: list[list[int]], regenerate: set[int], contou
                     d, iv = None, 0
                     if contour and prev is not None:
                         d, iv = (p > prev) - (p < prev), p - prev
-                    slots.append(TemplateSlot(SAMPLE_PITCH, p, d, iv))
+                    slots.append(TemplateSlot(SAMPLE_PITCH, p, d, iv, anchor=contour and prev is None))
                 else:
                     slots.append(TemplateSlot(t, p))
                 prev = p

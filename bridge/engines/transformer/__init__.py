@@ -1,7 +1,7 @@
 """The conditioned music Transformer engine (see docs/MODEL.md).
 
-Only the engine class is exported here; torch is imported when this package is, so the registry
-imports it lazily ("bridge.engines.transformer:TransformerEngine").
+Only the engine class is exported here. Importing it needs no torch (the ONNX runtime serves on
+numpy and onnxruntime); the torch runtimes, training and export import torch when used.
 """
 
 from bridge.engines.transformer.engine import TransformerEngine

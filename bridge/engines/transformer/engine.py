@@ -1,36 +1,42 @@
 """The Transformer engine: loads a model folder once, keeps it resident, answers requests.
 
-Load does no slow work: build the network, read safetensors, quantize the Linear layers to int8
-(CPU) or move to bf16 and wrap the step in a CUDA graph (GPU), allocate the KV cache. Each request
-gets a torch.Generator seeded from its `seed` (drawn when absent), so a seed reproduces its notes.
+Load does no slow work: open the int8 ONNX graph (CPU, the shipped model's runtime: numpy and
+onnxruntime, no torch), or build the network, read safetensors and quantize the Linear layers to
+int8 (CPU, torch) or move to bf16 and wrap the step in a CUDA graph (GPU); allocate the KV cache.
+Each request gets a numpy Generator seeded from its `seed` (drawn when absent), so a seed
+reproduces its notes.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import os
+import sys
 from pathlib import Path
 
-import torch
+import numpy as np
 
+from bridge.errors import MissingExtra
 from bridge.music.clip import Clip, monophonic_legato
 from bridge.music.theory import MOODS, ROLES
 from bridge.music.request import Request
 from bridge.engines.base import Engine, ModelInfo, ProgressFn
 from bridge.engines.decoding.composer import Composer, _clip_bars
 from bridge.engines.decoding.tokenizer import TokenizerConfig, bar_ticks
-from bridge.engines.device import resolve_device
 from bridge.engines.resolve import meter_of
-from bridge.engines.transformer.weights import read_model
+import bridge.engines.transformer.runtime as rt
+from bridge.engines.transformer.runtime import GPU_EXTRA, TRAIN_EXTRA, require_torch
 
 log = logging.getLogger(__name__)
 
 
 class TransformerEngine(Engine):
     """A conditioned decoder-only Transformer, resident with its KV cache on the chosen runtime
-    (torch int8 or ONNX on the CPU, bf16 with a captured step on CUDA).
+    (ONNX Runtime int8 or torch int8 on the CPU, bf16 with a captured step on CUDA).
 
     Shared checks (operation, clip, role, style, seed, infill range, valid output) happen in
-    `Engine.run`; `_run` seeds a torch.Generator from the request's seed and hands the request
+    `Engine.run`; `_run` seeds a numpy Generator from the request's seed and hands the request
     to the Composer, which does everything musical.
     """
 
@@ -43,25 +49,27 @@ class TransformerEngine(Engine):
 
     @classmethod
     def load(cls, folder: Path, config: dict, device: str = "auto") -> "TransformerEngine":
-        import bridge.engines.transformer.runtime as rt
-
         folder = Path(folder)
-        device = resolve_device(device)
+        device = _device(device)
         tok = TokenizerConfig.load(folder / config.get("tokenizer", "tokenizer.json"))
         runtime = config.get("cpu_runtime", "torch-int8")
         onnx_file = folder / config.get("onnx", "model-int8.onnx")
         params = _param_count(config)
         threads = int(config.get("cpu_threads", 1))  # 0: the library's default
         if device.startswith("cuda"):
-            stepper = rt.CudaGraphStepper(read_model(folder, config), compile=config.get("cuda_graph", True))
+            stepper = rt.CudaGraphStepper(_read_model(folder, config, "the CUDA runtime", GPU_EXTRA),
+                                          compile=config.get("cuda_graph", True))
             runtime, quant = "cuda-graph", "bf16"
         elif runtime == "onnx-int8" and onnx_file.is_file():
             stepper, quant = rt.OrtStepper(onnx_file, threads=threads, max_len=int(config["model"]["max_len"])), "int8"  # the torch weights are not needed
         elif runtime == "torch-fp32":
-            stepper, quant = rt.TorchStepper(read_model(folder, config), int8=False, threads=threads), "none"
+            stepper, quant = rt.TorchStepper(_read_model(folder, config, "runtime torch-fp32"), int8=False,
+                                             threads=threads), "none"
         else:
+            what = f"runtime {runtime}" if runtime != "onnx-int8" else \
+                f"{folder.name} has no {onnx_file.name}; its fallback, runtime torch-int8,"
             runtime = "torch-int8"
-            stepper, quant = rt.TorchStepper(read_model(folder, config), int8=True, threads=threads), "int8"
+            stepper, quant = rt.TorchStepper(_read_model(folder, config, what), int8=True, threads=threads), "int8"
         _warm_up(stepper)
         styles = tuple(tok.styles)
         info = ModelInfo(
@@ -82,7 +90,7 @@ class TransformerEngine(Engine):
 
     def _run(self, request: Request, clip: Clip | None, role: str, seed: int, progress: ProgressFn) -> list[Clip]:
         op = request.operation
-        gen = torch.Generator().manual_seed(int(seed) & 0xFFFFFFFF)
+        gen = np.random.default_rng(int(seed) & 0xFFFFFFFF)
         c = self.composer
         if op == "generate":
             clips = c.generate(request, role, gen, progress)
@@ -99,12 +107,47 @@ class TransformerEngine(Engine):
         return clips
 
 
+def _device(device: str | None) -> str:
+    """The device to serve on, by bridge.engines.device's rule, without importing torch where it
+    cannot matter: without torch "auto" is the CPU (an explicit CUDA device is refused in one line),
+    and on a Linux machine with no NVIDIA or AMD GPU device file "auto" is the CPU too, so a CPU
+    daemon never pays torch's start-up time and memory for a question it knows the answer to."""
+    if device == "cpu":
+        return device
+    if "torch" not in sys.modules:
+        if not _torch_installed():
+            if device in ("auto", None):
+                return "cpu"
+            raise MissingExtra(f"device {device} needs PyTorch with CUDA, which is not installed: {GPU_EXTRA}")
+        if device in ("auto", None) and sys.platform.startswith("linux") and not any(
+                os.path.exists(f) for f in ("/dev/nvidiactl", "/dev/kfd")):
+            return "cpu"
+    from bridge.engines.device import resolve_device  # imports torch
+
+    return resolve_device(device)
+
+
+def _torch_installed() -> bool:
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):  # hidden or half-removed: as good as absent
+        return False
+
+
+def _read_model(folder: Path, config: dict, what: str, extra: str = TRAIN_EXTRA):
+    """The torch network for a torch runtime; without torch, MissingExtra naming `what` needs it."""
+    require_torch(what, extra)
+    from bridge.engines.transformer.weights import read_model
+
+    return read_model(folder, config)
+
+
 def _warm_up(stepper) -> None:
     """One short prefill and step, so the first request does not pay for lazy kernel setup."""
     import bridge.engines.decoding.vocab as V
 
     logits = stepper.prefill([V.BOS, V.ROLE_OFFSET, V.STYLE_OFFSET], 2)
-    stepper.step(torch.full((2,), V.BAR, dtype=torch.long), 3)
+    stepper.step(np.full(2, V.BAR, dtype=np.int64), 3)
     assert logits.shape[-1] == V.VOCAB_SIZE
 
 

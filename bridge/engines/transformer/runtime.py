@@ -9,6 +9,10 @@
   CUDA graph. Not run on the CPU-only development machine; its numbers are checked against the
   eager path by the GPU test.
 
+Only "onnx-int8" is needed to serve the shipped model: it runs on numpy and onnxruntime alone. The
+torch runtimes import torch when they are built, and without it refuse in one line naming the
+extra that brings it (`pip install 'cadenza[train]'`, or `cadenza[gpu]` for CUDA).
+
 Which CPU runtime a model uses is written in its config.json ("cpu_runtime"), chosen by
 `python -m bridge.engines.transformer.tools.choose_runtime MODEL --write` on the target machine. A
 decode step of a model this small is too little work to split across threads, so the CPU runtimes
@@ -21,16 +25,30 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from bridge.engines.decoding.sampling import Stepper
+from bridge.errors import MissingExtra
 from bridge.music.limits import MAX_VARIATIONS
 
 MAX_BATCH = 2 * MAX_VARIATIONS  # KV-cache rows: each variation a request may ask for, twice over with guidance
+TRAIN_EXTRA = "pip install 'cadenza[train]'"
+GPU_EXTRA = "pip install 'cadenza[gpu]'"
+
+
+def require_torch(what: str, extra: str = TRAIN_EXTRA):
+    """torch, imported now; without it a MissingExtra saying what needed it and how to get it."""
+    try:
+        import torch
+    except ModuleNotFoundError as e:
+        if e.name != "torch":
+            raise
+        raise MissingExtra(f"{what} needs PyTorch, which is not installed: {extra}") from None
+    return torch
 
 
 def quantize_int8(model):
     """Dynamic int8 for the blocks' Linear layers (the tied head stays fp32: it is the embedding)."""
+    torch = require_torch("int8 quantization")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for blk in model.blocks:
@@ -43,6 +61,8 @@ class TorchStepper(Stepper):
     allocated once for MAX_BATCH rows; attention reads the written slice of the cache only."""
 
     def __init__(self, model, int8: bool = True, threads: int = 0):
+        torch = require_torch("the torch runtime")
+        self.torch = torch
         if threads:
             torch.set_num_threads(threads)  # process-wide: torch serves only this engine in the daemon
         if int8:
@@ -51,24 +71,27 @@ class TorchStepper(Stepper):
         self.model = model
 
     def prefill(self, prompt, rows):
+        torch = self.torch
         with torch.inference_mode():
             x = torch.tensor([prompt], dtype=torch.long, device=self.model.emb.weight.device)  # [1, P]
             logits = self.model(x, 0)  # [1, V]
             if rows > 1:
                 self.model.copy_cache_row(0, rows, len(prompt))
-            return logits.float().cpu().expand(rows, -1).clone()
+            return np.repeat(_numpy(logits), rows, axis=0)
 
     def step(self, tokens, pos):
+        torch = self.torch
         with torch.inference_mode():
-            x = tokens.view(-1, 1).to(self.model.emb.weight.device)  # [rows, 1]
-            return self.model(x, pos).float().cpu()
+            x = torch.as_tensor(np.asarray(tokens, dtype=np.int64)).view(-1, 1).to(self.model.emb.weight.device)  # [rows, 1]
+            return _numpy(self.model(x, pos))
 
     def prefill_groups(self, prompts, rows):
+        torch = self.torch
         with torch.inference_mode():
             x = torch.tensor(prompts, dtype=torch.long, device=self.model.emb.weight.device)  # [G, P]
             logits = self.model(x, 0)  # [G, V]
             self.model.fan_out(len(prompts), rows, x.shape[1])
-            return logits.float().cpu().repeat_interleave(rows, dim=0)
+            return np.repeat(_numpy(logits), rows, axis=0)
 
 
 class CudaGraphStepper(Stepper):
@@ -77,6 +100,8 @@ class CudaGraphStepper(Stepper):
     buffers allocated once; that is what a CUDA graph can capture and replay."""
 
     def __init__(self, model, compile: bool = True):
+        torch = require_torch("the CUDA runtime", GPU_EXTRA)
+        self.torch = torch
         model = model.to("cuda", torch.bfloat16)
         model.setup_cache(MAX_BATCH, dtype=torch.bfloat16)
         self.model = model
@@ -86,27 +111,35 @@ class CudaGraphStepper(Stepper):
         self._pos = torch.zeros(1, dtype=torch.long, device="cuda")  # [1]: every row is at the same position
 
     def prefill(self, prompt, rows):
+        torch = self.torch
         with torch.inference_mode():
             x = torch.tensor([prompt], dtype=torch.long, device="cuda")  # [1, P]
             logits = self.model(x, 0)  # [1, V]
             self.model.copy_cache_row(0, MAX_BATCH, len(prompt))
-            return logits.float().cpu().expand(rows, -1).clone()
+            return np.repeat(_numpy(logits), rows, axis=0)
 
     def prefill_groups(self, prompts, rows):
+        torch = self.torch
         with torch.inference_mode():
             x = torch.tensor(prompts, dtype=torch.long, device="cuda")  # [G, P]
             logits = self.model(x, 0)  # [G, V]
             self.model.fan_out(len(prompts), rows, x.shape[1])
-            return logits.float().cpu().repeat_interleave(rows, dim=0)
+            return np.repeat(_numpy(logits), rows, axis=0)
 
     def step(self, tokens, pos):
-        rows = tokens.shape[0]
+        torch = self.torch
+        rows = len(tokens)
         with torch.inference_mode():
             self._tok.zero_()
-            self._tok[:rows, 0] = tokens.to("cuda")
+            self._tok[:rows, 0] = torch.as_tensor(np.asarray(tokens, dtype=np.int64)).to("cuda")
             self._pos.fill_(pos)
             logits = self._step(self._tok, self._pos)  # [MAX_BATCH, V]
-            return logits[:rows].float().cpu()
+            return _numpy(logits[:rows])
+
+
+def _numpy(logits) -> np.ndarray:
+    """A torch tensor of logits [rows, V] (any device, any float) -> float32 numpy on the CPU."""
+    return logits.float().cpu().numpy()
 
 
 class OrtStepper(Stepper):
@@ -142,7 +175,7 @@ class OrtStepper(Stepper):
         for view, kv in zip(self.views, new):
             view[: len(prompt)] = kv  # [P, 1, H, hd] broadcast to every row
         self.pos = len(prompt)
-        return torch.from_numpy(logits).expand(rows, -1).clone()
+        return np.repeat(logits, rows, axis=0)  # [rows, V]
 
     def _views(self, rows: int) -> list[np.ndarray]:
         """Cache buffers for `rows` rows, time first [max_len, rows, H, hd]: the front of the
@@ -162,13 +195,14 @@ class OrtStepper(Stepper):
         for view, kv in zip(self.views, new):  # kv: [P, G, H, hd]
             view[:plen] = np.repeat(kv, rows, axis=1)
         self.pos = plen
-        return torch.from_numpy(logits).repeat_interleave(rows, dim=0)
+        return np.repeat(logits, rows, axis=0)  # [G * rows, V]
 
     def step(self, tokens, pos):
         assert pos == self.pos, (pos, self.pos)
         feed = {n: v[:pos] for n, v in zip(self.names, self.views)}
-        logits, *new = self.sess.run(None, {"tokens": tokens.view(-1, 1).numpy().astype(np.int64), **feed})
+        feed["tokens"] = np.asarray(tokens, dtype=np.int64).reshape(-1, 1)  # [rows, 1]
+        logits, *new = self.sess.run(None, feed)
         for view, kv in zip(self.views, new):
-            view[pos : pos + 1] = kv
+            view[pos] = kv[0]  # kv: [1, rows, H, hd]
         self.pos = pos + 1
-        return torch.from_numpy(logits)
+        return logits

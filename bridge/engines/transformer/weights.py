@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import torch
-from safetensors.torch import load_file, save_file
+from bridge.engines.transformer.runtime import require_torch
 
-from bridge.engines.transformer.model import ModelConfig, MusicTransformer
+torch = require_torch("reading and writing a model's torch weights")  # serving the ONNX graph never comes here
+from safetensors.torch import load_file, save_file  # noqa: E402  (after the guard: it imports torch)
+
+from bridge.engines.transformer.model import ModelConfig, MusicTransformer  # noqa: E402
 
 MAX_SHARD_BYTES = 15 * 1024 * 1024  # under the 16 MiB a file the repository allows
 TIED = ("head.weight",)

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
+import numpy as np
 
 import bridge.engines.decoding.vocab as V
 from bridge.engines.transformer.tools.export import export_onnx
@@ -34,7 +34,7 @@ PROMPT = [V.BOS, V.ROLE_OFFSET, V.STYLE_OFFSET, V.MOOD_ANY, V.KEY_ANY, V.meter_t
 def time_stepper(stepper, rows: int, steps: int = 150, repeats: int = 3) -> dict:
     """Median milliseconds: one prefill of PROMPT and one decode step (after `steps` warm steps)."""
     pre, step = [], []
-    tok = torch.full((rows,), V.pitch_token(60), dtype=torch.long)
+    tok = np.full(rows, V.pitch_token(60), dtype=np.int64)
     for _ in range(repeats):
         t = time.perf_counter()
         stepper.prefill(PROMPT, rows)

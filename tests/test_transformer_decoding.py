@@ -1,0 +1,153 @@
+"""The decode loop's pieces on made-up inputs whose answer is known by hand: nucleus sampling on a
+seeded numpy Generator, the grammar's candidates built once a state, and the masks they stand for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bridge.engines.decoding.vocab as V
+from bridge.engines.decoding.constraints import (RegionSpec, RowState, contour_mask, grid_positions, key_bias,
+                                                 pitch_mask)
+from bridge.engines.decoding.sampling import decode_region, top_p_sample
+from bridge.music.grid import on_grid
+from bridge.music.theory import parse_key
+
+
+def _draws(logits, temperature=1.0, top_p=1.0, n=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    x = np.asarray(logits, dtype=np.float32)
+    return [top_p_sample(x, temperature, top_p, rng) for _ in range(n)]
+
+
+def test_top_p_keeps_the_smallest_head_that_reaches_the_mass():
+    p = np.array([0.5, 0.3, 0.15, 0.05])
+    logits = np.log(p)
+    assert set(_draws(logits, top_p=0.5)) == {0}  # the top token alone holds 0.5
+    assert set(_draws(logits, top_p=0.7)) == {0, 1}  # 0.5 before token 1 is under 0.7: it stays
+    assert set(_draws(logits, top_p=0.9)) == {0, 1, 2}
+    assert set(_draws(logits, top_p=1.0)) == {0, 1, 2, 3}
+
+
+def test_sampling_follows_the_distribution_and_the_seed():
+    p = np.array([0.6, 0.3, 0.1])
+    d = np.bincount(_draws(np.log(p), n=20000), minlength=3) / 20000
+    assert np.abs(d - p).max() < 0.02
+    assert _draws(np.log(p), seed=5) == _draws(np.log(p), seed=5)
+    assert _draws(np.log(p), seed=5) != _draws(np.log(p), seed=6)
+
+
+def test_temperature_sharpens_and_zero_probability_is_never_drawn():
+    logits = np.array([2.0, 1.0, -1e4, 0.0], dtype=np.float32)
+    assert set(_draws(logits, temperature=0.05)) == {0}
+    assert 2 not in set(_draws(logits, temperature=3.0, n=5000))
+
+
+def _spec(bars=2, tpb=48, drums=False, key=None, scale_lock=False, low=0, high=127):
+    return RegionSpec(bars=bars, tpb=tpb, pitches=pitch_mask(low, high, key, scale_lock, drums),
+                      bias=key_bias(key, scale_lock, drums), note_cap=16, bar_token_budget=120, drums=drums,
+                      grid=grid_positions(tpb))
+
+
+def test_candidates_are_the_mask_and_built_once_a_state():
+    spec = _spec()
+    a, b = RowState(spec), RowState(spec)
+    for t in (V.BAR, V.pos_token(0), V.VEL_OFFSET + 4):
+        assert np.array_equal(np.flatnonzero(a.allowed()), a.candidates()[0])
+        a.push(t), b.push(t)
+    ids, bias = a.candidates()
+    assert ids is b.candidates()[0]  # a second row in the same state reuses the built array
+    assert list(ids) == [V.pitch_token(p) for p in range(128)] and not bias.any()
+    a.push(V.pitch_token(60))
+    durs = a.candidates()[0] - V.DUR_OFFSET
+    assert min(V.DURATIONS[i] for i in durs) == 3  # at least a sixteenth
+    a.push(V.dur_token(12))
+    ids = a.candidates()[0]
+    pos = [t - V.POS_OFFSET for t in ids if V.POS_OFFSET <= t < V.PITCH_OFFSET]
+    assert pos and min(pos) == 3  # the next grid point after the bar line
+    assert all(on_grid(t) and 0 < t < 48 for t in pos)  # later onsets inside the bar, on the grid
+    assert all(t > V.pitch_token(60) for t in ids if V.PITCH_OFFSET <= t < V.DUR_OFFSET)  # chords ascend
+    assert V.BAR in ids and V.EOS not in ids  # one more bar to go
+
+
+def test_drums_last_a_sixteenth_and_the_last_bar_closes_with_eos():
+    spec = _spec(bars=1, drums=True)
+    st = RowState(spec)
+    for t in (V.BAR, V.pos_token(45), V.VEL_OFFSET + 7, V.pitch_token(36)):
+        st.push(t)
+    assert list(st.candidates()[0]) == [V.dur_token(3)]
+    st.push(V.dur_token(3))
+    assert V.EOS in st.candidates()[0] and V.BAR not in st.candidates()[0]
+
+
+def test_soft_key_bias_and_scale_lock():
+    key = parse_key("D minor")
+    soft = _spec(key=key)
+    st = RowState(soft)
+    for t in (V.BAR, V.pos_token(0), V.VEL_OFFSET + 4):
+        st.push(t)
+    ids, bias = st.candidates()
+    out = [t - V.PITCH_OFFSET for t, b in zip(ids, bias) if b < 0]
+    assert out and all(p % 12 not in key.pitch_classes for p in out)
+    locked = RowState(_spec(key=key, scale_lock=True, low=60, high=72))
+    for t in (V.BAR, V.pos_token(0), V.VEL_OFFSET + 4):
+        locked.push(t)
+    ps = [t - V.PITCH_OFFSET for t in locked.candidates()[0]]
+    assert ps == [p for p in range(60, 73) if p % 12 in key.pitch_classes]
+
+
+def test_contour_mask_moves_the_asked_way_or_starts_near():
+    pitches = pitch_mask(40, 90, None, False, False)
+    up = np.flatnonzero(contour_mask(pitches, 60, +1, 2)) - V.PITCH_OFFSET
+    assert up.min() == 61 and up.max() == 67
+    near = np.flatnonzero(contour_mask(pitches, 60, 0, 0, near=True)) - V.PITCH_OFFSET
+    assert near.min() == 55 and near.max() == 65
+    top = pitch_mask(60, 60, None, False, False)
+    assert np.array_equal(contour_mask(top, 60, +1, 2), top)  # nothing higher is allowed: fall back
+
+
+class _FlatModel:
+    """Equal logits for every token: only the constraints shape what comes out."""
+
+    def prefill(self, prompt, rows):
+        return np.zeros((rows, V.VOCAB_SIZE), dtype=np.float32)
+
+    def prefill_groups(self, prompts, rows):
+        return np.zeros((len(prompts) * rows, V.VOCAB_SIZE), dtype=np.float32)
+
+    def step(self, tokens, pos):
+        assert tokens.dtype == np.int64 and tokens.ndim == 1
+        return np.zeros((len(tokens), V.VOCAB_SIZE), dtype=np.float32)
+
+
+@pytest.mark.parametrize("tpb,drums", [(48, False), (36, False), (42, True)])
+def test_decode_region_keeps_the_grammar_with_a_flat_model(tpb, drums):
+    from bridge.engines.decoding.tokenizer import decode
+
+    spec = _spec(bars=3, tpb=tpb, drums=drums)
+    out = decode_region(_FlatModel(), [V.BOS], 4, spec, 1.0, 0.95, np.random.default_rng(3), 1024)
+    assert len(out) == 4 and len({tuple(r) for r in out}) > 1
+    for toks in out:
+        assert toks.count(V.BAR) == 3 and V.EOS not in toks
+        notes = decode(toks, tpb)
+        assert len(notes)
+        assert all(on_grid(s % tpb) for s in notes[:, 0])
+        assert (notes[:, 0] + notes[:, 1] <= 3 * tpb).all()  # nothing runs past the region
+        room = np.minimum(3, 3 * tpb - notes[:, 0])  # a sixteenth, unless the region ends sooner
+        assert (notes[:, 1] == room).all() if drums else (notes[:, 1] >= room).all()
+
+
+def test_measure_loop_reports_loop_bare_and_python_columns():
+    """The measuring tool runs (numbers go in docs/BENCH.md; none is asserted here)."""
+    from pathlib import Path
+
+    from bridge.engines.transformer.tools.measure import measure_loop
+
+    shipped = Path(__file__).resolve().parent.parent / "models" / "transformer"
+    if not (shipped / "model-int8.onnx").is_file():
+        pytest.skip("the shipped transformer has no ONNX graph")
+    res = measure_loop(shipped, runs=1, bars=2, rows_list=(2,))
+    row = res["2_rows"]
+    assert row["steps_a_run"] > 2 * 2  # at least a BAR and a note a bar
+    assert {"loop_ms_a_step", "bare_ms_a_step", "python_ms_a_step", "loop_over_bare"} <= set(row)
+    assert all(row[k] > 0 for k in ("loop_ms_a_step", "bare_ms_a_step", "python_ms_a_step"))
