@@ -1,5 +1,5 @@
 "use strict";
-// The Cadenza device's built script (Cadenza/cadenza.js) against a fake Live set: what it
+// The Cadenza device's built script (dev/cadenza.js) against a fake Live set: what it
 // sends, what it writes where, and what the status line says.
 const test = require("node:test");
 const assert = require("node:assert");

@@ -1,5 +1,5 @@
 "use strict";
-// The Live 12 MIDI Tools (Cadenza/cadenza_miditool.js): the apply cycle is answered at once,
+// The Live 12 MIDI Tools (dev/cadenza_miditool.js): the apply cycle is answered at once,
 // from the cache when it holds this exact request, and the daemon's answer completes a second,
 // re-triggered cycle. live.miditool.in/out are played by the test: it sends the context and
 // notes dictionaries the way the object does and reads what goes to live.miditool.out.

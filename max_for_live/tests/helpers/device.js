@@ -5,8 +5,8 @@ const path = require("path");
 const { createMaxEnv } = require("./max_env");
 const { FakeLive } = require("./fake_live");
 
-const DEVICE_JS = path.join(__dirname, "..", "..", "Cadenza", "cadenza.js");
-const TOOL_JS = path.join(__dirname, "..", "..", "Cadenza", "cadenza_miditool.js");
+const DEVICE_JS = path.join(__dirname, "..", "..", "dev", "cadenza.js");
+const TOOL_JS = path.join(__dirname, "..", "..", "dev", "cadenza_miditool.js");
 
 // Message arrays sent to [udpsend] whose address is `address`.
 function sentTo(env, address, outletIndex = 0) {
