@@ -693,10 +693,12 @@ var CadenzaUI = (function () {
         return opts;
     };
 
-    // What getvalueof() stores with the Live set: the settings that are not Live parameters.
+    // What getvalueof() stores with the Live set: the settings that are not Live parameters
+    // (the seed among them: Go writes it, and a parameter the patch writes adds to Live's undo
+    // history).
     Settings.prototype.saved = function () {
         return JSON.stringify({style: this.style, host: this.host, port: this.port,
-            reply_port: this.replyPort});
+            reply_port: this.replyPort, seed: this.seed});
     };
 
     Settings.prototype.restore = function (text) {
@@ -718,6 +720,9 @@ var CadenzaUI = (function () {
             }
             if (data.reply_port !== undefined) {
                 this.apply("reply_port", data.reply_port);
+            }
+            if (data.seed !== undefined) {
+                this.apply("seed", data.seed);
             }
             return true;
         }
@@ -1187,6 +1192,7 @@ var liveVersion = null; // set by init(): the LiveAPI is not usable before live.
 var job = null;         // the request in flight and where its clips will go
 var models = null;
 var lastGo = 0;
+var stored = settings.saved(); // what the pattr last took: it is told only when this changes
 
 setinletassist(0, "controls, init, go, and OSC replies from udpreceive");
 setoutletassist(OUT_UDP, "to udpsend");
@@ -1195,6 +1201,17 @@ setoutletassist(OUT_UI, "control feedback: seed, style menu");
 
 function status(text) {
     outlet(OUT_STATUS, "set", text);
+}
+
+// Hands the settings to the [pattr] that saves them with the set, when they changed. Called
+// only on the user's own changes: a Stored Only parameter that the patch writes adds an entry to
+// Live's undo history (Ableton's production guidelines), so Go never calls it.
+function store() {
+    var now = settings.saved();
+    if (now !== stored) {
+        stored = now;
+        notifyclients();
+    }
 }
 
 // Every entry point runs inside guard(): an exception becomes a status line, never a dead device.
@@ -1334,6 +1351,8 @@ function prepare() {
 
 function start(plan) {
     plan.seed = settings.nextSeed();
+    // The seed box is a plain [number], not a Live parameter: showing the seed adds no undo
+    // entry. It is stored with the set only when the user locks or types it (store()).
     outlet(OUT_UI, "seed", "set", plan.seed);
     plan.started = Date.now();
     job = plan;
@@ -1482,8 +1501,8 @@ function anything() {
             post("cadenza: unknown message " + name + "\n");
             return;
         }
-        if (name === "style" || what === "connection") {
-            notifyclients(); // the pattr that stores these with the set
+        if (name === "style" || name === "seed" || name === "seed_lock" || what === "connection") {
+            store(); // the user changed it: the pattr keeps it with the set
         }
         if (what === "connection" && liveVersion !== null) {
             client.configure(settings.host, settings.port, settings.replyPort);
@@ -1499,7 +1518,12 @@ function getvalueof() {
 
 function setvalueof(value) {
     guard(function () {
-        if (settings.restore(value) && liveVersion !== null) {
+        var restored = settings.restore(value);
+        stored = settings.saved();
+        if (restored) {
+            outlet(OUT_UI, "seed", "set", settings.seed);
+        }
+        if (restored && liveVersion !== null) {
             client.configure(settings.host, settings.port, settings.replyPort);
             connect();
         }

@@ -693,10 +693,12 @@ var CadenzaUI = (function () {
         return opts;
     };
 
-    // What getvalueof() stores with the Live set: the settings that are not Live parameters.
+    // What getvalueof() stores with the Live set: the settings that are not Live parameters
+    // (the seed among them: Go writes it, and a parameter the patch writes adds to Live's undo
+    // history).
     Settings.prototype.saved = function () {
         return JSON.stringify({style: this.style, host: this.host, port: this.port,
-            reply_port: this.replyPort});
+            reply_port: this.replyPort, seed: this.seed});
     };
 
     Settings.prototype.restore = function (text) {
@@ -718,6 +720,9 @@ var CadenzaUI = (function () {
             }
             if (data.reply_port !== undefined) {
                 this.apply("reply_port", data.reply_port);
+            }
+            if (data.seed !== undefined) {
+                this.apply("seed", data.seed);
             }
             return true;
         }

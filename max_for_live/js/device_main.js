@@ -28,6 +28,7 @@ var liveVersion = null; // set by init(): the LiveAPI is not usable before live.
 var job = null;         // the request in flight and where its clips will go
 var models = null;
 var lastGo = 0;
+var stored = settings.saved(); // what the pattr last took: it is told only when this changes
 
 setinletassist(0, "controls, init, go, and OSC replies from udpreceive");
 setoutletassist(OUT_UDP, "to udpsend");
@@ -36,6 +37,17 @@ setoutletassist(OUT_UI, "control feedback: seed, style menu");
 
 function status(text) {
     outlet(OUT_STATUS, "set", text);
+}
+
+// Hands the settings to the [pattr] that saves them with the set, when they changed. Called
+// only on the user's own changes: a Stored Only parameter that the patch writes adds an entry to
+// Live's undo history (Ableton's production guidelines), so Go never calls it.
+function store() {
+    var now = settings.saved();
+    if (now !== stored) {
+        stored = now;
+        notifyclients();
+    }
 }
 
 // Every entry point runs inside guard(): an exception becomes a status line, never a dead device.
@@ -175,6 +187,8 @@ function prepare() {
 
 function start(plan) {
     plan.seed = settings.nextSeed();
+    // The seed box is a plain [number], not a Live parameter: showing the seed adds no undo
+    // entry. It is stored with the set only when the user locks or types it (store()).
     outlet(OUT_UI, "seed", "set", plan.seed);
     plan.started = Date.now();
     job = plan;
@@ -323,8 +337,8 @@ function anything() {
             post("cadenza: unknown message " + name + "\n");
             return;
         }
-        if (name === "style" || what === "connection") {
-            notifyclients(); // the pattr that stores these with the set
+        if (name === "style" || name === "seed" || name === "seed_lock" || what === "connection") {
+            store(); // the user changed it: the pattr keeps it with the set
         }
         if (what === "connection" && liveVersion !== null) {
             client.configure(settings.host, settings.port, settings.replyPort);
@@ -340,7 +354,12 @@ function getvalueof() {
 
 function setvalueof(value) {
     guard(function () {
-        if (settings.restore(value) && liveVersion !== null) {
+        var restored = settings.restore(value);
+        stored = settings.saved();
+        if (restored) {
+            outlet(OUT_UI, "seed", "set", settings.seed);
+        }
+        if (restored && liveVersion !== null) {
             client.configure(settings.host, settings.port, settings.replyPort);
             connect();
         }

@@ -965,13 +965,17 @@
 			{
 				"box": {
 					"id": "obj-36",
-					"maxclass": "live.numbox",
+					"maxclass": "number",
 					"numinlets": 1,
 					"numoutlets": 2,
 					"outlettype": [
 						"",
-						"float"
+						"bang"
 					],
+					"parameter_enable": 0,
+					"minimum": 0,
+					"maximum": 99999,
+					"fontsize": 9.5,
 					"patching_rect": [
 						401.6,
 						240,
@@ -985,23 +989,8 @@
 						50,
 						15
 					],
-					"parameter_enable": 1,
-					"saved_attribute_attributes": {
-						"valueof": {
-							"parameter_initial": [
-								1
-							],
-							"parameter_initial_enable": 1,
-							"parameter_longname": "Seed",
-							"parameter_mmin": 0,
-							"parameter_mmax": 99999,
-							"parameter_shortname": "Seed",
-							"parameter_type": 1,
-							"parameter_unitstyle": 0,
-							"parameter_info": "The seed of the last request; lock it to get the same result again."
-						}
-					},
-					"varname": "Seed"
+					"varname": "seed_box",
+					"hint": "The seed of the last request (type one to choose it); Lock keeps it. Not a Live parameter: Go shows a new seed here without adding to Live's undo history."
 				}
 			},
 			{

@@ -390,7 +390,7 @@ test("style, host and ports are stored with the set through pattr", () => {
   env.send("style", "jazz");
   assert.ok(env.notified.length >= 1, "pattr is told the value changed");
   const saved = env.context.getvalueof();
-  assert.deepStrictEqual(JSON.parse(saved), { style: "jazz", host: "127.0.0.1", port: 7500, reply_port: 0 });
+  assert.deepStrictEqual(JSON.parse(saved), { style: "jazz", host: "127.0.0.1", port: 7500, reply_port: 0, seed: 1 });
   const other = setup().env;
   other.context.setvalueof(JSON.stringify({ style: "folk", host: "192.168.1.20", port: 9000, reply_port: 9001 }));
   other.send("init");
@@ -400,4 +400,63 @@ test("style, host and ports are stored with the set through pattr", () => {
   assert.deepStrictEqual(last(sentTo(other, "/cadenza/ping")).slice(2), ["reply_port", 9001]);
   other.context.setvalueof("not json");
   assert.strictEqual(JSON.parse(other.context.getvalueof()).style, "folk");
+});
+
+// The box the script's seed feedback reaches, through [route style_menu seed].
+function seedBox() {
+  const p = require("../build").readPatcher("Cadenza.maxpat").patcher;
+  const byId = new Map(p.boxes.map((b) => [b.box.id, b.box]));
+  const route = p.boxes.map((b) => b.box).find((b) => /^route .*\bseed\b/.test(b.text || ""));
+  const outletIndex = route.text.split(/\s+/).slice(1).indexOf("seed");
+  const line = p.lines.find((l) => l.patchline.source[0] === route.id && l.patchline.source[1] === outletIndex);
+  return byId.get(line.patchline.destination[0]);
+}
+
+test("Go shows a new seed without storing it; locking or typing a seed stores it with the set", () => {
+  const box = seedBox();
+  assert.strictEqual(box.parameter_enable, 0, "the seed box is not a Live parameter (writing one adds undo entries)");
+  assert.notStrictEqual(box.maxclass.slice(0, 5), "live.");
+  const { env } = setup();
+  connect(env);
+  const before = env.notified.length;
+  go(env);
+  const request = parseRequest(last(sentTo(env, "/cadenza/generate")));
+  assert.deepStrictEqual(last(env.sent(2).filter((m) => m[0] === "seed")), ["seed", "set", request.options.seed]);
+  env.clock.advance(1000);
+  answer(env, request.id, [variation(4)]);
+  go(env);
+  assert.strictEqual(env.notified.length, before, "Go never touches the stored state");
+  const shown = parseRequest(last(sentTo(env, "/cadenza/generate"))).options.seed;
+  env.send("seed_lock", 1);
+  assert.strictEqual(env.notified.length, before + 1, "locking stores the seed on show");
+  assert.strictEqual(JSON.parse(env.context.getvalueof()).seed, shown);
+  env.send("seed", 4321);
+  assert.strictEqual(env.notified.length, before + 2);
+  assert.strictEqual(JSON.parse(env.context.getvalueof()).seed, 4321);
+
+  const reopened = setup().env;
+  const told = reopened.notified.length;
+  reopened.context.setvalueof(env.context.getvalueof());
+  assert.deepStrictEqual(last(reopened.sent(2).filter((m) => m[0] === "seed")), ["seed", "set", 4321]);
+  reopened.send("seed_lock", 1); // Live restores the Lock parameter
+  assert.strictEqual(reopened.notified.length, told, "loading a set stores nothing (no undo entry at load)");
+  connect(reopened);
+  go(reopened);
+  assert.strictEqual(parseRequest(last(sentTo(reopened, "/cadenza/generate"))).options.seed, 4321);
+});
+
+test("where Live ignores begin/end_undo_step, one clip costs exactly the entries the docs name, and Go adds none", () => {
+  const { env, live } = setup({ live: { honoursUndoSteps: false } });
+  connect(env);
+  go(env);
+  const request = parseRequest(last(sentTo(env, "/cadenza/generate")));
+  answer(env, request.id, [variation(6)]);
+  assert.deepStrictEqual(live.history.map((h) => h.what),
+    ["ClipSlot create_clip", "Clip set name", "Clip set color", "Clip add_new_notes"]);
+  const honoured = setup();
+  connect(honoured.env);
+  go(honoured.env);
+  answer(honoured.env, parseRequest(last(sentTo(honoured.env, "/cadenza/generate"))).id, [variation(6)]);
+  assert.strictEqual(honoured.live.history.length, 1, "where Live honours them, one clip is one step");
+  assert.strictEqual(honoured.live.history[0].writes.length, 4);
 });
