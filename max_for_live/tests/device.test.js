@@ -267,7 +267,7 @@ test("the seed: unlocked, every Go picks a new one and shows it; locked, it stay
   connect(env);
   go(env);
   const first = parseRequest(last(sentTo(env, "/cadenza/generate")));
-  assert.deepStrictEqual(last(env.sent(2)), ["seed", "set", first.options.seed]);
+  assert.deepStrictEqual(last(env.sent(2).filter((m) => m[0] === "seed")), ["seed", "set", first.options.seed]);
   answer(env, first.id, [variation(2)]);
   env.send("seed_lock", 1);
   env.send("seed", 777);
@@ -390,7 +390,7 @@ test("style, host and ports are stored with the set through pattr", () => {
   env.send("style", "jazz");
   assert.ok(env.notified.length >= 1, "pattr is told the value changed");
   const saved = env.context.getvalueof();
-  assert.deepStrictEqual(JSON.parse(saved), { style: "jazz", host: "127.0.0.1", port: 7500, reply_port: 0, seed: 1 });
+  assert.deepStrictEqual(JSON.parse(saved), { style: "jazz", host: "127.0.0.1", port: 7500, reply_port: 0, seed: 1, model: "", prompt: "" });
   const other = setup().env;
   other.context.setvalueof(JSON.stringify({ style: "folk", host: "192.168.1.20", port: 9000, reply_port: 9001 }));
   other.send("init");
@@ -459,4 +459,88 @@ test("where Live ignores begin/end_undo_step, one clip costs exactly the entries
   answer(honoured.env, parseRequest(last(sentTo(honoured.env, "/cadenza/generate"))).id, [variation(6)]);
   assert.strictEqual(honoured.live.history.length, 1, "where Live honours them, one clip is one step");
   assert.strictEqual(honoured.live.history[0].writes.length, 4);
+});
+
+// What the script showed in a menu: ["clear", "append a", ...] for outlet-2 messages to `menu`.
+function menuOf(env, menu) {
+  return env.sent(2).filter((m) => m[0] === menu).map((m) => m.slice(1).join(" "));
+}
+
+test("every control the daemon accepts reaches the request: model, prompt, top-p, guidance, density, pitch range, scale lock", () => {
+  const { env } = setup();
+  connect(env, { more: [["transformer", "baroque-chorale,rock"]] });
+  assert.deepStrictEqual(menuOf(env, "model_menu"), ["clear", "append default", "append markov", "append transformer", "setsymbol default"]);
+  env.send("model", "transformer");
+  assert.deepStrictEqual(menuOf(env, "style_menu").slice(-4), ["append any", "append baroque-chorale", "append rock", "setsymbol any"],
+    "the style menu follows the chosen model");
+  env.send("style", "rock");
+  env.send("prompt", "text", "calm", "tune", "in", "D", "minor");
+  env.send("top_p", 0.8);
+  env.send("guidance", 4);     // menu index: model, 0, 0.5, 1, 1.5 ...
+  env.send("density", 1);      // auto, sparse ...
+  env.send("pitch_low", 84);
+  env.send("pitch_high", 48);  // the wrong way round: sent as a range
+  env.send("scale_lock", 1);
+  go(env);
+  const request = parseRequest(last(sentTo(env, "/cadenza/generate")));
+  assert.strictEqual(request.options.model, "transformer");
+  assert.strictEqual(request.options.style, "rock");
+  assert.strictEqual(request.options.prompt, "calm tune in D minor");
+  assert.strictEqual(request.options.top_p, 0.8);
+  assert.strictEqual(request.options.guidance, 1.5);
+  assert.strictEqual(request.options.density, 0.15);
+  assert.strictEqual(request.options.pitch_low, 48);
+  assert.strictEqual(request.options.pitch_high, 84);
+  assert.strictEqual(request.options.scale_lock, 1);
+  const saved = JSON.parse(env.context.getvalueof());
+  assert.strictEqual(saved.model, "transformer");
+  assert.strictEqual(saved.prompt, "calm tune in D minor");
+
+  const plain = setup().env;
+  connect(plain);
+  plain.send("scale", 0);
+  plain.send("key", 0); // follow Live, and this set has Scale mode on: a key is sent
+  plain.send("scale_lock", 0);
+  go(plain);
+  const options = parseRequest(last(sentTo(plain, "/cadenza/generate"))).options;
+  for (const key of ["model", "prompt", "top_p", "guidance", "density", "pitch_low", "pitch_high", "scale_lock"]) {
+    assert.ok(!(key in options), `${key} is left to the daemon when not set`);
+  }
+});
+
+test("a model that is no longer loaded falls back to the default", () => {
+  const { env } = setup();
+  env.context.setvalueof(JSON.stringify({ model: "gone", style: "" }));
+  connect(env);
+  assert.deepStrictEqual(menuOf(env, "model_menu").slice(-1), ["setsymbol default"]);
+  go(env);
+  assert.ok(!("model" in parseRequest(last(sentTo(env, "/cadenza/generate"))).options));
+});
+
+test("the progress bar follows /cadenza/progress, and Cancel stops the request and writes nothing", () => {
+  const { env, lead } = setup();
+  connect(env);
+  go(env);
+  const request = parseRequest(last(sentTo(env, "/cadenza/generate")));
+  assert.deepStrictEqual(last(env.sent(2).filter((m) => m[0] === "progress")), ["progress", 0]);
+  env.send("/cadenza/accepted", request.id, 0);
+  env.send("/cadenza/progress", request.id, 0.4);
+  assert.deepStrictEqual(last(env.sent(2).filter((m) => m[0] === "progress")), ["progress", 40]);
+  assert.match(env.status(), /40%/);
+  env.send("cancel");
+  assert.deepStrictEqual(last(sentTo(env, "/cadenza/cancel")), ["/cadenza/cancel", request.id]);
+  assert.strictEqual(env.status(), "Cancelled: nothing was written.");
+  assert.deepStrictEqual(last(env.sent(2).filter((m) => m[0] === "progress")), ["progress", 0]);
+  answer(env, request.id, [variation(5)]); // what was already on its way
+  env.send("/cadenza/error", request.id, "cancelled", "cancelled by the client");
+  assert.ok(lead.slots.every((s) => !s.clip), "nothing written after Cancel");
+  assert.strictEqual(env.status(), "Cancelled: nothing was written.");
+  env.send("cancel");
+  assert.strictEqual(env.status(), "Nothing to cancel.");
+  go(env);
+  const next = parseRequest(last(sentTo(env, "/cadenza/generate")));
+  assert.notStrictEqual(next.id, request.id, "a new request can start at once");
+  answer(env, next.id, [variation(5)]);
+  assert.deepStrictEqual(last(env.sent(2).filter((m) => m[0] === "progress")), ["progress", 100]);
+  assert.ok(lead.slots[0].clip);
 });
