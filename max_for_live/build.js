@@ -2,14 +2,20 @@
 "use strict";
 // Builds the Max for Live devices from their sources.
 //
-//   node max_for_live/build.js          write max_for_live/Cadenza/ (the folder users install)
+//   node max_for_live/build.js          write both folders below
 //   node max_for_live/build.js --check  exit 1 when the committed build is not what the sources make
+//
+// Two folders, both committed:
+//   max_for_live/Cadenza/  what users install: FROZEN devices, one .amxd each, every script inside
+//                          it (Collect All and Save, or another machine, cannot separate them)
+//   max_for_live/dev/      for development: the same devices UNFROZEN, with the scripts beside
+//                          them (open one in Max, edit js/, rebuild, and the device reloads)
 //
 // Sources: js/*.js (the device logic, ES5 for Max's [js]) and patchers/*.maxpat (JSON).
 // Max's [js] cannot `require`, so each [js] object gets one file concatenated here from the
 // modules listed in BUNDLES. The .amxd container is written by amxd.js; the patcher inside is
-// byte-for-byte the .maxpat source. The build refuses a patcher that references a file the
-// folder will not hold, or whose [js] boxes disagree with their script's inlets/outlets.
+// byte-for-byte the .maxpat source, frozen or not. The build refuses a patcher that references a
+// file the build does not make, or whose [js] boxes disagree with their script's inlets/outlets.
 
 const fs = require("fs");
 const path = require("path");
@@ -18,7 +24,8 @@ const amxd = require("./amxd");
 const HERE = __dirname;
 const JS_DIR = path.join(HERE, "js");
 const PATCHER_DIR = path.join(HERE, "patchers");
-const OUT_DIR = path.join(HERE, "Cadenza");
+const OUT_DIR = path.join(HERE, "Cadenza"); // frozen, for users
+const DEV_DIR = path.join(HERE, "dev"); // unfrozen, for development
 
 // Each [js] file the devices load, and the modules it is made of, in order.
 const BUNDLES = {
@@ -48,14 +55,32 @@ function readPatcher(name) {
   return JSON.parse(fs.readFileSync(path.join(PATCHER_DIR, name), "utf8"));
 }
 
-// Every file the build writes: name -> Buffer.
+// The files a patcher loads: its [js] scripts and its dependency_cache, in that order, once each.
+function scriptsOf(doc) {
+  const names = [];
+  for (const box of boxesOf(doc)) {
+    const words = box.maxclass === "newobj" ? String(box.text).split(/\s+/) : [];
+    if (words[0] === "js" && !names.includes(words[1])) names.push(words[1]);
+  }
+  for (const dep of doc.patcher.dependency_cache || []) if (!names.includes(dep.name)) names.push(dep.name);
+  return names;
+}
+
+// Every file the build writes: path relative to max_for_live/ ("dev/cadenza.js",
+// "Cadenza/Cadenza.amxd") -> Buffer.
 function outputs() {
   const files = new Map();
+  const scripts = new Map();
   for (const name of Object.keys(BUNDLES)) {
-    files.set(name, Buffer.from(bundle(name), "utf8"));
+    scripts.set(name, Buffer.from(bundle(name), "utf8"));
+    files.set(`dev/${name}`, scripts.get(name));
   }
   for (const device of DEVICES) {
-    files.set(device.file, amxd.encode(readPatcher(device.patcher), device.type));
+    const doc = readPatcher(device.patcher);
+    files.set(`dev/${device.file}`, amxd.encode(doc, device.type));
+    const carried = scriptsOf(doc).filter((name) => scripts.has(name))
+      .map((name) => ({ name, type: "TEXT", data: scripts.get(name) }));
+    files.set(`Cadenza/${device.file}`, amxd.encodeFrozen(doc, device.type, device.file, carried));
   }
   return files;
 }
@@ -128,7 +153,8 @@ function validatePatcher(doc, type, files) {
 
 function validateAll(files) {
   const texts = new Map();
-  for (const [name, data] of files) if (name.endsWith(".js")) texts.set(name, data.toString("utf8"));
+  // The scripts the build makes, by the name a [js] box uses.
+  for (const [name, data] of files) if (name.endsWith(".js")) texts.set(path.basename(name), data.toString("utf8"));
   const problems = [];
   for (const device of DEVICES) {
     const doc = readPatcher(device.patcher);
@@ -145,22 +171,29 @@ function main() {
     console.error("build: the patchers are not sound:\n  " + problems.join("\n  "));
     process.exit(1);
   }
+  const extra = extraFiles(files);
   if (check) {
     const stale = [];
     for (const [name, data] of files) {
-      const target = path.join(OUT_DIR, name);
+      const target = path.join(HERE, name);
       if (!fs.existsSync(target) || !fs.readFileSync(target).equals(data)) stale.push(name);
     }
-    if (stale.length) {
-      console.error(`build: out of date in max_for_live/Cadenza/: ${stale.join(", ")}; run \`npm run build --prefix max_for_live\``);
+    if (stale.length || extra.length) {
+      if (stale.length) console.error(`build: out of date: ${stale.join(", ")}`);
+      if (extra.length) console.error(`build: not made by the build (remove them): ${extra.join(", ")}`);
+      console.error("run `npm run build --prefix max_for_live`");
       process.exit(1);
     }
     console.log(`build: ${files.size} files up to date`);
     return;
   }
-  fs.mkdirSync(OUT_DIR, { recursive: true });
+  for (const name of extra) {
+    fs.unlinkSync(path.join(HERE, name));
+    console.log(`removed ${name}`);
+  }
   for (const [name, data] of files) {
-    const target = path.join(OUT_DIR, name);
+    const target = path.join(HERE, name);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
     const temp = target + ".tmp";
     fs.writeFileSync(temp, data);
     fs.renameSync(temp, target);
@@ -168,6 +201,20 @@ function main() {
   }
 }
 
-module.exports = { BUNDLES, DEVICES, OUT_DIR, PATCHER_DIR, JS_DIR, bundle, outputs, readPatcher, validatePatcher, validateAll, declaredPorts };
+// Files in the two output folders that the build does not make (a script left beside a frozen
+// device would shadow nothing, but would tell users to copy it).
+function extraFiles(files) {
+  const extra = [];
+  for (const dir of [OUT_DIR, DEV_DIR]) {
+    if (!fs.existsSync(dir)) continue;
+    for (const name of fs.readdirSync(dir)) {
+      const rel = `${path.basename(dir)}/${name}`;
+      if (!files.has(rel)) extra.push(rel);
+    }
+  }
+  return extra;
+}
+
+module.exports = { BUNDLES, DEVICES, OUT_DIR, DEV_DIR, PATCHER_DIR, JS_DIR, bundle, outputs, scriptsOf, extraFiles, readPatcher, validatePatcher, validateAll, declaredPorts };
 
 if (require.main === module) main();

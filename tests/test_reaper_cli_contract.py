@@ -16,11 +16,12 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 CADENZA_DIR = REPO / "reaper_scripts" / "Cadenza"
 COMMON = {"--host", "--port", "--role", "--temperature", "--variations", "--timeout", "--model", "--style",
-          "--mood", "--key", "--in", "--out"}
+          "--mood", "--key", "--in", "--out", "--prompt", "--seed", "--top-p", "--density", "--pitch-low",
+          "--pitch-high", "--scale-lock"}
 BY_OPERATION = {
     "generate": ("Cadenza - Generate at edit cursor.lua", COMMON - {"--in"} | {"--bars", "--meter", "--tempo"}),
     "continue": ("Cadenza - Continue selected MIDI item.lua", COMMON | {"--bars"}),
-    "restyle": ("Cadenza - Restyle selected MIDI item.lua", COMMON | {"--strength"}),
+    "restyle": ("Cadenza - Restyle selected MIDI item.lua", COMMON | {"--strength", "--preserve"}),
     "infill": ("Cadenza - Infill time selection.lua", COMMON | {"--start-bar", "--end-bar"}),
 }
 
@@ -42,7 +43,7 @@ def test_every_flag_the_action_passes_exists(op):
 
 def test_library_flags_are_in_the_contract():
     lib = (CADENZA_DIR / "cadenza_lib.lua").read_text()
-    assert set(re.findall(r'"(--[a-z][a-z-]*)"', lib)) | {"--model", "--style", "--mood", "--key"} <= COMMON | {"--strength"}
+    assert set(re.findall(r'"(--[a-z][a-z-]*)"', lib)) | {"--model", "--style", "--mood", "--key"} <= COMMON | {"--strength", "--preserve"}
 
 
 def test_daemon_down_answer_file(tmp_path):

@@ -101,10 +101,14 @@ def test_settings_parse_checks_every_field(C):
 
 
 def test_settings_dialog_fields_fit_reaper(C):
-    caps = C.settings.captions()
-    fields = [c for c in caps.split(",") if not c.startswith(("separator=", "extrawidth="))]
-    assert len(fields) == len(C.settings.FIELDS) <= 16
-    assert ",separator=|" in caps
+    total = 0
+    for page in range(1, len(C.settings.PAGES) + 1):
+        caps = C.settings.captions(page)
+        fields = [c for c in caps.split(",") if not c.startswith(("separator=", "extrawidth="))]
+        assert len(fields) == C.settings.count(page) <= 16, "GetUserInputs shows at most 16 fields"
+        assert ",separator=|" in caps
+        total += len(fields)
+    assert total == len(C.settings.FIELDS), "every setting is on a page"
 
 
 # ---- finding the program -----------------------------------------------------------------

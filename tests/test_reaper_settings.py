@@ -10,6 +10,7 @@ from reaper_fake.checks import cadenza_exe, expected_ticks, landed, the_answer
 SETTINGS = "Cadenza - Settings.lua"
 GENERATE = "Cadenza - Generate at edit cursor.lua"
 DEFAULTS = "|127.0.0.1|7500||melody||||4|1.0|1|0.5|60"
+SOUND_DEFAULTS = "||0.95||0|127|no|rhythm"  # page 2: prompt, seed, top-p, density, pitch range, scale lock, preserve
 
 
 @pytest.fixture
@@ -27,14 +28,18 @@ def saved(s):
 
 def test_first_open_shows_the_defaults_and_saves_typed_values(reaper):
     exe = cadenza_exe()
-    reaper.api.dialog_answers = [f"{exe}|127.0.0.1|7600|markov|Bass|irish-folk|Calm|D minor|8|0.9|2|0.7|30"]
+    reaper.api.dialog_answers = [f"{exe}|127.0.0.1|7600|markov|Bass|irish-folk|Calm|D minor|8|0.9|2|0.7|30",
+                                 "calm tune|42|0.8|0.3|48|84|Yes|contour"]
     reaper.run_script(SETTINGS)
-    (title, captions, values), = reaper.api.dialogs
+    (title, captions, values), (title2, captions2, values2) = reaper.api.dialogs
     assert title == "Cadenza: Settings" and values == DEFAULTS
-    assert "separator=|" in captions
+    assert title2 == "Cadenza: Settings (sound)" and values2 == SOUND_DEFAULTS
+    assert "separator=|" in captions and "separator=|" in captions2
     assert saved(reaper) == {"cadenza_path": exe, "host": "127.0.0.1", "port": "7600", "model": "markov",
                              "role": "bass", "style": "irish-folk", "mood": "calm", "key": "D minor", "bars": "8",
-                             "temperature": "0.9", "variations": "2", "strength": "0.7", "timeout": "30"}
+                             "temperature": "0.9", "variations": "2", "strength": "0.7", "timeout": "30",
+                             "prompt": "calm tune", "seed": "42", "top_p": "0.8", "density": "0.3",
+                             "pitch_low": "48", "pitch_high": "84", "scale_lock": "yes", "preserve": "contour"}
     assert all(reaper.api.ext_persist.values()), "settings persist across REAPER sessions"
     assert reaper.api.messages == []
     assert reaper.api.undo_blocks == [] and reaper.api.changes_outside_undo == []
@@ -62,7 +67,7 @@ def test_a_program_path_that_does_not_exist_is_refused(reaper, tmp_path):
 def test_saved_settings_drive_the_next_action(reaper, daemon):
     track = reaper.api.add_track("Bass", selected=True)
     reaper.api.dialog_answers = [
-        f"{cadenza_exe()}|127.0.0.1|{daemon.port}||bass|||D minor|2|0.7|1|0.5|45"]
+        f"{cadenza_exe()}|127.0.0.1|{daemon.port}||bass|||D minor|2|0.7|1|0.5|45", SOUND_DEFAULTS]
     reaper.run_script(SETTINGS)
     reaper.run_script(GENERATE)
     cmd = reaper.api.commands[0]
@@ -71,3 +76,41 @@ def test_saved_settings_drive_the_next_action(reaper, daemon):
         assert part in cmd, part
     (take,) = track.items[0].takes
     assert landed(take) == expected_ticks(the_answer(reaper)["variations"][0]["notes"], 8.0)
+
+
+def test_cancel_on_the_second_page_saves_nothing(reaper):
+    reaper.api.dialog_answers = [DEFAULTS, None]
+    reaper.run_script(SETTINGS)
+    assert len(reaper.api.dialogs) == 2 and saved(reaper) == {}
+
+
+def test_the_second_page_names_wrong_values(reaper):
+    reaper.api.dialog_answers = [DEFAULTS, "|seven|2|dense|0|300|maybe|melody", None]
+    reaper.run_script(SETTINGS)
+    (_, msg), = reaper.api.messages
+    for expected in ("Seed must be a whole number", "Top-p must be a number from 0.05 to 1",
+                     "Density 0-1 must be a number", "Highest pitch must be", "Scale lock",
+                     "Restyle keeps must be one of rhythm, contour, none"):
+        assert expected in msg, expected
+    assert saved(reaper) == {}
+
+
+def test_every_sound_setting_reaches_the_daemon(reaper, daemon):
+    """prompt, seed, top-p, density, pitch range and scale lock go to the real CLI and daemon,
+    which accept them (a key it did not know would be a bad_request)."""
+    track = reaper.api.add_track("Lead", selected=True)
+    reaper.api.dialog_answers = [
+        f"{cadenza_exe()}|127.0.0.1|{daemon.port}||melody|||D minor|2|1.0|1|0.5|45",
+        "calm tune|4242|0.8|0.4|84|48|yes|contour"]
+    reaper.run_script(SETTINGS)
+    reaper.run_script(GENERATE)
+    cmd = reaper.api.commands[0]
+    for part in ('--prompt "calm tune"', "--seed 4242", "--top-p 0.8", "--density 0.4",
+                 "--pitch-low 48", "--pitch-high 84", "--scale-lock"):
+        assert part in cmd, part
+    assert "--preserve" not in cmd, "preserve is Restyle's"
+    assert reaper.api.messages == [], reaper.api.messages
+    (take,) = track.items[0].takes
+    pitches = [n[0] for n in the_answer(reaper)["variations"][0]["notes"]]
+    assert pitches and all(48 <= p <= 84 for p in pitches)
+    assert the_answer(reaper)["seed"] == 4242

@@ -6,7 +6,7 @@
 // anything(), and the clips are written when the last one is in.
 //
 // Outlets: 0 -> [udpsend], 1 -> status line ("set ..."), 2 -> control feedback (seed, style
-// menu). The [udpreceive] that feeds the inlet is made by the script (see receiver.js).
+// and model menus, progress bar). The [udpreceive] that feeds the inlet is made by the script (see receiver.js).
 
 autowatch = 0;
 inlets = 1;
@@ -28,14 +28,29 @@ var liveVersion = null; // set by init(): the LiveAPI is not usable before live.
 var job = null;         // the request in flight and where its clips will go
 var models = null;
 var lastGo = 0;
+var stored = settings.saved(); // what the pattr last took: it is told only when this changes
+// Controls that are not Live parameters (or, for seed_lock, decide whether the seed is kept):
+// the pattr stores them.
+var STORED = {style: 1, seed: 1, seed_lock: 1, model: 1, prompt: 1};
 
 setinletassist(0, "controls, init, go, and OSC replies from udpreceive");
 setoutletassist(OUT_UDP, "to udpsend");
 setoutletassist(OUT_STATUS, "status line (set ...)");
-setoutletassist(OUT_UI, "control feedback: seed, style menu");
+setoutletassist(OUT_UI, "control feedback: seed, style and model menus, progress");
 
 function status(text) {
     outlet(OUT_STATUS, "set", text);
+}
+
+// Hands the settings to the [pattr] that saves them with the set, when they changed. Called
+// only on the user's own changes: a Stored Only parameter that the patch writes adds an entry to
+// Live's undo history (Ableton's production guidelines), so Go never calls it.
+function store() {
+    var now = settings.saved();
+    if (now !== stored) {
+        stored = now;
+        notifyclients();
+    }
 }
 
 // Every entry point runs inside guard(): an exception becomes a status line, never a dead device.
@@ -71,22 +86,45 @@ function loadModels() {
     }, status);
 }
 
-// Fills the style menu from the default model (the one requests go to).
-function showModels(list) {
-    models = list;
-    var model = null;
-    for (var i = 0; i < list.length; i++) {
-        if (list[i].isDefault || !model) {
-            model = list[i];
+// The model requests go to: the one chosen in the Model menu, else the daemon's default.
+function currentModel() {
+    var chosen = null;
+    var fallback = null;
+    for (var i = 0; models && i < models.length; i++) {
+        if (models[i].name === settings.model) {
+            chosen = models[i];
+        }
+        if (models[i].isDefault || !fallback) {
+            fallback = models[i];
         }
     }
-    if (!model) {
+    return chosen || fallback;
+}
+
+// Fills the model menu from /cadenza/models, and the style menu from the current model.
+function showModels(list) {
+    models = list;
+    if (!list.length) {
         status("Connected to Cadenza " + client.version + ", but it has no models: see `cadenza serve --help`.");
         return;
     }
+    var known = false;
+    outlet(OUT_UI, "model_menu", "clear");
+    outlet(OUT_UI, "model_menu", "append", CadenzaUI.DEFAULT_MODEL);
+    for (var i = 0; i < list.length; i++) {
+        outlet(OUT_UI, "model_menu", "append", list[i].name);
+        known = known || list[i].name === settings.model;
+    }
+    if (settings.model && !known) {
+        settings.model = ""; // that model is not loaded any more: the default answers
+    }
+    outlet(OUT_UI, "model_menu", "setsymbol", settings.model || CadenzaUI.DEFAULT_MODEL);
+    showStyles(currentModel());
+}
+
+function showStyles(model) {
     if (settings.style && model.styles.indexOf(settings.style) < 0) {
         settings.style = "";
-        notifyclients();
     }
     outlet(OUT_UI, "style_menu", "clear");
     outlet(OUT_UI, "style_menu", "append", CadenzaUI.ANY_STYLE);
@@ -175,9 +213,12 @@ function prepare() {
 
 function start(plan) {
     plan.seed = settings.nextSeed();
+    // The seed box is a plain [number], not a Live parameter: showing the seed adds no undo
+    // entry. It is stored with the set only when the user locks or types it (store()).
     outlet(OUT_UI, "seed", "set", plan.seed);
     plan.started = Date.now();
     job = plan;
+    outlet(OUT_UI, "progress", 0);
     var verb = {generate: "Generating", "continue": "Continuing", restyle: "Restyling"}[plan.mode];
     status(verb + " (" + describeRequest(plan) + ") ...");
     plan.id = client.run(plan.mode, settings.options(plan.key, plan.context, plan.bars), plan.clip, {
@@ -205,14 +246,32 @@ function progress(plan, verb, ev) {
     if (ev.kind === "accepted" && ev.position > 0) {
         status(verb + ": waiting behind " + CadenzaUI.plural(ev.position, "request") + " ...");
     } else if (ev.kind === "progress") {
-        status(verb + " ... " + Math.round(ev.fraction * 100) + "%");
+        var percent = Math.max(0, Math.min(100, Math.round(ev.fraction * 100)));
+        outlet(OUT_UI, "progress", percent);
+        status(verb + " ... " + percent + "%");
     }
 }
 
-function failed(plan, code, message) {
-    if (job === plan) {
+// The Cancel button: the daemon is told to stop, and whatever it still sends is dropped.
+function cancel() {
+    guard(function () {
+        if (!job || job.id === undefined) {
+            status("Nothing to cancel.");
+            return;
+        }
+        client.cancel(job.id);
         job = null;
+        outlet(OUT_UI, "progress", 0);
+        status("Cancelled: nothing was written.");
+    });
+}
+
+function failed(plan, code, message) {
+    if (job !== plan) {
+        return;
     }
+    job = null;
+    outlet(OUT_UI, "progress", 0);
     if (code === "unavailable" || code === "timeout") {
         status(message);
     } else {
@@ -225,6 +284,7 @@ function finish(plan, result) {
         return;
     }
     job = null;
+    outlet(OUT_UI, "progress", 100);
     if (result.problems.length) {
         status("The answer arrived incomplete (" + result.problems.join("; ") +
             "): UDP lost some datagrams. Press Go again.");
@@ -323,8 +383,11 @@ function anything() {
             post("cadenza: unknown message " + name + "\n");
             return;
         }
-        if (name === "style" || what === "connection") {
-            notifyclients(); // the pattr that stores these with the set
+        if (name === "model" && models) {
+            showStyles(currentModel()); // another model, other styles
+        }
+        if (STORED[name] || what === "connection") {
+            store(); // the user changed it: the pattr keeps it with the set
         }
         if (what === "connection" && liveVersion !== null) {
             client.configure(settings.host, settings.port, settings.replyPort);
@@ -340,7 +403,12 @@ function getvalueof() {
 
 function setvalueof(value) {
     guard(function () {
-        if (settings.restore(value) && liveVersion !== null) {
+        var restored = settings.restore(value);
+        stored = settings.saved();
+        if (restored) {
+            outlet(OUT_UI, "seed", "set", settings.seed);
+        }
+        if (restored && liveVersion !== null) {
             client.configure(settings.host, settings.port, settings.replyPort);
             connect();
         }

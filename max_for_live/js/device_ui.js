@@ -12,6 +12,11 @@ var CadenzaUI = (function () {
     var SCALES = ["major", "minor"];
     var PRESERVE = ["rhythm", "contour", "none"];
     var ANY_STYLE = "any";
+    var DEFAULT_MODEL = "default";                              // the model menu's first item
+    // Menus for keys whose default is "the model decides": index 0 sends nothing.
+    var DENSITIES = [null, 0.15, 0.35, 0.5, 0.65, 0.85];       // auto, sparse ... dense
+    var GUIDANCES = [null, 0, 0.5, 1, 1.5, 2, 3, 4, 5];         // model's, then fixed strengths
+    var TOP_P_DEFAULT = 0.95; // the daemon's default: sent only when the user moves it
     var SEED_MAX = 99999; // Live parameters are 32-bit floats: keep seeds exact and typeable
     // Clip colours per operation (Live snaps an RGB value to its nearest palette colour).
     var COLORS = {generate: 0x1ABC9C, "continue": 0x3C8CE7, restyle: 0xF39C12};
@@ -42,6 +47,19 @@ var CadenzaUI = (function () {
         this.host = "127.0.0.1";
         this.port = 7500;
         this.replyPort = 0;
+        this.model = "";        // "" = the daemon's default model
+        this.prompt = "";
+        this.topP = TOP_P_DEFAULT;
+        this.guidance = null;   // null = the model's own
+        this.density = null;    // null = the model's own
+        this.pitchLow = 0;
+        this.pitchHigh = 127;
+        this.scaleLock = false;
+    }
+
+    // [textedit] may prefix its contents with "text"; an empty one sends a bare "text".
+    function textOf(value) {
+        return String(value === undefined ? "" : value).replace(/^text(\s+|$)/, "");
     }
 
     // Applies one control message. Returns the setting's name when it changed something the
@@ -63,6 +81,16 @@ var CadenzaUI = (function () {
         case "seed_lock": this.seedLock = Number(value) !== 0; break;
         case "strength": this.strength = clamp(Number(value), 0, 1); break;
         case "preserve": this.preserve = pick(PRESERVE, value); break;
+        case "model":
+            this.model = value === undefined || String(value) === DEFAULT_MODEL ? "" : String(value);
+            break;
+        case "prompt": this.prompt = textOf(value).replace(/^\s+|\s+$/g, "").slice(0, 200); break;
+        case "top_p": this.topP = clamp(Number(value) || TOP_P_DEFAULT, 0.05, 1); break;
+        case "guidance": this.guidance = pick(GUIDANCES, value); break;
+        case "density": this.density = pick(DENSITIES, value); break;
+        case "pitch_low": this.pitchLow = clamp(Math.round(Number(value)) || 0, 0, 127); break;
+        case "pitch_high": this.pitchHigh = clamp(Math.round(Number(value)), 0, 127); break;
+        case "scale_lock": this.scaleLock = Number(value) !== 0; break;
         case "host":
             // [textedit] may prefix its contents with "text".
             this.host = String(value === undefined ? "" : value).replace(/^text\s+/, "")
@@ -101,16 +129,40 @@ var CadenzaUI = (function () {
             ["key", key], ["style", this.style], ["mood", this.mood],
             ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations]
         ];
+        // The rest only when set away from "the daemon decides", so a plain request stays short.
+        opts.push(["model", this.model], ["prompt", this.prompt]);
+        if (Math.abs(this.topP - TOP_P_DEFAULT) > 1e-6) {
+            opts.push(["top_p", Math.round(this.topP * 1000) / 1000]);
+        }
+        if (this.guidance !== null) {
+            opts.push(["guidance", this.guidance]);
+        }
+        if (this.density !== null) {
+            opts.push(["density", this.density]);
+        }
+        var low = Math.min(this.pitchLow, this.pitchHigh);
+        var high = Math.max(this.pitchLow, this.pitchHigh);
+        if (low > 0 || high < 127) {
+            opts.push(["pitch_low", low], ["pitch_high", high]);
+        }
+        if (this.scaleLock && key) {
+            opts.push(["scale_lock", 1]); // a hard mask needs a key to mask with
+        }
+        if (this.mode === "restyle" || this.mode === "infill") {
+            opts.push(["strength", this.strength]);
+        }
         if (this.mode === "restyle") {
-            opts.push(["strength", this.strength], ["preserve", this.preserve]);
+            opts.push(["preserve", this.preserve]);
         }
         return opts;
     };
 
-    // What getvalueof() stores with the Live set: the settings that are not Live parameters.
+    // What getvalueof() stores with the Live set: the settings that are not Live parameters
+    // (the seed among them: Go writes it, and a parameter the patch writes adds to Live's undo
+    // history).
     Settings.prototype.saved = function () {
         return JSON.stringify({style: this.style, host: this.host, port: this.port,
-            reply_port: this.replyPort});
+            reply_port: this.replyPort, seed: this.seed, model: this.model, prompt: this.prompt});
     };
 
     Settings.prototype.restore = function (text) {
@@ -132,6 +184,15 @@ var CadenzaUI = (function () {
             }
             if (data.reply_port !== undefined) {
                 this.apply("reply_port", data.reply_port);
+            }
+            if (data.seed !== undefined) {
+                this.apply("seed", data.seed);
+            }
+            if (typeof data.model === "string") {
+                this.model = data.model;
+            }
+            if (typeof data.prompt === "string") {
+                this.apply("prompt", data.prompt);
             }
             return true;
         }
@@ -197,6 +258,9 @@ var CadenzaUI = (function () {
         SCALES: SCALES,
         PRESERVE: PRESERVE,
         ANY_STYLE: ANY_STYLE,
+        DEFAULT_MODEL: DEFAULT_MODEL,
+        DENSITIES: DENSITIES,
+        GUIDANCES: GUIDANCES,
         COLORS: COLORS,
         Settings: Settings,
         shortKey: shortKey,

@@ -21,7 +21,7 @@
 // [js cadenza_miditool.js generate] or [js cadenza_miditool.js restyle].
 // Inlets: 0 notes dictionary, controls, init and OSC replies; 1 context dictionary.
 // Outlets: 0 -> live.miditool.out, 1 -> udpsend, 2 -> status line, 3 -> [qlim] ->
-// live.miditool.in (bang), 4 -> control feedback (style menu). The [udpreceive] that feeds
+// live.miditool.in (bang), 4 -> control feedback (style and model menus). The [udpreceive] that feeds
 // inlet 0 is made by the script (see receiver.js).
 
 autowatch = 0;
@@ -36,7 +36,8 @@ var OUT_UI = 4;
 var RETRIGGER_WINDOW_MS = 1000; // a cycle this soon after our answer's bang is the one we asked for
 // Controls whose change re-runs the tool (host and ports only reconnect).
 var RERUN_ON = {role: 1, bars: 1, style: 1, mood: 1, key: 1, scale: 1, temperature: 1, seed: 1,
-    strength: 1, preserve: 1};
+    strength: 1, preserve: 1, model: 1, prompt: 1, top_p: 1, guidance: 1, density: 1,
+    pitch_low: 1, pitch_high: 1, scale_lock: 1};
 
 var TOOL = jsarguments.length > 1 && String(jsarguments[1]) === "restyle" ? "restyle" : "generate";
 var INSTANCE = Math.floor(Math.random() * 2176782335).toString(36);
@@ -53,6 +54,7 @@ var client = new CadenzaClient.Client(
     function (port) { receiver.listen(port); }
 );
 var context = null;   // the last context dictionary (clip selection, scale, grid)
+var models = null;    // from /cadenza/models
 var inFlight = null;  // {id, key}
 var retriggeredAt = 0; // when the answer's bang went out (0: the next cycle is the user's)
 var ready = false;
@@ -89,19 +91,39 @@ function start() {
     status("Looking for Cadenza at " + client.address() + " ...");
     client.ping(function (version) {
         status("Connected to Cadenza " + version + ". Press Apply to ask it.");
-        client.models(function (list) { guard(function () { showStyles(list); }); }, status);
+        client.models(function (list) { guard(function () { showModels(list); }); }, status);
     }, status);
 }
 
-function showStyles(list) {
-    var model = null;
+// The model menu from /cadenza/models; the style menu from the chosen (or default) model.
+function showModels(list) {
+    models = list;
+    if (!list.length) {
+        status("Cadenza has no models loaded: see `cadenza serve --help`.");
+        return;
+    }
+    var known = false;
+    outlet(OUT_UI, "model_menu", "clear");
+    outlet(OUT_UI, "model_menu", "append", CadenzaUI.DEFAULT_MODEL);
     for (var i = 0; i < list.length; i++) {
-        if (list[i].isDefault || !model) {
-            model = list[i];
+        outlet(OUT_UI, "model_menu", "append", list[i].name);
+        known = known || list[i].name === settings.model;
+    }
+    if (settings.model && !known) {
+        settings.model = "";
+    }
+    outlet(OUT_UI, "model_menu", "setsymbol", settings.model || CadenzaUI.DEFAULT_MODEL);
+    showStyles();
+}
+
+function showStyles() {
+    var model = null;
+    for (var i = 0; models && i < models.length; i++) {
+        if (models[i].name === settings.model || (!settings.model && models[i].isDefault) || !model) {
+            model = models[i];
         }
     }
     if (!model) {
-        status("Cadenza has no models loaded: see `cadenza serve --help`.");
         return;
     }
     outlet(OUT_UI, "style_menu", "clear");
@@ -336,7 +358,10 @@ function anything() {
             post("cadenza tool: unknown message " + name + "\n");
         } else if (what === "connection" && ready) {
             client.configure(settings.host, settings.port, settings.replyPort);
-        } else if (loaded && RERUN_ON.hasOwnProperty(name) && controlState() !== before) {
+        } else if (name === "model" && models) {
+            showStyles();
+        }
+        if (what === "setting" && loaded && RERUN_ON.hasOwnProperty(name) && controlState() !== before) {
             rerun();
         }
     });
@@ -346,7 +371,8 @@ function anything() {
 function controlState() {
     var s = settings;
     return JSON.stringify([s.role, s.bars, s.style, s.mood, s.keyRoot, s.scale, s.temperature,
-        s.seed, s.strength, s.preserve]);
+        s.seed, s.strength, s.preserve, s.model, s.prompt, s.topP, s.guidance, s.density,
+        s.pitchLow, s.pitchHigh, s.scaleLock]);
 }
 
 // A control changed: run the tool again (through the patcher's [qlim] into live.miditool.in).

@@ -18,7 +18,7 @@
 		"openrect": [
 			0,
 			0,
-			312,
+			520,
 			169
 		],
 		"bglocked": 0,
@@ -44,7 +44,7 @@
 		"boxanimatetime": 200,
 		"enablehscroll": 1,
 		"enablevscroll": 1,
-		"devicewidth": 312,
+		"devicewidth": 520,
 		"description": "Cadenza Generate: a Live 12 MIDI Generator that asks the Cadenza daemon for notes.",
 		"digest": "Generate notes with Cadenza.",
 		"tags": "cadenza, generative, midi",
@@ -173,8 +173,9 @@
 					"id": "obj-8",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 2,
+					"numoutlets": 3,
 					"outlettype": [
+						"",
 						"",
 						""
 					],
@@ -184,7 +185,7 @@
 						100,
 						22
 					],
-					"text": "route style_menu"
+					"text": "route style_menu model_menu"
 				}
 			},
 			{
@@ -706,6 +707,625 @@
 					],
 					"text": "qlim 100"
 				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900,
+						40,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						312,
+						2,
+						40,
+						16
+					],
+					"text": "Model",
+					"textjustification": 0,
+					"id": "obj-28"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "umenu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"int",
+						"",
+						""
+					],
+					"items": [
+						"default"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						900,
+						70,
+						100,
+						22
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						352,
+						2,
+						164,
+						18
+					],
+					"fontsize": 9.5,
+					"varname": "model_menu",
+					"id": "obj-29"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						100,
+						100,
+						22
+					],
+					"text": "prepend model",
+					"id": "obj-30"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900,
+						130,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						312,
+						22,
+						40,
+						16
+					],
+					"text": "Prompt",
+					"textjustification": 0,
+					"id": "obj-31"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "textedit",
+					"numinlets": 1,
+					"numoutlets": 4,
+					"outlettype": [
+						"",
+						"int",
+						"",
+						""
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						900,
+						160,
+						100,
+						22
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						352,
+						22,
+						164,
+						16
+					],
+					"text": "",
+					"keymode": 1,
+					"lines": 1,
+					"wordwrap": 0,
+					"fontsize": 9,
+					"varname": "prompt",
+					"hint": "Free text, e.g. \"calm folk tune\". Controls you set win over words.",
+					"id": "obj-32"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						190,
+						100,
+						22
+					],
+					"text": "prepend prompt",
+					"id": "obj-33"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						900,
+						220,
+						40,
+						44
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						312,
+						40,
+						40,
+						44
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Top-p",
+							"parameter_shortname": "Top-p",
+							"parameter_initial": [
+								0.95
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmin": 0.05,
+							"parameter_mmax": 1,
+							"parameter_type": 0,
+							"parameter_unitstyle": 1,
+							"parameter_info": "Nucleus sampling: lower keeps to the likeliest notes."
+						}
+					},
+					"varname": "Top-p",
+					"id": "obj-34"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						250,
+						100,
+						22
+					],
+					"text": "prepend top_p",
+					"id": "obj-35"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900,
+						280,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						358,
+						40,
+						50,
+						16
+					],
+					"text": "Guidance",
+					"textjustification": 0,
+					"id": "obj-36"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.menu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						"float"
+					],
+					"patching_rect": [
+						900,
+						310,
+						106,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						410,
+						40,
+						106,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Guidance",
+							"parameter_shortname": "Guidance",
+							"parameter_enum": [
+								"model",
+								"0",
+								"0.5",
+								"1",
+								"1.5",
+								"2",
+								"3",
+								"4",
+								"5"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmax": 8,
+							"parameter_type": 2,
+							"parameter_info": "How closely style, mood and key are followed (model = the model's own)."
+						}
+					},
+					"varname": "Guidance",
+					"id": "obj-37"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						340,
+						100,
+						22
+					],
+					"text": "prepend guidance",
+					"id": "obj-38"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900,
+						370,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						358,
+						58,
+						50,
+						16
+					],
+					"text": "Density",
+					"textjustification": 0,
+					"id": "obj-39"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.menu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						"float"
+					],
+					"patching_rect": [
+						900,
+						400,
+						106,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						410,
+						58,
+						106,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Density",
+							"parameter_shortname": "Density",
+							"parameter_enum": [
+								"auto",
+								"sparse",
+								"light",
+								"medium",
+								"busy",
+								"dense"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmax": 5,
+							"parameter_type": 2,
+							"parameter_info": "How many notes per beat (auto = the model decides)."
+						}
+					},
+					"varname": "Density",
+					"id": "obj-40"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						430,
+						100,
+						22
+					],
+					"text": "prepend density",
+					"id": "obj-41"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900,
+						460,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						312,
+						88,
+						30,
+						16
+					],
+					"text": "Pitch",
+					"textjustification": 0,
+					"id": "obj-42"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						900,
+						490,
+						40,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						344,
+						88,
+						40,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Pitch Low",
+							"parameter_shortname": "Pitch Low",
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmin": 0,
+							"parameter_mmax": 127,
+							"parameter_type": 1,
+							"parameter_unitstyle": 8,
+							"parameter_info": "Lowest note Cadenza may write."
+						}
+					},
+					"varname": "Pitch_Low",
+					"id": "obj-43"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						520,
+						100,
+						22
+					],
+					"text": "prepend pitch_low",
+					"id": "obj-44"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						900,
+						550,
+						40,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						388,
+						88,
+						40,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Pitch High",
+							"parameter_shortname": "Pitch High",
+							"parameter_initial": [
+								127
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmin": 0,
+							"parameter_mmax": 127,
+							"parameter_type": 1,
+							"parameter_unitstyle": 8,
+							"parameter_info": "Highest note Cadenza may write."
+						}
+					},
+					"varname": "Pitch_High",
+					"id": "obj-45"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						580,
+						100,
+						22
+					],
+					"text": "prepend pitch_high",
+					"id": "obj-46"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900,
+						610,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						436,
+						88,
+						50,
+						16
+					],
+					"text": "Scale lock",
+					"textjustification": 0,
+					"id": "obj-47"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.toggle",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						640,
+						15,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						488,
+						88,
+						15,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Scale Lock",
+							"parameter_shortname": "Scale Lock",
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmax": 1,
+							"parameter_type": 2,
+							"parameter_info": "On: only notes of the clip's scale (needs Scale mode on or a key)."
+						}
+					},
+					"varname": "Scale_Lock",
+					"id": "obj-48"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						670,
+						100,
+						22
+					],
+					"text": "prepend scale_lock",
+					"id": "obj-49"
+				}
 			}
 		],
 		"lines": [
@@ -984,6 +1604,210 @@
 						0
 					]
 				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-29",
+						1
+					],
+					"destination": [
+						"obj-30",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-30",
+						0
+					],
+					"destination": [
+						"obj-4",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-8",
+						1
+					],
+					"destination": [
+						"obj-29",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-32",
+						0
+					],
+					"destination": [
+						"obj-33",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-33",
+						0
+					],
+					"destination": [
+						"obj-4",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-34",
+						0
+					],
+					"destination": [
+						"obj-35",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-35",
+						0
+					],
+					"destination": [
+						"obj-4",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-37",
+						0
+					],
+					"destination": [
+						"obj-38",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-38",
+						0
+					],
+					"destination": [
+						"obj-4",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-40",
+						0
+					],
+					"destination": [
+						"obj-41",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-41",
+						0
+					],
+					"destination": [
+						"obj-4",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-43",
+						0
+					],
+					"destination": [
+						"obj-44",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-44",
+						0
+					],
+					"destination": [
+						"obj-4",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-45",
+						0
+					],
+					"destination": [
+						"obj-46",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-46",
+						0
+					],
+					"destination": [
+						"obj-4",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-48",
+						0
+					],
+					"destination": [
+						"obj-49",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-49",
+						0
+					],
+					"destination": [
+						"obj-4",
+						0
+					]
+				}
 			}
 		],
 		"parameters": {
@@ -1028,7 +1852,37 @@
 					]
 				}
 			},
-			"inherited_shortname": 1
+			"inherited_shortname": 1,
+			"obj-34": [
+				"Top-p",
+				"Top-p",
+				0
+			],
+			"obj-37": [
+				"Guidance",
+				"Guidance",
+				0
+			],
+			"obj-40": [
+				"Density",
+				"Density",
+				0
+			],
+			"obj-43": [
+				"Pitch Low",
+				"Pitch Low",
+				0
+			],
+			"obj-45": [
+				"Pitch High",
+				"Pitch High",
+				0
+			],
+			"obj-48": [
+				"Scale Lock",
+				"Scale Lock",
+				0
+			]
 		},
 		"dependency_cache": [
 			{

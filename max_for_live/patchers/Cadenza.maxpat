@@ -18,7 +18,7 @@
 		"openrect": [
 			0,
 			0,
-			566,
+			760,
 			169
 		],
 		"bglocked": 0,
@@ -44,7 +44,7 @@
 		"boxanimatetime": 200,
 		"enablehscroll": 1,
 		"enablevscroll": 1,
-		"devicewidth": 566,
+		"devicewidth": 760,
 		"description": "Cadenza: generate, continue and restyle MIDI clips with the Cadenza daemon.",
 		"digest": "AI composition companion: writes clips in the set's key and tempo.",
 		"tags": "cadenza, generative, midi",
@@ -166,8 +166,10 @@
 					"id": "obj-7",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 3,
+					"numoutlets": 5,
 					"outlettype": [
+						"",
+						"",
 						"",
 						"",
 						""
@@ -178,7 +180,7 @@
 						130,
 						22
 					],
-					"text": "route style_menu seed"
+					"text": "route style_menu seed model_menu progress"
 				}
 			},
 			{
@@ -965,13 +967,17 @@
 			{
 				"box": {
 					"id": "obj-36",
-					"maxclass": "live.numbox",
+					"maxclass": "number",
 					"numinlets": 1,
 					"numoutlets": 2,
 					"outlettype": [
 						"",
-						"float"
+						"bang"
 					],
+					"parameter_enable": 0,
+					"minimum": 0,
+					"maximum": 99999,
+					"fontsize": 9.5,
 					"patching_rect": [
 						401.6,
 						240,
@@ -985,23 +991,8 @@
 						50,
 						15
 					],
-					"parameter_enable": 1,
-					"saved_attribute_attributes": {
-						"valueof": {
-							"parameter_initial": [
-								1
-							],
-							"parameter_initial_enable": 1,
-							"parameter_longname": "Seed",
-							"parameter_mmin": 0,
-							"parameter_mmax": 99999,
-							"parameter_shortname": "Seed",
-							"parameter_type": 1,
-							"parameter_unitstyle": 0,
-							"parameter_info": "The seed of the last request; lock it to get the same result again."
-						}
-					},
-					"varname": "Seed"
+					"varname": "seed_box",
+					"hint": "The seed of the last request (type one to choose it); Lock keeps it. Not a Live parameter: Go shows a new seed here without adding to Live's undo history."
 				}
 			},
 			{
@@ -1618,6 +1609,721 @@
 					"linecount": 3,
 					"varname": "status"
 				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900,
+						40,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						566,
+						4,
+						40,
+						16
+					],
+					"text": "Model",
+					"textjustification": 0,
+					"id": "obj-60"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "umenu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"int",
+						"",
+						""
+					],
+					"items": [
+						"default"
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						900,
+						70,
+						100,
+						22
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						606,
+						4,
+						148,
+						18
+					],
+					"fontsize": 9.5,
+					"varname": "model_menu",
+					"id": "obj-61"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						100,
+						100,
+						22
+					],
+					"text": "prepend model",
+					"id": "obj-62"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900,
+						130,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						566,
+						24,
+						40,
+						16
+					],
+					"text": "Prompt",
+					"textjustification": 0,
+					"id": "obj-63"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "textedit",
+					"numinlets": 1,
+					"numoutlets": 4,
+					"outlettype": [
+						"",
+						"int",
+						"",
+						""
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						900,
+						160,
+						100,
+						22
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						606,
+						24,
+						148,
+						16
+					],
+					"text": "",
+					"keymode": 1,
+					"lines": 1,
+					"wordwrap": 0,
+					"fontsize": 9,
+					"varname": "prompt",
+					"hint": "Free text, e.g. \"calm folk tune in D minor\". Controls you set win over words.",
+					"id": "obj-64"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						190,
+						100,
+						22
+					],
+					"text": "prepend prompt",
+					"id": "obj-65"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						900,
+						220,
+						44,
+						48
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						566,
+						44,
+						44,
+						48
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Top-p",
+							"parameter_shortname": "Top-p",
+							"parameter_initial": [
+								0.95
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmin": 0.05,
+							"parameter_mmax": 1,
+							"parameter_type": 0,
+							"parameter_unitstyle": 1,
+							"parameter_info": "Nucleus sampling: lower keeps to the likeliest notes."
+						}
+					},
+					"varname": "Top-p",
+					"id": "obj-66"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						250,
+						100,
+						22
+					],
+					"text": "prepend top_p",
+					"id": "obj-67"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900,
+						280,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						616,
+						44,
+						50,
+						16
+					],
+					"text": "Guidance",
+					"textjustification": 0,
+					"id": "obj-68"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.menu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						"float"
+					],
+					"patching_rect": [
+						900,
+						310,
+						86,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						668,
+						44,
+						86,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Guidance",
+							"parameter_shortname": "Guidance",
+							"parameter_enum": [
+								"model",
+								"0",
+								"0.5",
+								"1",
+								"1.5",
+								"2",
+								"3",
+								"4",
+								"5"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmax": 8,
+							"parameter_type": 2,
+							"parameter_info": "How closely style, mood and key are followed (model = the model's own)."
+						}
+					},
+					"varname": "Guidance",
+					"id": "obj-69"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						340,
+						100,
+						22
+					],
+					"text": "prepend guidance",
+					"id": "obj-70"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900,
+						370,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						616,
+						62,
+						50,
+						16
+					],
+					"text": "Density",
+					"textjustification": 0,
+					"id": "obj-71"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.menu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						"float"
+					],
+					"patching_rect": [
+						900,
+						400,
+						86,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						668,
+						62,
+						86,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Density",
+							"parameter_shortname": "Density",
+							"parameter_enum": [
+								"auto",
+								"sparse",
+								"light",
+								"medium",
+								"busy",
+								"dense"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmax": 5,
+							"parameter_type": 2,
+							"parameter_info": "How many notes per beat (auto = the model decides)."
+						}
+					},
+					"varname": "Density",
+					"id": "obj-72"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						430,
+						100,
+						22
+					],
+					"text": "prepend density",
+					"id": "obj-73"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900,
+						460,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						566,
+						96,
+						30,
+						16
+					],
+					"text": "Pitch",
+					"textjustification": 0,
+					"id": "obj-74"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						900,
+						490,
+						40,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						598,
+						96,
+						40,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Pitch Low",
+							"parameter_shortname": "Pitch Low",
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmin": 0,
+							"parameter_mmax": 127,
+							"parameter_type": 1,
+							"parameter_unitstyle": 8,
+							"parameter_info": "Lowest note Cadenza may write."
+						}
+					},
+					"varname": "Pitch_Low",
+					"id": "obj-75"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						520,
+						100,
+						22
+					],
+					"text": "prepend pitch_low",
+					"id": "obj-76"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						900,
+						550,
+						40,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						642,
+						96,
+						40,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Pitch High",
+							"parameter_shortname": "Pitch High",
+							"parameter_initial": [
+								127
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmin": 0,
+							"parameter_mmax": 127,
+							"parameter_type": 1,
+							"parameter_unitstyle": 8,
+							"parameter_info": "Highest note Cadenza may write."
+						}
+					},
+					"varname": "Pitch_High",
+					"id": "obj-77"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						580,
+						100,
+						22
+					],
+					"text": "prepend pitch_high",
+					"id": "obj-78"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900,
+						610,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						690,
+						96,
+						50,
+						16
+					],
+					"text": "Scale lock",
+					"textjustification": 0,
+					"id": "obj-79"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.toggle",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						640,
+						15,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						740,
+						96,
+						15,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Scale Lock",
+							"parameter_shortname": "Scale Lock",
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmax": 1,
+							"parameter_type": 2,
+							"parameter_info": "On: only notes of the key (needs a key)."
+						}
+					},
+					"varname": "Scale_Lock",
+					"id": "obj-80"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						670,
+						100,
+						22
+					],
+					"text": "prepend scale_lock",
+					"id": "obj-81"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "slider",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"orientation": 1,
+					"size": 101,
+					"ignoreclick": 1,
+					"parameter_enable": 0,
+					"patching_rect": [
+						900,
+						700,
+						116,
+						12
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						566,
+						122,
+						116,
+						10
+					],
+					"varname": "progress",
+					"hint": "Progress of the request in flight.",
+					"id": "obj-82"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "textbutton",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					],
+					"text": "Cancel",
+					"parameter_enable": 0,
+					"patching_rect": [
+						900,
+						730,
+						64,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						690,
+						118,
+						64,
+						18
+					],
+					"varname": "cancel",
+					"hint": "Stop the request in flight; nothing is written.",
+					"id": "obj-83"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"patching_rect": [
+						900,
+						760,
+						100,
+						22
+					],
+					"text": "t b",
+					"id": "obj-84"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900,
+						790,
+						50,
+						22
+					],
+					"text": "cancel",
+					"id": "obj-85"
+				}
 			}
 		],
 		"lines": [
@@ -2136,6 +2842,258 @@
 						1
 					]
 				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-61",
+						1
+					],
+					"destination": [
+						"obj-62",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-62",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-7",
+						2
+					],
+					"destination": [
+						"obj-61",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-64",
+						0
+					],
+					"destination": [
+						"obj-65",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-65",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-66",
+						0
+					],
+					"destination": [
+						"obj-67",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-67",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-69",
+						0
+					],
+					"destination": [
+						"obj-70",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-70",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-72",
+						0
+					],
+					"destination": [
+						"obj-73",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-73",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-75",
+						0
+					],
+					"destination": [
+						"obj-76",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-76",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-77",
+						0
+					],
+					"destination": [
+						"obj-78",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-78",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-80",
+						0
+					],
+					"destination": [
+						"obj-81",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-81",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-7",
+						3
+					],
+					"destination": [
+						"obj-82",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-83",
+						0
+					],
+					"destination": [
+						"obj-84",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-84",
+						0
+					],
+					"destination": [
+						"obj-85",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-85",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
 			}
 		],
 		"parameters": {
@@ -2230,7 +3188,37 @@
 					]
 				}
 			},
-			"inherited_shortname": 1
+			"inherited_shortname": 1,
+			"obj-66": [
+				"Top-p",
+				"Top-p",
+				0
+			],
+			"obj-69": [
+				"Guidance",
+				"Guidance",
+				0
+			],
+			"obj-72": [
+				"Density",
+				"Density",
+				0
+			],
+			"obj-75": [
+				"Pitch Low",
+				"Pitch Low",
+				0
+			],
+			"obj-77": [
+				"Pitch High",
+				"Pitch High",
+				0
+			],
+			"obj-80": [
+				"Scale Lock",
+				"Scale Lock",
+				0
+			]
 		},
 		"dependency_cache": [
 			{

@@ -1,6 +1,7 @@
 "use strict";
-// The committed device folder is what the sources build, every .amxd holds exactly its
-// .maxpat, and every file a patcher references sits next to it.
+// The committed device folders are what the sources build: max_for_live/Cadenza/ (frozen, what
+// users install) holds one .amxd per device with its patcher and every script inside it;
+// max_for_live/dev/ (unfrozen) holds the same patchers with the scripts beside them.
 const test = require("node:test");
 const assert = require("node:assert");
 const fs = require("fs");
@@ -8,17 +9,84 @@ const path = require("path");
 const amxd = require("../amxd");
 const build = require("../build");
 
-test("the committed max_for_live/Cadenza/ is up to date with the sources", () => {
+test("the committed max_for_live/Cadenza/ and dev/ are up to date with the sources", () => {
   for (const [name, data] of build.outputs()) {
-    const file = path.join(build.OUT_DIR, name);
+    const file = path.join(build.OUT_DIR, "..", name);
     assert.ok(fs.existsSync(file), `${name} is missing: run npm run build --prefix max_for_live`);
     assert.ok(fs.readFileSync(file).equals(data), `${name} is stale: run npm run build --prefix max_for_live`);
   }
+  assert.deepStrictEqual(build.extraFiles(build.outputs()), [], "files the build does not make");
+  assert.deepStrictEqual(fs.readdirSync(build.OUT_DIR).sort(), build.DEVICES.map((d) => d.file).sort(),
+    "the install folder holds only the frozen devices");
 });
 
+// The collective read the way Ableton's maxdevtools reads it (freezing_utils.parse_footer,
+// frozen_device_printer.get_device_entries), written apart from amxd.js so that a shared
+// mistake in amxd.js cannot pass: -> [{fnam, type, data}].
+function readCollectiveAsMaxdevtools(bytes) {
+  let pos = 0;
+  let ptch = null;
+  while (pos < bytes.length) {
+    const tag = bytes.toString("ascii", pos, pos + 4);
+    const size = bytes.readUInt32LE(pos + 4);
+    if (tag === "ptch") ptch = bytes.subarray(pos + 8, pos + 8 + size);
+    pos += 8 + size;
+  }
+  assert.strictEqual(ptch.toString("ascii", 0, 4), "mx@c");
+  const footerAt = Number(ptch.readBigUInt64BE(8));
+  const footer = ptch.subarray(footerAt);
+  assert.strictEqual(footer.toString("ascii", 0, 4), "dlst");
+  assert.strictEqual(footer.readUInt32BE(4), footer.length, "the footer records its own size");
+  let data = footer.subarray(8);
+  const entries = [];
+  while (data.length && data.toString("ascii", 0, 4) === "dire") {
+    const size = data.readUInt32BE(4);
+    let fields = data.subarray(8, size);
+    const entry = {};
+    while (fields.length >= 12) {
+      const fieldSize = fields.readUInt32BE(4);
+      entry[fields.toString("ascii", 0, 4)] = fields.subarray(8, fieldSize);
+      fields = fields.subarray(fieldSize);
+    }
+    const offset = entry.of32.readUInt32BE(0);
+    entries.push({
+      fnam: entry.fnam.toString("ascii").replace(/\0+$/, ""),
+      type: entry.type.toString("ascii"),
+      data: ptch.subarray(offset, offset + entry.sz32.readUInt32BE(0)),
+    });
+    data = data.subarray(size);
+  }
+  return entries;
+}
+
 for (const device of build.DEVICES) {
-  test(`${device.file} parses back to ${device.patcher}`, () => {
-    const decoded = amxd.decode(fs.readFileSync(path.join(build.OUT_DIR, device.file)));
+  test(`the frozen ${device.file} round-trips: its patcher and every script it needs are inside, byte for byte`, () => {
+    const bytes = fs.readFileSync(path.join(build.OUT_DIR, device.file));
+    const source = build.readPatcher(device.patcher);
+    const decoded = amxd.decode(bytes);
+    assert.strictEqual(decoded.type, device.type);
+    assert.strictEqual(decoded.meta, amxd.FROZEN_META);
+    assert.strictEqual(decoded.frozen, true);
+    assert.deepStrictEqual(decoded.chunks, ["ampf", "meta", "ptch"]);
+    assert.strictEqual(decoded.name, device.file);
+    assert.deepStrictEqual(decoded.patcher, source);
+
+    const entries = readCollectiveAsMaxdevtools(bytes);
+    assert.strictEqual(entries[0].fnam, device.file);
+    assert.strictEqual(entries[0].type, "JSON");
+    assert.ok(entries[0].data.equals(Buffer.from(amxd.patcherText(source) + "\0", "utf8")), "the patcher text, byte for byte");
+    const needed = build.scriptsOf(source);
+    assert.ok(needed.length >= 1);
+    assert.deepStrictEqual(entries.slice(1).map((e) => e.fnam), needed, "exactly the scripts the patcher loads");
+    for (const entry of entries.slice(1)) {
+      assert.strictEqual(entry.type, "TEXT");
+      assert.ok(entry.data.equals(Buffer.from(build.bundle(entry.fnam), "utf8")), `${entry.fnam} is the built script, byte for byte`);
+      assert.deepStrictEqual(build.validatePatcher(source, device.type, new Map([[entry.fnam, entry.data.toString("utf8")]])), []);
+    }
+  });
+
+  test(`the development ${device.file} (dev/) parses back to ${device.patcher}, unfrozen`, () => {
+    const decoded = amxd.decode(fs.readFileSync(path.join(build.DEV_DIR, device.file)));
     assert.strictEqual(decoded.type, device.type);
     assert.strictEqual(decoded.meta, amxd.UNFROZEN_META);
     assert.strictEqual(decoded.frozen, false);
@@ -26,11 +94,11 @@ for (const device of build.DEVICES) {
     assert.deepStrictEqual(decoded.patcher, build.readPatcher(device.patcher));
   });
 
-  test(`${device.file} references only files that exist next to it`, () => {
-    const doc = amxd.decode(fs.readFileSync(path.join(build.OUT_DIR, device.file))).patcher;
+  test(`the development ${device.file} references only files that exist next to it`, () => {
+    const doc = amxd.decode(fs.readFileSync(path.join(build.DEV_DIR, device.file))).patcher;
     const files = new Map();
-    for (const name of fs.readdirSync(build.OUT_DIR)) {
-      if (name.endsWith(".js")) files.set(name, fs.readFileSync(path.join(build.OUT_DIR, name), "utf8"));
+    for (const name of fs.readdirSync(build.DEV_DIR)) {
+      if (name.endsWith(".js")) files.set(name, fs.readFileSync(path.join(build.DEV_DIR, name), "utf8"));
     }
     assert.deepStrictEqual(build.validatePatcher(doc, device.type, files), []);
     const scripts = doc.patcher.boxes.map((b) => b.box.text || "").filter((t) => /^js /.test(t));
@@ -53,6 +121,32 @@ test("the container layout is byte-exact: ampf, meta, ptch with little-endian si
   assert.strictEqual(amxd.amxdType("mmmm"), 1835887981);
   assert.strictEqual(amxd.amxdType("nagg"), 1851877223);
   assert.strictEqual(amxd.amxdType("natt"), 1851880564);
+});
+
+test("a footer entry is byte for byte what Max 9 writes (maxdevtools' FrozenTest.amxd)", () => {
+  // Two entries of Ableton/maxdevtools maxdiff/tests/test_files/FrozenTest.amxd, saved by Max 9.0.10.
+  const device = "6469726500000064747970650000000c4a534f4e666e616d00000014546573742e616d7864000000737a33320000000c" +
+    "00008eb36f6633320000000c00000010766572730000000c00000000666c61670000000c000000116d6461740000000ce59f94f5";
+  const script = "6469726500000068747970650000000c54455854666e616d00000018546573745363726970742e6a73000000737a3332" +
+    "0000000c000000576f6633320000000c000639e7766572730000000c00000000666c61670000000c000000006d6461740000000ce3d4d52e";
+  const hfs = (hex) => parseInt(hex, 16) - 2082844800;
+  assert.strictEqual(amxd.direEntry({ name: "Test.amxd", type: "JSON", flag: 0x11, size: 36531, offset: 16, date: hfs("e59f94f5") }).toString("hex"), device);
+  assert.strictEqual(amxd.direEntry({ name: "TestScript.js", type: "TEXT", flag: 0, size: 87, offset: 0x639e7, date: hfs("e3d4d52e") }).toString("hex"), script);
+});
+
+test("a frozen container carries any files and refuses a corrupt footer", () => {
+  const doc = { patcher: { boxes: [], lines: [] } };
+  const files = [{ name: "a.js", data: Buffer.from("post(1);\n") }, { name: "launcher.js", data: Buffer.from("x"), flag: 8 }];
+  const bytes = amxd.encodeFrozen(doc, "natt", "T.amxd", files);
+  const back = amxd.decode(bytes);
+  assert.deepStrictEqual(back.patcher, doc);
+  assert.deepStrictEqual(back.files.map((f) => [f.name, f.type, f.flag, f.data.toString(), f.date]),
+    [["a.js", "TEXT", 0, "post(1);\n", amxd.FROZEN_DATE], ["launcher.js", "TEXT", 8, "x", amxd.FROZEN_DATE]]);
+  assert.ok(amxd.encodeFrozen(doc, "natt", "T.amxd", files).equals(bytes), "the same input builds the same bytes");
+  const broken = Buffer.from(bytes);
+  broken.write("xlst", broken.indexOf("dlst"), "latin1");
+  assert.throws(() => amxd.decode(broken), /does not start with "dlst"/);
+  assert.throws(() => amxd.encodeFrozen(doc, "natt", "T.amxd", [files[0], files[0]]), /frozen twice/);
 });
 
 test("decode refuses broken containers with a message that says why", () => {

@@ -1,5 +1,5 @@
 "use strict";
-// The Cadenza device's built script (Cadenza/cadenza.js) against a fake Live set: what it
+// The Cadenza device's built script (dev/cadenza.js) against a fake Live set: what it
 // sends, what it writes where, and what the status line says.
 const test = require("node:test");
 const assert = require("node:assert");
@@ -267,7 +267,7 @@ test("the seed: unlocked, every Go picks a new one and shows it; locked, it stay
   connect(env);
   go(env);
   const first = parseRequest(last(sentTo(env, "/cadenza/generate")));
-  assert.deepStrictEqual(last(env.sent(2)), ["seed", "set", first.options.seed]);
+  assert.deepStrictEqual(last(env.sent(2).filter((m) => m[0] === "seed")), ["seed", "set", first.options.seed]);
   answer(env, first.id, [variation(2)]);
   env.send("seed_lock", 1);
   env.send("seed", 777);
@@ -390,7 +390,7 @@ test("style, host and ports are stored with the set through pattr", () => {
   env.send("style", "jazz");
   assert.ok(env.notified.length >= 1, "pattr is told the value changed");
   const saved = env.context.getvalueof();
-  assert.deepStrictEqual(JSON.parse(saved), { style: "jazz", host: "127.0.0.1", port: 7500, reply_port: 0 });
+  assert.deepStrictEqual(JSON.parse(saved), { style: "jazz", host: "127.0.0.1", port: 7500, reply_port: 0, seed: 1, model: "", prompt: "" });
   const other = setup().env;
   other.context.setvalueof(JSON.stringify({ style: "folk", host: "192.168.1.20", port: 9000, reply_port: 9001 }));
   other.send("init");
@@ -400,4 +400,147 @@ test("style, host and ports are stored with the set through pattr", () => {
   assert.deepStrictEqual(last(sentTo(other, "/cadenza/ping")).slice(2), ["reply_port", 9001]);
   other.context.setvalueof("not json");
   assert.strictEqual(JSON.parse(other.context.getvalueof()).style, "folk");
+});
+
+// The box the script's seed feedback reaches, through [route style_menu seed].
+function seedBox() {
+  const p = require("../build").readPatcher("Cadenza.maxpat").patcher;
+  const byId = new Map(p.boxes.map((b) => [b.box.id, b.box]));
+  const route = p.boxes.map((b) => b.box).find((b) => /^route .*\bseed\b/.test(b.text || ""));
+  const outletIndex = route.text.split(/\s+/).slice(1).indexOf("seed");
+  const line = p.lines.find((l) => l.patchline.source[0] === route.id && l.patchline.source[1] === outletIndex);
+  return byId.get(line.patchline.destination[0]);
+}
+
+test("Go shows a new seed without storing it; locking or typing a seed stores it with the set", () => {
+  const box = seedBox();
+  assert.strictEqual(box.parameter_enable, 0, "the seed box is not a Live parameter (writing one adds undo entries)");
+  assert.notStrictEqual(box.maxclass.slice(0, 5), "live.");
+  const { env } = setup();
+  connect(env);
+  const before = env.notified.length;
+  go(env);
+  const request = parseRequest(last(sentTo(env, "/cadenza/generate")));
+  assert.deepStrictEqual(last(env.sent(2).filter((m) => m[0] === "seed")), ["seed", "set", request.options.seed]);
+  env.clock.advance(1000);
+  answer(env, request.id, [variation(4)]);
+  go(env);
+  assert.strictEqual(env.notified.length, before, "Go never touches the stored state");
+  const shown = parseRequest(last(sentTo(env, "/cadenza/generate"))).options.seed;
+  env.send("seed_lock", 1);
+  assert.strictEqual(env.notified.length, before + 1, "locking stores the seed on show");
+  assert.strictEqual(JSON.parse(env.context.getvalueof()).seed, shown);
+  env.send("seed", 4321);
+  assert.strictEqual(env.notified.length, before + 2);
+  assert.strictEqual(JSON.parse(env.context.getvalueof()).seed, 4321);
+
+  const reopened = setup().env;
+  const told = reopened.notified.length;
+  reopened.context.setvalueof(env.context.getvalueof());
+  assert.deepStrictEqual(last(reopened.sent(2).filter((m) => m[0] === "seed")), ["seed", "set", 4321]);
+  reopened.send("seed_lock", 1); // Live restores the Lock parameter
+  assert.strictEqual(reopened.notified.length, told, "loading a set stores nothing (no undo entry at load)");
+  connect(reopened);
+  go(reopened);
+  assert.strictEqual(parseRequest(last(sentTo(reopened, "/cadenza/generate"))).options.seed, 4321);
+});
+
+test("where Live ignores begin/end_undo_step, one clip costs exactly the entries the docs name, and Go adds none", () => {
+  const { env, live } = setup({ live: { honoursUndoSteps: false } });
+  connect(env);
+  go(env);
+  const request = parseRequest(last(sentTo(env, "/cadenza/generate")));
+  answer(env, request.id, [variation(6)]);
+  assert.deepStrictEqual(live.history.map((h) => h.what),
+    ["ClipSlot create_clip", "Clip set name", "Clip set color", "Clip add_new_notes"]);
+  const honoured = setup();
+  connect(honoured.env);
+  go(honoured.env);
+  answer(honoured.env, parseRequest(last(sentTo(honoured.env, "/cadenza/generate"))).id, [variation(6)]);
+  assert.strictEqual(honoured.live.history.length, 1, "where Live honours them, one clip is one step");
+  assert.strictEqual(honoured.live.history[0].writes.length, 4);
+});
+
+// What the script showed in a menu: ["clear", "append a", ...] for outlet-2 messages to `menu`.
+function menuOf(env, menu) {
+  return env.sent(2).filter((m) => m[0] === menu).map((m) => m.slice(1).join(" "));
+}
+
+test("every control the daemon accepts reaches the request: model, prompt, top-p, guidance, density, pitch range, scale lock", () => {
+  const { env } = setup();
+  connect(env, { more: [["transformer", "baroque-chorale,rock"]] });
+  assert.deepStrictEqual(menuOf(env, "model_menu"), ["clear", "append default", "append markov", "append transformer", "setsymbol default"]);
+  env.send("model", "transformer");
+  assert.deepStrictEqual(menuOf(env, "style_menu").slice(-4), ["append any", "append baroque-chorale", "append rock", "setsymbol any"],
+    "the style menu follows the chosen model");
+  env.send("style", "rock");
+  env.send("prompt", "text", "calm", "tune", "in", "D", "minor");
+  env.send("top_p", 0.8);
+  env.send("guidance", 4);     // menu index: model, 0, 0.5, 1, 1.5 ...
+  env.send("density", 1);      // auto, sparse ...
+  env.send("pitch_low", 84);
+  env.send("pitch_high", 48);  // the wrong way round: sent as a range
+  env.send("scale_lock", 1);
+  go(env);
+  const request = parseRequest(last(sentTo(env, "/cadenza/generate")));
+  assert.strictEqual(request.options.model, "transformer");
+  assert.strictEqual(request.options.style, "rock");
+  assert.strictEqual(request.options.prompt, "calm tune in D minor");
+  assert.strictEqual(request.options.top_p, 0.8);
+  assert.strictEqual(request.options.guidance, 1.5);
+  assert.strictEqual(request.options.density, 0.15);
+  assert.strictEqual(request.options.pitch_low, 48);
+  assert.strictEqual(request.options.pitch_high, 84);
+  assert.strictEqual(request.options.scale_lock, 1);
+  const saved = JSON.parse(env.context.getvalueof());
+  assert.strictEqual(saved.model, "transformer");
+  assert.strictEqual(saved.prompt, "calm tune in D minor");
+
+  const plain = setup().env;
+  connect(plain);
+  plain.send("scale", 0);
+  plain.send("key", 0); // follow Live, and this set has Scale mode on: a key is sent
+  plain.send("scale_lock", 0);
+  go(plain);
+  const options = parseRequest(last(sentTo(plain, "/cadenza/generate"))).options;
+  for (const key of ["model", "prompt", "top_p", "guidance", "density", "pitch_low", "pitch_high", "scale_lock"]) {
+    assert.ok(!(key in options), `${key} is left to the daemon when not set`);
+  }
+});
+
+test("a model that is no longer loaded falls back to the default", () => {
+  const { env } = setup();
+  env.context.setvalueof(JSON.stringify({ model: "gone", style: "" }));
+  connect(env);
+  assert.deepStrictEqual(menuOf(env, "model_menu").slice(-1), ["setsymbol default"]);
+  go(env);
+  assert.ok(!("model" in parseRequest(last(sentTo(env, "/cadenza/generate"))).options));
+});
+
+test("the progress bar follows /cadenza/progress, and Cancel stops the request and writes nothing", () => {
+  const { env, lead } = setup();
+  connect(env);
+  go(env);
+  const request = parseRequest(last(sentTo(env, "/cadenza/generate")));
+  assert.deepStrictEqual(last(env.sent(2).filter((m) => m[0] === "progress")), ["progress", 0]);
+  env.send("/cadenza/accepted", request.id, 0);
+  env.send("/cadenza/progress", request.id, 0.4);
+  assert.deepStrictEqual(last(env.sent(2).filter((m) => m[0] === "progress")), ["progress", 40]);
+  assert.match(env.status(), /40%/);
+  env.send("cancel");
+  assert.deepStrictEqual(last(sentTo(env, "/cadenza/cancel")), ["/cadenza/cancel", request.id]);
+  assert.strictEqual(env.status(), "Cancelled: nothing was written.");
+  assert.deepStrictEqual(last(env.sent(2).filter((m) => m[0] === "progress")), ["progress", 0]);
+  answer(env, request.id, [variation(5)]); // what was already on its way
+  env.send("/cadenza/error", request.id, "cancelled", "cancelled by the client");
+  assert.ok(lead.slots.every((s) => !s.clip), "nothing written after Cancel");
+  assert.strictEqual(env.status(), "Cancelled: nothing was written.");
+  env.send("cancel");
+  assert.strictEqual(env.status(), "Nothing to cancel.");
+  go(env);
+  const next = parseRequest(last(sentTo(env, "/cadenza/generate")));
+  assert.notStrictEqual(next.id, request.id, "a new request can start at once");
+  answer(env, next.id, [variation(5)]);
+  assert.deepStrictEqual(last(env.sent(2).filter((m) => m[0] === "progress")), ["progress", 100]);
+  assert.ok(lead.slots[0].clip);
 });

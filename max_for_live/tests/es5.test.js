@@ -8,7 +8,7 @@ const path = require("path");
 const acorn = require("acorn");
 const build = require("../build");
 
-const loaded = Object.keys(build.BUNDLES).map((name) => path.join(build.OUT_DIR, name));
+const loaded = Object.keys(build.BUNDLES).map((name) => path.join(build.DEV_DIR, name));
 const modules = fs.readdirSync(build.JS_DIR).filter((f) => f.endsWith(".js")).map((f) => path.join(build.JS_DIR, f));
 
 function parseEs5(file) {

@@ -1,5 +1,5 @@
 "use strict";
-// The Live 12 MIDI Tools (Cadenza/cadenza_miditool.js): the apply cycle is answered at once,
+// The Live 12 MIDI Tools (dev/cadenza_miditool.js): the apply cycle is answered at once,
 // from the cache when it holds this exact request, and the daemon's answer completes a second,
 // re-triggered cycle. live.miditool.in/out are played by the test: it sends the context and
 // notes dictionaries the way the object does and reads what goes to live.miditool.out.
@@ -223,5 +223,43 @@ test("both MIDI Tools wire the script's re-run outlet through a qlim into live.m
     assert.strictEqual(fromJs.length, 1, name);
     assert.match(fromJs[0].text, /^qlim \d+$/, `${name}: outlet 3 goes to a qlim`);
     assert.deepStrictEqual(into(fromJs[0].id).map((l) => byId.get(l.destination[0]).text), ["live.miditool.in"], name);
+  }
+});
+
+test("the MIDI Tools fill a model menu and send every control the daemon accepts; each one re-runs the tool", () => {
+  const { env } = tool("restyle");
+  pongAll(env);
+  const models = last(sentTo(env, "/cadenza/models", 1));
+  env.send("/cadenza/model", models[1], "markov", "markov", "cpu", "none", "default", 1, "styles", "folk");
+  env.send("/cadenza/model", models[1], "transformer", "transformer", "cpu", "none", "default", 0, "styles", "rock,jazz");
+  env.send("/cadenza/done", models[1], 1);
+  const menu = (name) => env.sent(4).filter((m) => m[0] === name).map((m) => m.slice(1).join(" "));
+  assert.deepStrictEqual(menu("model_menu"), ["clear", "append default", "append markov", "append transformer", "setsymbol default"]);
+  assert.deepStrictEqual(menu("style_menu").slice(-2), ["append folk", "setsymbol any"]);
+  const controls = [["model", "transformer"], ["prompt", "text dark and slow"], ["top_p", 0.7], ["guidance", 3],
+    ["density", 5], ["pitch_low", 40], ["pitch_high", 90], ["scale_lock", 1], ["strength", 0.8], ["preserve", 1]];
+  for (const [name, value] of controls) env.send(name, value);
+  assert.strictEqual(env.sent(3).length, controls.length, "every control change re-runs the tool");
+  assert.deepStrictEqual(menu("style_menu").slice(-3), ["append rock", "append jazz", "setsymbol any"]);
+  applyCycle(env, context(0, 4), [{ pitch: 60, start_time: 0, duration: 1, velocity: 90, mute: 0 }]);
+  const request = parseRequest(last(sentTo(env, "/cadenza/restyle", 1)));
+  assert.deepStrictEqual(
+    ["model", "prompt", "top_p", "guidance", "density", "pitch_low", "pitch_high", "scale_lock", "strength", "preserve"].map((k) => request.options[k]),
+    ["transformer", "dark and slow", 0.7, 1, 0.85, 40, 90, 1, 0.8, "contour"]);
+});
+
+test("every front-end patcher has a control for every key the daemon accepts", () => {
+  const build = require("../build");
+  const common = ["role", "style", "mood", "seed", "temperature", "model", "prompt", "top_p", "guidance",
+    "density", "pitch_low", "pitch_high", "scale_lock"];
+  const want = {
+    "Cadenza.maxpat": common.concat(["bars", "variations", "key", "scale", "strength", "preserve", "mode", "cancel"]),
+    "Cadenza Generate.maxpat": common.concat(["bars"]),
+    "Cadenza Restyle.maxpat": common.concat(["strength", "preserve"]),
+  };
+  for (const [name, keys] of Object.entries(want)) {
+    const texts = build.readPatcher(name).patcher.boxes.map((b) => b.box.text || "");
+    const sent = new Set(texts.map((t) => (/^prepend (\S+)$/.exec(t) || [])[1]).concat(texts));
+    for (const key of keys) assert.ok(sent.has(key), `${name} has no control for ${key}`);
   }
 });

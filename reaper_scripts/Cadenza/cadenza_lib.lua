@@ -1,5 +1,5 @@
 -- @description Cadenza: shared library (needed by every Cadenza action)
--- @version 1.1.1
+-- @version 1.2.0
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza shared library
@@ -8,8 +8,8 @@
 --   reading its JSON answer and placing notes in the project. It registers no action;
 --   install it together with the Cadenza actions.
 -- @changelog
---   No temporary file is left behind when the launcher records its exit code just after the
---   answer arrived.
+--   The settings' second page reaches the cadenza program: --prompt, --seed, --top-p,
+--   --density, --pitch-low/--pitch-high, --scale-lock and (Restyle) --preserve.
 -- @provides
 --   [nomain] .
 --   [nomain] cadenza/json.lua
@@ -27,7 +27,7 @@ action. Anything wrong before that point shows a message and changes nothing.
 local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
 
 local C = {}
-C.VERSION = "1.1.0"
+C.VERSION = "1.2.0"
 C.TITLE = "Cadenza"
 C.json = dofile(here .. "cadenza/json.lua")
 C.settings = dofile(here .. "cadenza/settings.lua")
@@ -94,8 +94,23 @@ local function common_args(op, cfg)
     local v = C.cli.clean_text(cfg[key] or "")
     if v ~= "" then a[#a + 1] = "--" .. key; a[#a + 1] = v end
   end
+  local function add(flag, value) a[#a + 1] = flag; a[#a + 1] = value end
+  local prompt = C.cli.clean_text(cfg.prompt or "")
+  if prompt ~= "" then add("--prompt", prompt) end
+  if cfg.seed ~= nil and cfg.seed ~= "" then add("--seed", tostring(cfg.seed)) end
+  if cfg.top_p and math.abs(cfg.top_p - C.settings.TOP_P_DEFAULT) > 1e-9 then
+    add("--top-p", string.format("%g", cfg.top_p))
+  end
+  if cfg.density ~= nil and cfg.density ~= "" then add("--density", string.format("%g", cfg.density)) end
+  local low = math.min(cfg.pitch_low or 0, cfg.pitch_high or 127)
+  local high = math.max(cfg.pitch_low or 0, cfg.pitch_high or 127)
+  if low > 0 or high < 127 then
+    add("--pitch-low", tostring(math.tointeger(low))); add("--pitch-high", tostring(math.tointeger(high)))
+  end
+  if cfg.scale_lock == "yes" then a[#a + 1] = "--scale-lock" end
   if op == "restyle" then
-    a[#a + 1] = "--strength"; a[#a + 1] = string.format("%g", cfg.strength)
+    add("--strength", string.format("%g", cfg.strength))
+    add("--preserve", cfg.preserve or "rhythm")
   end
   return a
 end

@@ -5,8 +5,8 @@ const path = require("path");
 const { createMaxEnv } = require("./max_env");
 const { FakeLive } = require("./fake_live");
 
-const DEVICE_JS = path.join(__dirname, "..", "..", "Cadenza", "cadenza.js");
-const TOOL_JS = path.join(__dirname, "..", "..", "Cadenza", "cadenza_miditool.js");
+const DEVICE_JS = path.join(__dirname, "..", "..", "dev", "cadenza.js");
+const TOOL_JS = path.join(__dirname, "..", "..", "dev", "cadenza_miditool.js");
 
 // Message arrays sent to [udpsend] whose address is `address`.
 function sentTo(env, address, outletIndex = 0) {
@@ -58,13 +58,17 @@ function setup({ live: liveOptions = {}, track: trackOptions = {} } = {}) {
 }
 
 // init, answer the ping and the model list: the device is connected and ready.
-function connect(env, { styles = "folk,jazz,irish-folk" } = {}) {
+// `more`: further models, [name, styles], after the default "markov".
+function connect(env, { styles = "folk,jazz,irish-folk", more = [] } = {}) {
   env.send("init");
   const ping = last(sentTo(env, "/cadenza/ping"));
   env.send("/cadenza/pong", ping[1], "0.1.0");
   const models = last(sentTo(env, "/cadenza/models"));
   env.send("/cadenza/model", models[1], "markov", "markov", "cpu", "none", "default", 1,
     "styles", styles, "roles", "melody,bass,chords,keys,drums", "moods", "happy,tense,sad,calm");
+  for (const [name, its] of more) {
+    env.send("/cadenza/model", models[1], name, "transformer", "cpu", "none", "default", 0, "styles", its);
+  }
   env.send("/cadenza/done", models[1], 1.5);
 }
 

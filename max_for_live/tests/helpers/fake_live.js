@@ -30,6 +30,11 @@ class FakeLive {
     this.calls = []; // {path, method, args, undoDepth}
     this.undoDepth = 0;
     this.undoSteps = 0;
+    // Live's undo history as the user sees it. begin/end_undo_step are not in the documented
+    // Max for Live Song API: with honoursUndoSteps false the fake ignores them, as Live may, and
+    // every write is an entry of its own.
+    this.honoursUndoSteps = options.honoursUndoSteps !== undefined ? options.honoursUndoSteps : true;
+    this.history = []; // {what, writes}
     const version = options.version || [12, 1, 10];
     // Track.create_midi_clip exists from Live 12.1.10 on.
     const since = [12, 1, 10];
@@ -226,13 +231,24 @@ class FakeLive {
   }
 
   // ---- function calls ----------------------------------------------------------------------
+  // One write to the set: an entry in Live's undo history, or part of the open undo step.
+  recordWrite(obj, method) {
+    const what = `${obj.type} ${method}`;
+    if (this.honoursUndoSteps && this.undoDepth > 0) this.history[this.history.length - 1].writes.push(what);
+    else this.history.push({ what, writes: [what] });
+  }
+
   invoke(obj, method, args) {
     this.calls.push({ path: obj.path(), method, args, undoDepth: this.undoDepth });
+    if (FakeLive.WRITES.includes(method)) this.recordWrite(obj, method);
     const handler = {
       "Application get_major_version": () => this.app.version[0],
       "Application get_minor_version": () => this.app.version[1],
       "Application get_bugfix_version": () => this.app.version[2],
-      "Song begin_undo_step": () => { this.undoDepth += 1; this.undoSteps += 1; },
+      "Song begin_undo_step": () => {
+        if (this.honoursUndoSteps && this.undoDepth === 0) this.history.push({ what: "undo step", writes: [] });
+        this.undoDepth += 1; this.undoSteps += 1;
+      },
       "Song end_undo_step": () => { this.undoDepth -= 1; },
       "Song create_scene": () => { this.addScene(); return ["id", this.song.scenes[this.song.scenes.length - 1].id]; },
       "ClipSlot create_clip": () => {
@@ -294,6 +310,7 @@ class FakeLive {
       set(name, value) {
         if (!this._obj) throw new Error(`fake Live: set ${name} on an empty LiveAPI`);
         live.calls.push({ path: this._obj.path(), method: `set ${name}`, args: [value], undoDepth: live.undoDepth });
+        live.recordWrite(this._obj, `set ${name}`);
         this._obj.props[name] = value;
       }
       call(method, ...args) {
@@ -315,5 +332,9 @@ class FakeLive {
     return this.calls.filter((c) => c.path === path && c.method !== "get_notes_extended");
   }
 }
+
+// The functions that change the set (each is an undo entry in Live).
+FakeLive.WRITES = ["create_scene", "create_clip", "add_new_notes", "create_midi_clip",
+  "remove_notes_extended", "apply_note_modifications", "delete_clip", "duplicate_clip_to"];
 
 module.exports = { FakeLive };

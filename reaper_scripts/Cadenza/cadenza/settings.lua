@@ -3,7 +3,8 @@
 Cadenza for REAPER: the user's settings, kept in REAPER's ExtState (section "Cadenza").
 
 One table of fields drives the Settings dialog, loading, validation and saving, so a new
-setting is one line here. Every default works on a first run with nothing saved.
+setting is one line here. Every default works on a first run with nothing saved. REAPER's
+GetUserInputs takes at most 16 fields, so the dialog comes in pages (settings.PAGES).
 ]]
 
 local settings = {}
@@ -11,6 +12,8 @@ local settings = {}
 settings.SECTION = "Cadenza"
 settings.ROLES = { "melody", "bass", "chords", "keys", "drums" }
 settings.MOODS = { "happy", "tense", "sad", "calm" }
+settings.PRESERVES = { "rhythm", "contour", "none" }
+settings.TOP_P_DEFAULT = 0.95 -- the daemon's own: not sent unless changed
 
 local function one_of(list)
   local set = {}
@@ -18,6 +21,7 @@ local function one_of(list)
   return set
 end
 local ROLE_SET, MOOD_SET = one_of(settings.ROLES), one_of(settings.MOODS)
+local PRESERVE_SET = one_of(settings.PRESERVES)
 
 -- Each field: ExtState key, dialog caption (no commas: GetUserInputs splits captions on them),
 -- default (as text), and a check that returns the typed value or nil plus a message saying
@@ -34,6 +38,20 @@ local function number_in(lo, hi, integer)
 end
 
 local function text_value(text) return text end
+
+-- A number, or "" (blank: the daemon decides).
+local function blank_or(check)
+  return function(text, name)
+    if text == "" then return "" end
+    return check(text, name)
+  end
+end
+
+local function yes_no(text, name)
+  local v = text:lower()
+  if v == "yes" or v == "no" then return v end
+  return nil, string.format("%s must be yes or no, got %q", name, text)
+end
 
 local function choice(set, list, allow_blank)
   return function(text, name)
@@ -65,7 +83,32 @@ settings.FIELDS = {
   { key = "variations", caption = "Variations (takes)", default = "1", check = number_in(1, 8, true) },
   { key = "strength", caption = "Restyle strength (0-1)", default = "0.5", check = number_in(0, 1, false) },
   { key = "timeout", caption = "Timeout (seconds)", default = "60", check = number_in(1, 300, true) },
+  -- page 2: how it sounds
+  { key = "prompt", caption = "Prompt (free text; blank: none)", default = "", check = text_value },
+  { key = "seed", caption = "Seed (blank: a new one each time)", default = "",
+    check = blank_or(number_in(0, 2147483647, true)) },
+  { key = "top_p", caption = "Top-p (0.05-1)", default = "0.95", check = number_in(0.05, 1, false) },
+  { key = "density", caption = "Density 0-1 (blank: the model's)", default = "",
+    check = blank_or(number_in(0, 1, false)) },
+  { key = "pitch_low", caption = "Lowest pitch (0-127)", default = "0", check = number_in(0, 127, true) },
+  { key = "pitch_high", caption = "Highest pitch (0-127)", default = "127", check = number_in(0, 127, true) },
+  { key = "scale_lock", caption = "Scale lock: only notes of the key (yes/no)", default = "no", check = yes_no },
+  { key = "preserve", caption = "Restyle keeps (rhythm/contour/none)", default = "rhythm",
+    check = choice(PRESERVE_SET, settings.PRESERVES, false) },
 }
+
+-- The dialog's pages: a title suffix and the fields it shows (first, last index in FIELDS).
+settings.PAGES = {
+  { title = "", first = 1, last = 13 },
+  { title = " (sound)", first = 14, last = #settings.FIELDS },
+}
+
+local function page_fields(page)
+  local p = settings.PAGES[page or 1]
+  local out = {}
+  for i = p.first, p.last do out[#out + 1] = settings.FIELDS[i] end
+  return out
+end
 
 local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
 
@@ -100,28 +143,32 @@ end
 
 settings.SEPARATOR = "|" -- paths on Windows may hold commas; no path or setting holds "|"
 
---- Captions for GetUserInputs: comma separated, then the dialog's extra options.
-function settings.captions()
+--- Captions for GetUserInputs (page 1 unless given): comma separated, then the dialog's
+--- extra options.
+function settings.captions(page)
   local caps = {}
-  for i, f in ipairs(settings.FIELDS) do caps[i] = f.caption end
+  for i, f in ipairs(page_fields(page)) do caps[i] = f.caption end
   return table.concat(caps, ",") .. ",separator=" .. settings.SEPARATOR .. ",extrawidth=220"
 end
 
---- Current values joined for the dialog.
-function settings.as_csv(values)
+--- How many fields a page shows.
+function settings.count(page) return #page_fields(page) end
+
+--- Current values of a page's fields, joined for the dialog.
+function settings.as_csv(values, page)
   local parts = {}
-  for i, f in ipairs(settings.FIELDS) do parts[i] = tostring(values[f.key] == nil and f.default or values[f.key]) end
+  for i, f in ipairs(page_fields(page)) do parts[i] = tostring(values[f.key] == nil and f.default or values[f.key]) end
   return table.concat(parts, settings.SEPARATOR)
 end
 
---- Parse the dialog's answer. Returns typed values, or nil and a list of messages.
-function settings.parse(csv)
+--- Parse the dialog's answer for a page. Returns typed values, or nil and a list of messages.
+function settings.parse(csv, page)
   local parts = {}
   for piece in (csv .. settings.SEPARATOR):gmatch("(.-)" .. settings.SEPARATOR:gsub("%p", "%%%0")) do
     parts[#parts + 1] = piece
   end
   local out, errors = {}, {}
-  for i, f in ipairs(settings.FIELDS) do
+  for i, f in ipairs(page_fields(page)) do
     local v, msg = settings.check(f, parts[i] or "")
     if v == nil then errors[#errors + 1] = msg else out[f.key] = v end
   end

@@ -598,6 +598,11 @@ var CadenzaUI = (function () {
     var SCALES = ["major", "minor"];
     var PRESERVE = ["rhythm", "contour", "none"];
     var ANY_STYLE = "any";
+    var DEFAULT_MODEL = "default";                              // the model menu's first item
+    // Menus for keys whose default is "the model decides": index 0 sends nothing.
+    var DENSITIES = [null, 0.15, 0.35, 0.5, 0.65, 0.85];       // auto, sparse ... dense
+    var GUIDANCES = [null, 0, 0.5, 1, 1.5, 2, 3, 4, 5];         // model's, then fixed strengths
+    var TOP_P_DEFAULT = 0.95; // the daemon's default: sent only when the user moves it
     var SEED_MAX = 99999; // Live parameters are 32-bit floats: keep seeds exact and typeable
     // Clip colours per operation (Live snaps an RGB value to its nearest palette colour).
     var COLORS = {generate: 0x1ABC9C, "continue": 0x3C8CE7, restyle: 0xF39C12};
@@ -628,6 +633,19 @@ var CadenzaUI = (function () {
         this.host = "127.0.0.1";
         this.port = 7500;
         this.replyPort = 0;
+        this.model = "";        // "" = the daemon's default model
+        this.prompt = "";
+        this.topP = TOP_P_DEFAULT;
+        this.guidance = null;   // null = the model's own
+        this.density = null;    // null = the model's own
+        this.pitchLow = 0;
+        this.pitchHigh = 127;
+        this.scaleLock = false;
+    }
+
+    // [textedit] may prefix its contents with "text"; an empty one sends a bare "text".
+    function textOf(value) {
+        return String(value === undefined ? "" : value).replace(/^text(\s+|$)/, "");
     }
 
     // Applies one control message. Returns the setting's name when it changed something the
@@ -649,6 +667,16 @@ var CadenzaUI = (function () {
         case "seed_lock": this.seedLock = Number(value) !== 0; break;
         case "strength": this.strength = clamp(Number(value), 0, 1); break;
         case "preserve": this.preserve = pick(PRESERVE, value); break;
+        case "model":
+            this.model = value === undefined || String(value) === DEFAULT_MODEL ? "" : String(value);
+            break;
+        case "prompt": this.prompt = textOf(value).replace(/^\s+|\s+$/g, "").slice(0, 200); break;
+        case "top_p": this.topP = clamp(Number(value) || TOP_P_DEFAULT, 0.05, 1); break;
+        case "guidance": this.guidance = pick(GUIDANCES, value); break;
+        case "density": this.density = pick(DENSITIES, value); break;
+        case "pitch_low": this.pitchLow = clamp(Math.round(Number(value)) || 0, 0, 127); break;
+        case "pitch_high": this.pitchHigh = clamp(Math.round(Number(value)), 0, 127); break;
+        case "scale_lock": this.scaleLock = Number(value) !== 0; break;
         case "host":
             // [textedit] may prefix its contents with "text".
             this.host = String(value === undefined ? "" : value).replace(/^text\s+/, "")
@@ -687,16 +715,40 @@ var CadenzaUI = (function () {
             ["key", key], ["style", this.style], ["mood", this.mood],
             ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations]
         ];
+        // The rest only when set away from "the daemon decides", so a plain request stays short.
+        opts.push(["model", this.model], ["prompt", this.prompt]);
+        if (Math.abs(this.topP - TOP_P_DEFAULT) > 1e-6) {
+            opts.push(["top_p", Math.round(this.topP * 1000) / 1000]);
+        }
+        if (this.guidance !== null) {
+            opts.push(["guidance", this.guidance]);
+        }
+        if (this.density !== null) {
+            opts.push(["density", this.density]);
+        }
+        var low = Math.min(this.pitchLow, this.pitchHigh);
+        var high = Math.max(this.pitchLow, this.pitchHigh);
+        if (low > 0 || high < 127) {
+            opts.push(["pitch_low", low], ["pitch_high", high]);
+        }
+        if (this.scaleLock && key) {
+            opts.push(["scale_lock", 1]); // a hard mask needs a key to mask with
+        }
+        if (this.mode === "restyle" || this.mode === "infill") {
+            opts.push(["strength", this.strength]);
+        }
         if (this.mode === "restyle") {
-            opts.push(["strength", this.strength], ["preserve", this.preserve]);
+            opts.push(["preserve", this.preserve]);
         }
         return opts;
     };
 
-    // What getvalueof() stores with the Live set: the settings that are not Live parameters.
+    // What getvalueof() stores with the Live set: the settings that are not Live parameters
+    // (the seed among them: Go writes it, and a parameter the patch writes adds to Live's undo
+    // history).
     Settings.prototype.saved = function () {
         return JSON.stringify({style: this.style, host: this.host, port: this.port,
-            reply_port: this.replyPort});
+            reply_port: this.replyPort, seed: this.seed, model: this.model, prompt: this.prompt});
     };
 
     Settings.prototype.restore = function (text) {
@@ -718,6 +770,15 @@ var CadenzaUI = (function () {
             }
             if (data.reply_port !== undefined) {
                 this.apply("reply_port", data.reply_port);
+            }
+            if (data.seed !== undefined) {
+                this.apply("seed", data.seed);
+            }
+            if (typeof data.model === "string") {
+                this.model = data.model;
+            }
+            if (typeof data.prompt === "string") {
+                this.apply("prompt", data.prompt);
             }
             return true;
         }
@@ -783,6 +844,9 @@ var CadenzaUI = (function () {
         SCALES: SCALES,
         PRESERVE: PRESERVE,
         ANY_STYLE: ANY_STYLE,
+        DEFAULT_MODEL: DEFAULT_MODEL,
+        DENSITIES: DENSITIES,
+        GUIDANCES: GUIDANCES,
         COLORS: COLORS,
         Settings: Settings,
         shortKey: shortKey,
@@ -1165,7 +1229,7 @@ var CadenzaLive = (function () {
 // anything(), and the clips are written when the last one is in.
 //
 // Outlets: 0 -> [udpsend], 1 -> status line ("set ..."), 2 -> control feedback (seed, style
-// menu). The [udpreceive] that feeds the inlet is made by the script (see receiver.js).
+// and model menus, progress bar). The [udpreceive] that feeds the inlet is made by the script (see receiver.js).
 
 autowatch = 0;
 inlets = 1;
@@ -1187,14 +1251,29 @@ var liveVersion = null; // set by init(): the LiveAPI is not usable before live.
 var job = null;         // the request in flight and where its clips will go
 var models = null;
 var lastGo = 0;
+var stored = settings.saved(); // what the pattr last took: it is told only when this changes
+// Controls that are not Live parameters (or, for seed_lock, decide whether the seed is kept):
+// the pattr stores them.
+var STORED = {style: 1, seed: 1, seed_lock: 1, model: 1, prompt: 1};
 
 setinletassist(0, "controls, init, go, and OSC replies from udpreceive");
 setoutletassist(OUT_UDP, "to udpsend");
 setoutletassist(OUT_STATUS, "status line (set ...)");
-setoutletassist(OUT_UI, "control feedback: seed, style menu");
+setoutletassist(OUT_UI, "control feedback: seed, style and model menus, progress");
 
 function status(text) {
     outlet(OUT_STATUS, "set", text);
+}
+
+// Hands the settings to the [pattr] that saves them with the set, when they changed. Called
+// only on the user's own changes: a Stored Only parameter that the patch writes adds an entry to
+// Live's undo history (Ableton's production guidelines), so Go never calls it.
+function store() {
+    var now = settings.saved();
+    if (now !== stored) {
+        stored = now;
+        notifyclients();
+    }
 }
 
 // Every entry point runs inside guard(): an exception becomes a status line, never a dead device.
@@ -1230,22 +1309,45 @@ function loadModels() {
     }, status);
 }
 
-// Fills the style menu from the default model (the one requests go to).
-function showModels(list) {
-    models = list;
-    var model = null;
-    for (var i = 0; i < list.length; i++) {
-        if (list[i].isDefault || !model) {
-            model = list[i];
+// The model requests go to: the one chosen in the Model menu, else the daemon's default.
+function currentModel() {
+    var chosen = null;
+    var fallback = null;
+    for (var i = 0; models && i < models.length; i++) {
+        if (models[i].name === settings.model) {
+            chosen = models[i];
+        }
+        if (models[i].isDefault || !fallback) {
+            fallback = models[i];
         }
     }
-    if (!model) {
+    return chosen || fallback;
+}
+
+// Fills the model menu from /cadenza/models, and the style menu from the current model.
+function showModels(list) {
+    models = list;
+    if (!list.length) {
         status("Connected to Cadenza " + client.version + ", but it has no models: see `cadenza serve --help`.");
         return;
     }
+    var known = false;
+    outlet(OUT_UI, "model_menu", "clear");
+    outlet(OUT_UI, "model_menu", "append", CadenzaUI.DEFAULT_MODEL);
+    for (var i = 0; i < list.length; i++) {
+        outlet(OUT_UI, "model_menu", "append", list[i].name);
+        known = known || list[i].name === settings.model;
+    }
+    if (settings.model && !known) {
+        settings.model = ""; // that model is not loaded any more: the default answers
+    }
+    outlet(OUT_UI, "model_menu", "setsymbol", settings.model || CadenzaUI.DEFAULT_MODEL);
+    showStyles(currentModel());
+}
+
+function showStyles(model) {
     if (settings.style && model.styles.indexOf(settings.style) < 0) {
         settings.style = "";
-        notifyclients();
     }
     outlet(OUT_UI, "style_menu", "clear");
     outlet(OUT_UI, "style_menu", "append", CadenzaUI.ANY_STYLE);
@@ -1334,9 +1436,12 @@ function prepare() {
 
 function start(plan) {
     plan.seed = settings.nextSeed();
+    // The seed box is a plain [number], not a Live parameter: showing the seed adds no undo
+    // entry. It is stored with the set only when the user locks or types it (store()).
     outlet(OUT_UI, "seed", "set", plan.seed);
     plan.started = Date.now();
     job = plan;
+    outlet(OUT_UI, "progress", 0);
     var verb = {generate: "Generating", "continue": "Continuing", restyle: "Restyling"}[plan.mode];
     status(verb + " (" + describeRequest(plan) + ") ...");
     plan.id = client.run(plan.mode, settings.options(plan.key, plan.context, plan.bars), plan.clip, {
@@ -1364,14 +1469,32 @@ function progress(plan, verb, ev) {
     if (ev.kind === "accepted" && ev.position > 0) {
         status(verb + ": waiting behind " + CadenzaUI.plural(ev.position, "request") + " ...");
     } else if (ev.kind === "progress") {
-        status(verb + " ... " + Math.round(ev.fraction * 100) + "%");
+        var percent = Math.max(0, Math.min(100, Math.round(ev.fraction * 100)));
+        outlet(OUT_UI, "progress", percent);
+        status(verb + " ... " + percent + "%");
     }
 }
 
-function failed(plan, code, message) {
-    if (job === plan) {
+// The Cancel button: the daemon is told to stop, and whatever it still sends is dropped.
+function cancel() {
+    guard(function () {
+        if (!job || job.id === undefined) {
+            status("Nothing to cancel.");
+            return;
+        }
+        client.cancel(job.id);
         job = null;
+        outlet(OUT_UI, "progress", 0);
+        status("Cancelled: nothing was written.");
+    });
+}
+
+function failed(plan, code, message) {
+    if (job !== plan) {
+        return;
     }
+    job = null;
+    outlet(OUT_UI, "progress", 0);
     if (code === "unavailable" || code === "timeout") {
         status(message);
     } else {
@@ -1384,6 +1507,7 @@ function finish(plan, result) {
         return;
     }
     job = null;
+    outlet(OUT_UI, "progress", 100);
     if (result.problems.length) {
         status("The answer arrived incomplete (" + result.problems.join("; ") +
             "): UDP lost some datagrams. Press Go again.");
@@ -1482,8 +1606,11 @@ function anything() {
             post("cadenza: unknown message " + name + "\n");
             return;
         }
-        if (name === "style" || what === "connection") {
-            notifyclients(); // the pattr that stores these with the set
+        if (name === "model" && models) {
+            showStyles(currentModel()); // another model, other styles
+        }
+        if (STORED[name] || what === "connection") {
+            store(); // the user changed it: the pattr keeps it with the set
         }
         if (what === "connection" && liveVersion !== null) {
             client.configure(settings.host, settings.port, settings.replyPort);
@@ -1499,7 +1626,12 @@ function getvalueof() {
 
 function setvalueof(value) {
     guard(function () {
-        if (settings.restore(value) && liveVersion !== null) {
+        var restored = settings.restore(value);
+        stored = settings.saved();
+        if (restored) {
+            outlet(OUT_UI, "seed", "set", settings.seed);
+        }
+        if (restored && liveVersion !== null) {
             client.configure(settings.host, settings.port, settings.replyPort);
             connect();
         }

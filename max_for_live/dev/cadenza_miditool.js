@@ -598,6 +598,11 @@ var CadenzaUI = (function () {
     var SCALES = ["major", "minor"];
     var PRESERVE = ["rhythm", "contour", "none"];
     var ANY_STYLE = "any";
+    var DEFAULT_MODEL = "default";                              // the model menu's first item
+    // Menus for keys whose default is "the model decides": index 0 sends nothing.
+    var DENSITIES = [null, 0.15, 0.35, 0.5, 0.65, 0.85];       // auto, sparse ... dense
+    var GUIDANCES = [null, 0, 0.5, 1, 1.5, 2, 3, 4, 5];         // model's, then fixed strengths
+    var TOP_P_DEFAULT = 0.95; // the daemon's default: sent only when the user moves it
     var SEED_MAX = 99999; // Live parameters are 32-bit floats: keep seeds exact and typeable
     // Clip colours per operation (Live snaps an RGB value to its nearest palette colour).
     var COLORS = {generate: 0x1ABC9C, "continue": 0x3C8CE7, restyle: 0xF39C12};
@@ -628,6 +633,19 @@ var CadenzaUI = (function () {
         this.host = "127.0.0.1";
         this.port = 7500;
         this.replyPort = 0;
+        this.model = "";        // "" = the daemon's default model
+        this.prompt = "";
+        this.topP = TOP_P_DEFAULT;
+        this.guidance = null;   // null = the model's own
+        this.density = null;    // null = the model's own
+        this.pitchLow = 0;
+        this.pitchHigh = 127;
+        this.scaleLock = false;
+    }
+
+    // [textedit] may prefix its contents with "text"; an empty one sends a bare "text".
+    function textOf(value) {
+        return String(value === undefined ? "" : value).replace(/^text(\s+|$)/, "");
     }
 
     // Applies one control message. Returns the setting's name when it changed something the
@@ -649,6 +667,16 @@ var CadenzaUI = (function () {
         case "seed_lock": this.seedLock = Number(value) !== 0; break;
         case "strength": this.strength = clamp(Number(value), 0, 1); break;
         case "preserve": this.preserve = pick(PRESERVE, value); break;
+        case "model":
+            this.model = value === undefined || String(value) === DEFAULT_MODEL ? "" : String(value);
+            break;
+        case "prompt": this.prompt = textOf(value).replace(/^\s+|\s+$/g, "").slice(0, 200); break;
+        case "top_p": this.topP = clamp(Number(value) || TOP_P_DEFAULT, 0.05, 1); break;
+        case "guidance": this.guidance = pick(GUIDANCES, value); break;
+        case "density": this.density = pick(DENSITIES, value); break;
+        case "pitch_low": this.pitchLow = clamp(Math.round(Number(value)) || 0, 0, 127); break;
+        case "pitch_high": this.pitchHigh = clamp(Math.round(Number(value)), 0, 127); break;
+        case "scale_lock": this.scaleLock = Number(value) !== 0; break;
         case "host":
             // [textedit] may prefix its contents with "text".
             this.host = String(value === undefined ? "" : value).replace(/^text\s+/, "")
@@ -687,16 +715,40 @@ var CadenzaUI = (function () {
             ["key", key], ["style", this.style], ["mood", this.mood],
             ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations]
         ];
+        // The rest only when set away from "the daemon decides", so a plain request stays short.
+        opts.push(["model", this.model], ["prompt", this.prompt]);
+        if (Math.abs(this.topP - TOP_P_DEFAULT) > 1e-6) {
+            opts.push(["top_p", Math.round(this.topP * 1000) / 1000]);
+        }
+        if (this.guidance !== null) {
+            opts.push(["guidance", this.guidance]);
+        }
+        if (this.density !== null) {
+            opts.push(["density", this.density]);
+        }
+        var low = Math.min(this.pitchLow, this.pitchHigh);
+        var high = Math.max(this.pitchLow, this.pitchHigh);
+        if (low > 0 || high < 127) {
+            opts.push(["pitch_low", low], ["pitch_high", high]);
+        }
+        if (this.scaleLock && key) {
+            opts.push(["scale_lock", 1]); // a hard mask needs a key to mask with
+        }
+        if (this.mode === "restyle" || this.mode === "infill") {
+            opts.push(["strength", this.strength]);
+        }
         if (this.mode === "restyle") {
-            opts.push(["strength", this.strength], ["preserve", this.preserve]);
+            opts.push(["preserve", this.preserve]);
         }
         return opts;
     };
 
-    // What getvalueof() stores with the Live set: the settings that are not Live parameters.
+    // What getvalueof() stores with the Live set: the settings that are not Live parameters
+    // (the seed among them: Go writes it, and a parameter the patch writes adds to Live's undo
+    // history).
     Settings.prototype.saved = function () {
         return JSON.stringify({style: this.style, host: this.host, port: this.port,
-            reply_port: this.replyPort});
+            reply_port: this.replyPort, seed: this.seed, model: this.model, prompt: this.prompt});
     };
 
     Settings.prototype.restore = function (text) {
@@ -718,6 +770,15 @@ var CadenzaUI = (function () {
             }
             if (data.reply_port !== undefined) {
                 this.apply("reply_port", data.reply_port);
+            }
+            if (data.seed !== undefined) {
+                this.apply("seed", data.seed);
+            }
+            if (typeof data.model === "string") {
+                this.model = data.model;
+            }
+            if (typeof data.prompt === "string") {
+                this.apply("prompt", data.prompt);
             }
             return true;
         }
@@ -783,6 +844,9 @@ var CadenzaUI = (function () {
         SCALES: SCALES,
         PRESERVE: PRESERVE,
         ANY_STYLE: ANY_STYLE,
+        DEFAULT_MODEL: DEFAULT_MODEL,
+        DENSITIES: DENSITIES,
+        GUIDANCES: GUIDANCES,
         COLORS: COLORS,
         Settings: Settings,
         shortKey: shortKey,
@@ -1180,7 +1244,7 @@ var CadenzaLive = (function () {
 // [js cadenza_miditool.js generate] or [js cadenza_miditool.js restyle].
 // Inlets: 0 notes dictionary, controls, init and OSC replies; 1 context dictionary.
 // Outlets: 0 -> live.miditool.out, 1 -> udpsend, 2 -> status line, 3 -> [qlim] ->
-// live.miditool.in (bang), 4 -> control feedback (style menu). The [udpreceive] that feeds
+// live.miditool.in (bang), 4 -> control feedback (style and model menus). The [udpreceive] that feeds
 // inlet 0 is made by the script (see receiver.js).
 
 autowatch = 0;
@@ -1195,7 +1259,8 @@ var OUT_UI = 4;
 var RETRIGGER_WINDOW_MS = 1000; // a cycle this soon after our answer's bang is the one we asked for
 // Controls whose change re-runs the tool (host and ports only reconnect).
 var RERUN_ON = {role: 1, bars: 1, style: 1, mood: 1, key: 1, scale: 1, temperature: 1, seed: 1,
-    strength: 1, preserve: 1};
+    strength: 1, preserve: 1, model: 1, prompt: 1, top_p: 1, guidance: 1, density: 1,
+    pitch_low: 1, pitch_high: 1, scale_lock: 1};
 
 var TOOL = jsarguments.length > 1 && String(jsarguments[1]) === "restyle" ? "restyle" : "generate";
 var INSTANCE = Math.floor(Math.random() * 2176782335).toString(36);
@@ -1212,6 +1277,7 @@ var client = new CadenzaClient.Client(
     function (port) { receiver.listen(port); }
 );
 var context = null;   // the last context dictionary (clip selection, scale, grid)
+var models = null;    // from /cadenza/models
 var inFlight = null;  // {id, key}
 var retriggeredAt = 0; // when the answer's bang went out (0: the next cycle is the user's)
 var ready = false;
@@ -1248,19 +1314,39 @@ function start() {
     status("Looking for Cadenza at " + client.address() + " ...");
     client.ping(function (version) {
         status("Connected to Cadenza " + version + ". Press Apply to ask it.");
-        client.models(function (list) { guard(function () { showStyles(list); }); }, status);
+        client.models(function (list) { guard(function () { showModels(list); }); }, status);
     }, status);
 }
 
-function showStyles(list) {
-    var model = null;
+// The model menu from /cadenza/models; the style menu from the chosen (or default) model.
+function showModels(list) {
+    models = list;
+    if (!list.length) {
+        status("Cadenza has no models loaded: see `cadenza serve --help`.");
+        return;
+    }
+    var known = false;
+    outlet(OUT_UI, "model_menu", "clear");
+    outlet(OUT_UI, "model_menu", "append", CadenzaUI.DEFAULT_MODEL);
     for (var i = 0; i < list.length; i++) {
-        if (list[i].isDefault || !model) {
-            model = list[i];
+        outlet(OUT_UI, "model_menu", "append", list[i].name);
+        known = known || list[i].name === settings.model;
+    }
+    if (settings.model && !known) {
+        settings.model = "";
+    }
+    outlet(OUT_UI, "model_menu", "setsymbol", settings.model || CadenzaUI.DEFAULT_MODEL);
+    showStyles();
+}
+
+function showStyles() {
+    var model = null;
+    for (var i = 0; models && i < models.length; i++) {
+        if (models[i].name === settings.model || (!settings.model && models[i].isDefault) || !model) {
+            model = models[i];
         }
     }
     if (!model) {
-        status("Cadenza has no models loaded: see `cadenza serve --help`.");
         return;
     }
     outlet(OUT_UI, "style_menu", "clear");
@@ -1495,7 +1581,10 @@ function anything() {
             post("cadenza tool: unknown message " + name + "\n");
         } else if (what === "connection" && ready) {
             client.configure(settings.host, settings.port, settings.replyPort);
-        } else if (loaded && RERUN_ON.hasOwnProperty(name) && controlState() !== before) {
+        } else if (name === "model" && models) {
+            showStyles();
+        }
+        if (what === "setting" && loaded && RERUN_ON.hasOwnProperty(name) && controlState() !== before) {
             rerun();
         }
     });
@@ -1505,7 +1594,8 @@ function anything() {
 function controlState() {
     var s = settings;
     return JSON.stringify([s.role, s.bars, s.style, s.mood, s.keyRoot, s.scale, s.temperature,
-        s.seed, s.strength, s.preserve]);
+        s.seed, s.strength, s.preserve, s.model, s.prompt, s.topP, s.guidance, s.density,
+        s.pitchLow, s.pitchHigh, s.scaleLock]);
 }
 
 // A control changed: run the tool again (through the patcher's [qlim] into live.miditool.in).
