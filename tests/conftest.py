@@ -40,7 +40,7 @@ def start_daemon(models_dir: Path, log_path: Path, env_extra: dict | None = None
     env.pop("CADENZA_PORT", None)
     log = open(log_path, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--models", str(models_dir),
+        [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--models", str(models_dir), "--only",
          "--log-level", "debug", *args],
         cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True, env=env,
     )
