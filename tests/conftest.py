@@ -35,13 +35,14 @@ class RunningDaemon:
 
 
 def start_daemon(models_dir: Path, log_path: Path, env_extra: dict | None = None, args: tuple = (),
-                 timeout: float = 60.0) -> RunningDaemon:
+                 timeout: float = 60.0, only: bool = True) -> RunningDaemon:
+    """A daemon serving `models_dir` (only it, or with only=False beside the shipped models)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1", **(env_extra or {}))
     env.pop("CADENZA_PORT", None)
     log = open(log_path, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--models", str(models_dir), "--only",
-         "--log-level", "debug", *args],
+        [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--models", str(models_dir),
+         *(["--only"] if only else []), "--log-level", "debug", *args],
         cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True, env=env,
     )
     lines: list[str] = []
@@ -92,8 +93,9 @@ def daemon_factory(tmp_path):
     """Start extra daemons with their own settings (environment overrides, flags)."""
     started = []
 
-    def make(env_extra=None, args=(), models_dir=None):
-        d = start_daemon(models_dir or shipped_models(), tmp_path / f"daemon{len(started)}.log", env_extra, args)
+    def make(env_extra=None, args=(), models_dir=None, only=True):
+        d = start_daemon(models_dir or shipped_models(), tmp_path / f"daemon{len(started)}.log", env_extra, args,
+                         only=only)
         started.append(d)
         return d
 

@@ -53,7 +53,7 @@ register("markov", engine="bridge.engines.markov.engine:MarkovEngine", trainer="
          card="bridge.engines.markov.card:write_card")
 register("transformer", engine="bridge.engines.transformer:TransformerEngine",
          trainer="bridge.engines.transformer.train:train", card="bridge.engines.transformer.card:write_card",
-         train_options=("minutes", "device"))
+         train_options=("minutes", "device", "init_from"))
 
 
 def _resolve(path: str):
