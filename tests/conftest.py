@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tools import SKIP_PREFIX, TOOL_PACKAGES, FILE_PACKAGES
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = REPO / "models"
@@ -34,13 +35,14 @@ class RunningDaemon:
 
 
 def start_daemon(models_dir: Path, log_path: Path, env_extra: dict | None = None, args: tuple = (),
-                 timeout: float = 60.0) -> RunningDaemon:
+                 timeout: float = 60.0, only: bool = True) -> RunningDaemon:
+    """A daemon serving `models_dir` (only it, or with only=False beside the shipped models)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1", **(env_extra or {}))
     env.pop("CADENZA_PORT", None)
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--models", str(models_dir),
-         "--log-level", "debug", *args],
+         *(["--only"] if only else []), "--log-level", "debug", *args],
         cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True, env=env,
     )
     lines: list[str] = []
@@ -91,11 +93,46 @@ def daemon_factory(tmp_path):
     """Start extra daemons with their own settings (environment overrides, flags)."""
     started = []
 
-    def make(env_extra=None, args=(), models_dir=None):
-        d = start_daemon(models_dir or shipped_models(), tmp_path / f"daemon{len(started)}.log", env_extra, args)
+    def make(env_extra=None, args=(), models_dir=None, only=True):
+        d = start_daemon(models_dir or shipped_models(), tmp_path / f"daemon{len(started)}.log", env_extra, args,
+                         only=only)
         started.append(d)
         return d
 
     yield make
     for d in started:
         stop_daemon(d)
+
+
+PACKAGES = sorted(set(TOOL_PACKAGES.values()) | set(FILE_PACKAGES.values()), key=len, reverse=True)
+
+
+def _package_in(reason: str) -> str | None:
+    """The Debian package a skip reason names (tools.need's reasons, and older ones such as
+    "liblo-tools missing"), or None."""
+    if reason.startswith(SKIP_PREFIX):
+        return reason[len(SKIP_PREFIX):].split()[0]
+    return next((p for p in PACKAGES if re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", reason)), None)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """After the run, one line per missing Debian package: how many tests skipped for it (each
+    skip's own line already names the package; this is the list to install)."""
+    by_package: dict[str, int] = {}
+    other = 0
+    for rep in terminalreporter.stats.get("skipped", []):
+        reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        package = _package_in(reason)
+        if package:
+            by_package[package] = by_package.get(package, 0) + 1
+        else:
+            other += 1
+    if not by_package and not other:
+        return
+    terminalreporter.section("skipped")
+    for package, count in sorted(by_package.items()):
+        terminalreporter.line(f"{count:4d} test(s) skipped: Debian package {package} is missing "
+                              f"(apt-get install {package})")
+    if other:
+        terminalreporter.line(f"{other:4d} test(s) skipped for other reasons (pytest -rs lists them)")

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 from test_markov_support import tiny_dataset_path, tiny_model_path
+from tools import need, needs
 
 from bridge.music.clip import Clip, Note
 from bridge.data.dataset import Dataset
@@ -15,6 +16,16 @@ from bridge.engines.registry import load_model
 from bridge.errors import BadRequest
 from bridge.music.theory import Key, parse_key
 from bridge.music.request import parse_request
+
+
+# Without mma the tiny dataset has no drums and no rock, swing or waltz clips: the tests that ask
+# for them skip, naming the package, instead of failing on a model that never saw them.
+GROOVES = "the tiny dataset's drums and its rock, swing and waltz clips are rendered from MMA grooves"
+
+
+@pytest.fixture
+def grooves():
+    need("mma", why=GROOVES)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +62,7 @@ def assert_exact(clip, bars, meter="4/4"):
         assert 0 <= n.start < clip.length and n.end <= clip.length + 1e-9
 
 
-def test_loads_fast_and_describes_itself(tmp_path_factory):
+def test_loads_fast_and_describes_itself(tmp_path_factory, grooves):
     folder = tiny_model_path(tmp_path_factory)
     config = json.loads((folder / "config.json").read_text())
     t0 = time.perf_counter()
@@ -67,7 +78,8 @@ def test_loads_fast_and_describes_itself(tmp_path_factory):
 
 @pytest.mark.parametrize("role,meter,bars", [
     ("melody", "4/4", 8), ("melody", "3/4", 4), ("melody", "6/8", 3), ("bass", "5/4", 2),
-    ("chords", "4/4", 4), ("drums", "4/4", 2), ("drums", "3/4", 4), ("chords", "7/8", 3),
+    ("chords", "4/4", 4), pytest.param("drums", "4/4", 2, marks=needs("mma", why=GROOVES)),
+    pytest.param("drums", "3/4", 4, marks=needs("mma", why=GROOVES)), ("chords", "7/8", 3),
 ])
 def test_generate_honours_bars_and_meter(engine, role, meter, bars):
     out = run(engine, "generate", ["role", role, "meter", meter, "bars", bars, "seed", 7, "variations", 3])
@@ -112,7 +124,7 @@ def test_impossible_range_is_a_bad_request(engine):
         run(engine, "generate", ["key", "C major", "scale_lock", 1, "pitch_low", 61, "pitch_high", 61, "seed", 1])
 
 
-def test_velocities_are_modelled_not_fixed(engine):
+def test_velocities_are_modelled_not_fixed(engine, grooves):
     for role in ("melody", "drums"):
         clip = run(engine, "generate", ["role", role, "bars", 4, "seed", 5])[0]
         vels = [n.velocity for n in clip.notes]
@@ -125,7 +137,7 @@ def test_density_knob_moves_the_note_count(engine):
     assert count(1.0) > 1.5 * count(0.0)
 
 
-def test_defaults_when_conditions_are_missing(engine):
+def test_defaults_when_conditions_are_missing(engine, grooves):
     clip = run(engine, "generate", ["role", "drums", "seed", 9])[0]
     assert_exact(clip, 4)
     assert clip.key is None
@@ -159,7 +171,7 @@ def parse_meter_(text):
 
 
 @pytest.mark.parametrize("role", ["melody", "chords", "drums"])
-def test_restyle_keeps_every_onset_and_duration(engine, ds, role):
+def test_restyle_keeps_every_onset_and_duration(engine, ds, role, grooves):
     split = "val" if role == "drums" else "test"
     src = real_clip(ds, role, split)
     rhythm = sorted((n.start, n.duration) for n in src.notes)
@@ -238,7 +250,7 @@ def test_restyle_and_infill_need_a_clip(engine):
     assert_exact(run(engine, "continue", ["seed", 1, "bars", 2], clip=None)[0], 2)
 
 
-def test_an_uploaded_drum_clip_without_a_flag_is_taken_as_drums(engine):
+def test_an_uploaded_drum_clip_without_a_flag_is_taken_as_drums(engine, grooves):
     hits = [Note(b * 0.5, p, 0.1, 90) for b in range(16) for p in ((36, 42) if b % 4 == 0 else (38, 42) if b % 4 == 2 else (42,))]
     clip = Clip(hits, 8.0)  # drums=False, as a clip arrives over OSC
     out = run(engine, "infill", ["seed", 2], clip=clip, start_bar=0, end_bar=1)[0]

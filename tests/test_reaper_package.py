@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -13,6 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from tools import tool
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = REPO / "reaper_scripts"
@@ -44,9 +44,7 @@ def test_every_action_exists():
 
 @pytest.mark.parametrize("path", LUA_FILES, ids=lambda p: p.name)
 def test_luac_syntax(path):
-    luac = shutil.which("luac5.4")
-    assert luac, "luac5.4 is missing: apt-get install lua5.4"
-    r = subprocess.run([luac, "-p", str(path)], capture_output=True, text=True)
+    r = subprocess.run([tool("luac5.4"), "-p", str(path)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
 
 
@@ -54,7 +52,7 @@ def test_luac_catches_a_broken_script(tmp_path):
     """The syntax check can fail."""
     bad = tmp_path / "bad.lua"
     bad.write_text("local x = = 1\n")
-    assert subprocess.run([shutil.which("luac5.4"), "-p", str(bad)], capture_output=True).returncode != 0
+    assert subprocess.run([tool("luac5.4"), "-p", str(bad)], capture_output=True).returncode != 0
 
 
 def test_every_package_header_is_complete():

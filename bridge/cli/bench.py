@@ -43,7 +43,7 @@ def _start_daemon(models_dir, extra_env=None):
     env = dict(os.environ, PYTHONUNBUFFERED="1", **(extra_env or {}))
     cmd = [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--log-level", "warning"]
     if models_dir:
-        cmd += ["--models", str(models_dir)]
+        cmd += ["--models", str(models_dir), "--only"]  # measure exactly these models
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     line = proc.stdout.readline()

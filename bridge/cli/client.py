@@ -69,11 +69,23 @@ def status(host, port, transport, as_json):
     info = {}
     for _, args in replies:
         info.update(dict(zip(args[::2], args[1::2])))
+    if "uptime" in info:  # float32 on the wire: 6.956999778747559
+        info["uptime"] = round(float(info["uptime"]), 1)
     if as_json:
         click.echo(json.dumps(info, indent=1))
     else:
         for k, v in info.items():
-            click.echo(f"{k:>14}: {v}")
+            click.echo(f"{k:>14}: {format_uptime(v) if k == 'uptime' else v}")
+
+
+def format_uptime(seconds: float) -> str:
+    """7 s, 2 min 05 s, 3 h 02 min."""
+    s = int(round(float(seconds)))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 @click.command()
@@ -91,17 +103,46 @@ def models(host, port, transport, as_json):
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
+    width = max([len(r["name"]) for r in rows] + [12]) + 2
+    click.echo(f"  {'name':<{width}} {'engine':<12} {'device':<6} {'quant':<6} eval   (* = default)")
     for r in rows:
         star = "*" if r.get("default") else " "
-        click.echo(f"{star} {r['name']:<14} {r['engine']:<12} {r['device']:<5} {r['quantization']:<6}")
+        click.echo(f"{star} {r['name']:<{width}} {r['engine']:<12} {r['device']:<6} {r['quantization']:<6} "
+                   f"{r.get('eval', 'missing')}")
         for k in ("styles", "roles", "moods"):
             click.echo(f"    {k}: {r.get(k, '')}")
+
+
+OUT_SUFFIXES = {"out": (".mid", ".midi", ".json"), "png": (".png",), "wav": (".wav",)}
+SUFFIX_HINTS = {".wav": "for audio use --wav FILE.wav", ".png": "for a picture use --png FILE.png",
+                ".mid": "for MIDI use --out FILE.mid", ".midi": "for MIDI use --out FILE.mid",
+                ".json": "for JSON use --out FILE.json"}
+
+
+def _check_suffix(ctx, param, value):
+    """--out, --png and --wav each write one kind of file: refuse any other extension."""
+    if value is None:
+        return value
+    allowed = OUT_SUFFIXES[param.name]
+    suffix = Path(value).suffix.lower()
+    if suffix not in allowed:
+        hint = SUFFIX_HINTS.get(suffix) if suffix not in allowed else None
+        raise click.BadParameter(f"{value!r} must end in {' or '.join(allowed)}"
+                                 f"{'; ' + hint if hint else ''}", param_hint=f"--{param.name}")
+    return value
 
 
 def _generation_options(f):
     opts = [
         click.option("--json", "as_json", is_flag=True, help="Print the JSON result on stdout."),
-        click.option("--out", default=None, help="Write the result: .mid (one track per variation) or .json."),
+        click.option("--wav", default=None, callback=_check_suffix,
+                     help="Also write a WAV preview (FluidSynth, General MIDI); variations play in turn."),
+        click.option("--png", default=None, callback=_check_suffix,
+                     help="Also write a piano-roll PNG (one lane and colour per variation)."),
+        click.option("--program", type=click.IntRange(0, 127), default=None,
+                     help="GM program of the .mid tracks [default by role: melody 73, bass 33, chords/keys 0]."),
+        click.option("--out", default=None, callback=_check_suffix,
+                     help="Write the result: .mid (one track per variation) or .json."),
         click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait."),
         click.option("--scale-lock", is_flag=True, help="Only notes of the key (a hard mask)."),
         click.option("--density", type=float, default=None, help="0 (sparse) to 1 (dense)."),
@@ -176,19 +217,20 @@ def _run(operation, kw, clip_path=None, positional=(), extra=None):
         "variations": [res.variations[v] for v in sorted(res.variations)],
     }
     if result["unknown_words"]:
-        click.echo(f"cadenza: prompt words not understood: {' '.join(result['unknown_words'])}", err=True)
+        click.echo(f"cadenza: prompt words not used: {' '.join(result['unknown_words'])}", err=True)
     if out:
         if out.lower().endswith((".mid", ".midi")):
-            from bridge.music.clip import Clip, clip_to_midi
+            from bridge.music.clip import clip_to_midi
 
-            clips = []
-            for var in result["variations"]:
-                d = dict(var, meter=result["meter"], tempo=result["tempo"], key=result["key"],
-                         drums=result["role"] == "drums")
-                clips.append(Clip.from_dict(d))
-            write_atomic(Path(out), writer=lambda tmp: clip_to_midi(clips, tmp, name=f"Cadenza {operation}"))
+            clips = result_clips(result)
+            write_atomic(Path(out), writer=lambda tmp: clip_to_midi(clips, tmp, name=f"Cadenza {operation}",
+                                                                    role=result["role"], program=kw.get("program")))
         else:
             write_atomic(Path(out), json.dumps(result))
+    if kw.get("png") or kw.get("wav"):
+        from bridge.cli.render_cmd import write_previews
+
+        write_previews(result_clips(result), kw.get("png"), kw.get("wav"), together=False, out=out)
     if as_json:
         click.echo(json.dumps(result))
     elif not out:
@@ -198,6 +240,14 @@ def _run(operation, kw, clip_path=None, positional=(), extra=None):
         total = sum(len(v["notes"]) for v in result["variations"])
         click.echo(f"wrote {out}: {len(result['variations'])} variation(s), {total} notes, seed {result['seed']}, "
                    f"{result['elapsed_ms']:.0f} ms")
+
+
+def result_clips(result: dict) -> list:
+    """The answer's variations as clips, with the answer's meter, tempo, key and role."""
+    from bridge.music.clip import Clip
+
+    return [Clip.from_dict(dict(var, meter=result["meter"], tempo=result["tempo"], key=result["key"],
+                                drums=result["role"] == "drums")) for var in result["variations"]]
 
 
 @click.command()
@@ -210,6 +260,7 @@ def generate(**kw):
       cadenza generate --style irish-folk --key "D minor" --bars 8 --out tune.mid
       cadenza generate -p "calm folk tune in D minor, 8 bars" --json
       cadenza generate --role drums --style rock -n 4 --out beats.mid
+      cadenza generate --style irish-folk -n 2 --out tune.mid --png tune.png --wav tune.wav
     """
     _run("generate", kw)
 

@@ -21,7 +21,15 @@ def write_atomic(path: str | Path, text: str | None = None, writer=None, parents
             writer(tmp)
         else:
             Path(tmp).write_text(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; the answer is a normal file of the user's
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it; put straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

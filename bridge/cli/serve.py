@@ -9,18 +9,22 @@ import threading
 
 import click
 
+from bridge.errors import CadenzaError
 from bridge.server.config import DEFAULT_HOST, DEFAULT_PORT
 
 
 @click.command()
 @click.option("--host", default=None, help=f"Address to listen on [default: {DEFAULT_HOST}, or $CADENZA_HOST].")
 @click.option("--port", type=int, default=None, help=f"UDP and TCP port [default: {DEFAULT_PORT}, or $CADENZA_PORT].")
-@click.option("--models", "models_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder of model folders [default: the shipped models/].")
+@click.option("--models", "models_dirs", type=click.Path(file_okay=False), multiple=True,
+              help="A folder of model folders served beside the shipped ones (repeatable).")
+@click.option("--only", is_flag=True, help="Serve only the --models folders, not the shipped models.")
+@click.option("--default", "default_model", default=None,
+              help="The default model's name [default: the shipped default, transformer].")
 @click.option("--allow", default=None, help="Client networks beyond loopback, e.g. 192.168.1.0/24,10.0.0.7.")
 @click.option("--device", default="auto", type=click.Choice(["auto", "cpu", "cuda"]), help="Where models run.")
 @click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warning", "error"]))
-def serve(host, port, models_dir, allow, device, log_level):
+def serve(host, port, models_dirs, only, default_model, allow, device, log_level):
     """Start the Cadenza daemon and serve OSC over UDP and TCP.
 
     \b
@@ -28,6 +32,9 @@ def serve(host, port, models_dir, allow, device, log_level):
       cadenza serve
       cadenza serve --port 9000 --log-level debug
       cadenza serve --host 0.0.0.0 --allow 192.168.1.0/24
+      cadenza serve --models ~/cadenza-models                 # yours beside the shipped models
+      cadenza serve --models ~/cadenza-models --default mine  # and answer with yours by default
+      cadenza serve --models ~/cadenza-models --only          # yours alone
     """
     logging.basicConfig(
         level=getattr(logging, log_level.upper()),
@@ -38,18 +45,21 @@ def serve(host, port, models_dir, allow, device, log_level):
     from bridge.stream.serve import build_daemon
 
     try:
-        config = ServerConfig.from_env(host=host, port=port, models_dir=models_dir, allow=allow, device=device)
+        config = ServerConfig.from_env(host=host, port=port, extra_models=tuple(models_dirs), only=only,
+                                       default_model=default_model, allow=allow, device=device)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     try:
         daemon = build_daemon(config)
+    except CadenzaError as exc:
+        raise click.ClickException(exc.message) from None
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}. "
             "Is another cadenza already running? Try --port."
         ) from None
     if not daemon.models:
-        click.echo(f"cadenza: warning: no models found in {config.models_dir}", err=True)
+        click.echo(f"cadenza: warning: no models found in {', '.join(map(str, config.model_dirs()))}", err=True)
     daemon.start()
     click.echo(daemon.ready_line())
     sys.stdout.flush()

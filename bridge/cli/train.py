@@ -90,11 +90,14 @@ def _summary_lines(result: dict) -> list[str]:
               help="TOML settings (transformer: tiny/cpu/gpu configs in the repo; markov: optional orders).")
 @click.option("--data", type=click.Path(file_okay=False), default=None,
               help="Dataset folder [the newest under the user data dir's datasets/].")
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Model folder [models/<engine>].")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Model folder [models/<engine>-<dataset name>]; never a shipped model's folder.")
+@click.option("--from", "init_from", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Fine-tune: start from this model folder's weights, vocabulary and styles (transformer).")
 @click.option("--minutes", type=float, default=None, help="Time budget (transformer only).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
               help="Where to train (transformer only; markov always counts on the CPU).")
-def train(engine, config, data, out, minutes, device):
+def train(engine, config, data, out, init_from, minutes, device):
     """Train a model folder from a dataset.
 
     \b
@@ -102,6 +105,7 @@ def train(engine, config, data, out, minutes, device):
       cadenza train --engine markov
       cadenza train --engine markov --data ~/.local/share/cadenza/datasets/v1-permissive --out models/markov
       cadenza train --engine transformer --config configs/transformer-cpu.toml --minutes 20
+      cadenza train --engine transformer --from models/transformer --data DATASET --minutes 10
 
     \b
     Your own MIDI folder, one style:
@@ -110,11 +114,16 @@ def train(engine, config, data, out, minutes, device):
     """
     if minutes is not None and minutes <= 0:
         raise click.BadParameter(f"must be > 0 minutes, got {minutes}", param_hint="--minutes")
+    if init_from is not None and "init_from" not in registry.family(engine).train_options:
+        raise click.BadParameter(f"the {engine} trainer cannot start from a model; fine-tune a transformer",
+                                 param_hint="--from")
     data_dir = resolve_data(data)
-    out_dir = Path(out) if out else Path("models") / engine
-    click.echo(f"training {engine} on {data_dir} -> {out_dir}", err=True)
+    out_dir = Path(out) if out else Path("models") / f"{engine}-{data_dir.name}"
+    refuse_shipped(out_dir)
+    click.echo(f"training {engine} on {data_dir} -> {out_dir}"
+               f"{f' (fine-tuning {init_from})' if init_from else ''}", err=True)
     t0 = time.perf_counter()
-    result = _train(engine, config, data_dir, out_dir, {"minutes": minutes, "device": device})
+    result = _train(engine, config, data_dir, out_dir, {"minutes": minutes, "device": device, "init_from": init_from})
     result = dict(result or {})
     result.setdefault("out", str(out_dir))
     result["wall_seconds"] = round(time.perf_counter() - t0, 2)
@@ -122,3 +131,18 @@ def train(engine, config, data, out, minutes, device):
     for line in _summary_lines(result):
         click.echo(line)
     click.echo(f"next: cadenza eval {out_dir}")
+    click.echo(f"then: cadenza serve --models {out_dir.parent}   (beside the shipped models; "
+               f"--default {out_dir.name} to answer with it by default)")
+
+
+def refuse_shipped(out_dir: Path) -> None:
+    """Training never writes over a shipped model (the daemon's default would silently become
+    the new one): the shipped folders are the ones named SHIPPED_DEFAULT or SHIPPED_FALLBACK in
+    the shipped models folder."""
+    from bridge.server.config import default_models_dir
+
+    shipped = default_models_dir().resolve()
+    target = out_dir.resolve()
+    if target.parent == shipped and target.name in (registry.SHIPPED_DEFAULT, registry.SHIPPED_FALLBACK):
+        raise click.BadParameter(f"{out_dir} is a shipped model's folder; train into another, e.g. "
+                                 f"--out {out_dir.parent / (out_dir.name + '-mine')}", param_hint="--out")

@@ -53,7 +53,7 @@ register("markov", engine="bridge.engines.markov.engine:MarkovEngine", trainer="
          card="bridge.engines.markov.card:write_card")
 register("transformer", engine="bridge.engines.transformer:TransformerEngine",
          trainer="bridge.engines.transformer.train:train", card="bridge.engines.transformer.card:write_card",
-         train_options=("minutes", "device"))
+         train_options=("minutes", "device", "init_from"))
 
 
 def _resolve(path: str):
@@ -91,24 +91,84 @@ def load_model(folder: Path, device: str = "auto") -> Engine:
     return engine_class(config["engine"]).load(folder, config, device=device)
 
 
-def load_models(models_dir: Path, device: str = "auto") -> dict[str, Engine]:
-    """Load every model folder (a sub-folder with config.json). The default model is the one whose
-    config says "default": true, else the first transformer, else the first by name."""
+SHIPPED_DEFAULT = "transformer"  # the daemon's default model unless `cadenza serve --default NAME`
+SHIPPED_FALLBACK = "markov"  # the default where the shipped Transformer is not there
+# A model is "below baseline" in `cadenza models` when one of these scores in its eval.json is
+# lower than the Markov baseline row's by more than BASELINE_MARGIN (absolute, on 0-1 scores).
+BASELINE_SCORES = ("key_adherence", "exact", "pc_overlap", "rhythm_overlap")
+BASELINE_MARGIN = 0.05
+EVAL_OK, EVAL_MISSING, EVAL_BELOW = "ok", "missing", "below baseline"
+
+
+def eval_status(folder: Path) -> str:
+    """"ok", "missing" (no eval.json, or one without this model's row) or "below baseline", from
+    the model folder's eval.json (written by `cadenza eval`). The baseline is the Markov row of the
+    same eval; the baseline itself, or an eval without one, is "ok" once measured."""
+    try:
+        result = json.loads((Path(folder) / "eval.json").read_text())
+        rows = result["models"]
+        own, base = rows[0]["overall"], next((r["overall"] for r in rows[1:] if r["engine"] == "markov"), None)
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return EVAL_MISSING
+    if base is None:
+        return EVAL_OK
+    for score in BASELINE_SCORES:
+        mine, theirs = own.get(score), base.get(score)
+        if mine is None or (theirs is not None and mine < theirs - BASELINE_MARGIN):
+            return EVAL_BELOW
+    return EVAL_OK
+
+
+def load_models(models_dirs, device: str = "auto", default: str | None = None) -> dict[str, Engine]:
+    """Load every model folder (a sub-folder with config.json) of each folder in `models_dirs` (a
+    folder or a list: the shipped models first, then the user's). A name already taken by an
+    earlier folder is served as "<parent>-<name>". The default model is `default` when given (an
+    unknown name is an UnknownModel error), else the shipped default (SHIPPED_DEFAULT, then
+    SHIPPED_FALLBACK) from the first folder, else the first model: never a model only because it
+    was trained last, and a "default" flag in a config.json is not obeyed."""
+    dirs = [models_dirs] if isinstance(models_dirs, (str, Path)) else list(models_dirs)
     models: dict[str, Engine] = {}
-    for folder in sorted(Path(models_dir).iterdir()):
-        if not (folder / "config.json").is_file():
+    first_dir: set[str] = set()
+    seen: set[Path] = set()
+    for n, models_dir in enumerate(dirs):
+        models_dir = Path(models_dir)
+        if not models_dir.is_dir() or models_dir.resolve() in seen:
             continue
-        try:
-            models[folder.name] = load_model(folder, device)
-        except CadenzaError as e:  # a known reason (such as a missing extra): one line, no traceback
-            log.error("could not load model folder %s; skipping it: %s", folder, e)
-        except Exception:
-            log.exception("could not load model folder %s; skipping it", folder)
-    if models and not any(m.info.default for m in models.values()):
-        pick = next((m for m in models.values() if m.info.engine == "transformer"), None)
-        (pick or next(iter(models.values()))).info.default = True
+        seen.add(models_dir.resolve())
+        for folder in sorted(models_dir.iterdir()):
+            if not (folder / "config.json").is_file() or folder.resolve() in seen:
+                continue
+            seen.add(folder.resolve())
+            name = folder.name
+            if name in models:
+                name = f"{models_dir.name}-{folder.name}"
+                k = 2
+                while name in models:
+                    name, k = f"{models_dir.name}-{folder.name}-{k}", k + 1
+                log.warning("a model named %r is already served; serving %s as %r", folder.name, folder, name)
+            try:
+                engine = load_model(folder, device)
+            except CadenzaError as e:  # a known reason (such as a missing extra): one line, no traceback
+                log.error("could not load model folder %s; skipping it: %s", folder, e)
+                continue
+            except Exception:
+                log.exception("could not load model folder %s; skipping it", folder)
+                continue
+            engine.info.name = name
+            engine.info.default = False
+            engine.info.extra["eval"] = eval_status(folder)
+            models[name] = engine
+            if n == 0:
+                first_dir.add(name)
+    if default is not None and default not in models:
+        raise UnknownModel(f"--default {default!r} is not a served model; served: {', '.join(models) or 'none'}")
+    pick = default or next((m for m in (SHIPPED_DEFAULT, SHIPPED_FALLBACK) if m in first_dir), None)
+    if pick is None and models:
+        pick = next(iter(sorted(first_dir) or models))
+    if pick is not None:
+        models[pick].info.default = True
     return models
 
 
 __all__ = ["Engine", "ModelInfo", "Family", "FAMILIES", "register", "family", "engine_class", "trainer",
-           "card_writer", "load_model", "load_models"]
+           "card_writer", "load_model", "load_models", "eval_status", "SHIPPED_DEFAULT"]

@@ -17,6 +17,9 @@ from bridge.music.limits import MAX_BARS, MAX_CLIP_TEMPO, MAX_NOTES, MIN_CLIP_TE
 from bridge.music.theory import Key, Meter, parse_key, parse_meter
 
 END_MARKER = "cadenza-end"  # text event marking a clip's last beat in the MIDI files we write
+# General MIDI program (0-based) each role is exported with, so a DAW picks a fitting sound and a
+# re-imported Cadenza bass reads as bass (GM 32-39 is the bass family; the corpus labeller uses it).
+GM_PROGRAMS = {"melody": 73, "bass": 33, "chords": 0, "keys": 0}  # flute, fingered bass, piano, piano
 
 
 @dataclass(frozen=True, order=True)
@@ -152,11 +155,48 @@ def midi_to_clip(path: str | Path) -> Clip:
     return Clip(notes, length, meter, tempo, key, drums=not pitched and bool(insts))
 
 
-def clip_to_midi(clips: Clip | list[Clip], path: str | Path, program: int = 0, name: str = "Cadenza") -> None:
-    """Write one clip (or several as consecutive tracks: one track per variation)."""
+def export_program(role: str | None, program: int | None = None) -> int:
+    """The GM program a clip of `role` is written with: `program` when given (0-127), else the
+    role's (GM_PROGRAMS), else 0 (piano)."""
+    if program is not None:
+        if not isinstance(program, int) or not 0 <= program <= 127:
+            raise BadRequest(f"a General MIDI program is an integer from 0 to 127, got {program!r}")
+        return program
+    return GM_PROGRAMS.get(role or "", 0)
+
+
+def midi_to_clips(path: str | Path) -> list[Clip]:
+    """Every track of a MIDI file as its own clip (drum tracks as drum clips), all of the file's
+    length; for pictures and previews, where `midi_to_clip` merges the pitched tracks."""
+    import pretty_midi
+
+    whole = midi_to_clip(path)
+    pm = pretty_midi.PrettyMIDI(str(path))
+    clips = []
+    for inst in pm.instruments:
+        notes = []
+        for n in inst.notes:
+            start = float(pm.time_to_tick(n.start)) / pm.resolution
+            end = float(pm.time_to_tick(n.end)) / pm.resolution
+            if end > start:
+                notes.append(Note(round(start, 4), int(n.pitch), round(end - start, 4), max(1, int(n.velocity))))
+        if notes:
+            length = max(whole.length, whole.meter.bars_spanned(max(n.end for n in notes)) * whole.meter.beats_per_bar)
+            clips.append(Clip(sorted(notes), length, whole.meter, whole.tempo, whole.key, bool(inst.is_drum)))
+    return clips or [whole]
+
+
+def clip_to_midi(clips: Clip | list[Clip], path: str | Path, program: int | None = None, name: str = "Cadenza",
+                 role: str | None = None) -> None:
+    """Write one clip (or several as consecutive tracks: one track per variation). Each track is
+    named "<name> <role> <n>" and plays the role's GM program (export_program); drums go to the
+    GM kit (channel 10)."""
     import pretty_midi
 
     clips = [clips] if isinstance(clips, Clip) else list(clips)
+    prog = export_program(role, program)
+    if role:
+        name = f"{name} {role}"
     first = clips[0]
     pm = pretty_midi.PrettyMIDI(resolution=480, initial_tempo=first.tempo)
     pm.time_signature_changes.append(
@@ -172,7 +212,7 @@ def clip_to_midi(clips: Clip | list[Clip], path: str | Path, program: int = 0, n
     pm.text_events.append(pretty_midi.Text(f"{END_MARKER} {max(c.length for c in clips):g}", max(c.length for c in clips) * spb))
     for i, clip in enumerate(clips):
         label = name if len(clips) == 1 else f"{name} {i + 1}"
-        inst = pretty_midi.Instrument(program=program, is_drum=clip.drums, name=label)
+        inst = pretty_midi.Instrument(program=0 if clip.drums else prog, is_drum=clip.drums, name=label)
         for n in clip.notes:
             inst.notes.append(
                 pretty_midi.Note(velocity=n.velocity, pitch=n.pitch, start=n.start * spb, end=n.end * spb)

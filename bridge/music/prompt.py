@@ -6,8 +6,10 @@ Rules, in order (documented in docs/PROTOCOL.md):
 - Mood words (and synonyms: cheerful -> happy, dark -> tense, melancholic -> sad, ...).
 - Role words (melody, tune, bassline, chords, pads, piano, drums, beat, ...).
 - Style words: a style the model knows, or an alias of one (folk -> irish-folk, bach -> baroque-chorale).
-- Filler words (a, the, in, with, tune, ...) are skipped silently; every other word is returned in
-  `unknown_words` so the client can show what was not understood.
+- Filler words (a, the, in, with, tune, ...) are skipped silently; every other word or number is
+  returned in `unknown_words` so the client can show what was not used: numbers outside a rule,
+  bar counts or tempi out of range ("120 bars": bars are 1-MAX_BARS), and a second style, mood or
+  role that differs from the first ("jazz waltz" uses jazz and reports waltz).
 Explicit request keys always win over the prompt.
 """
 
@@ -61,8 +63,8 @@ FILLER = {
     "make", "write", "give", "generate", "compose", "create", "tempo", "time", "signature",
 }
 
-_BARS_RE = re.compile(r"\b(\d{1,2})[\s-]*(?:bars?|measures?)\b")
-_BPM_RE = re.compile(r"\b(\d{2,3})\s*bpm\b")
+_BARS_RE = re.compile(r"\b(\d+)[\s-]*(?:bars?|measures?)\b")
+_BPM_RE = re.compile(r"\b(\d+)\s*bpm\b")
 _METER_RE = re.compile(r"\b(\d{1,2}/\d{1,2})\b")
 _KEY_RE = re.compile(
     r"\b([a-g])(#|b|-sharp|-flat| sharp| flat)?\s*(major|minor|maj|min|dorian|aeolian|mixolydian|lydian|phrygian|m)(?=\s)"
@@ -74,13 +76,20 @@ def parse_prompt(text: str, styles) -> tuple[dict, list[str]]:
     """Return (conditions, unknown_words). Conditions keys: bars, meter, tempo, key, mood, role, style."""
     s = " " + text.lower().replace(",", " ").replace(";", " ").replace(".", " ") + " "
     found: dict = {}
+    unknown: list[str] = []
     m = _BARS_RE.search(s)
     if m:
-        found["bars"] = max(1, min(MAX_BARS, int(m.group(1))))
+        if 1 <= int(m.group(1)) <= MAX_BARS:
+            found["bars"] = int(m.group(1))
+        else:  # out of range: reported, never clamped into something else
+            unknown.append(m.group(0).strip())
         s = s[: m.start()] + " " + s[m.end():]
     m = _BPM_RE.search(s)
     if m:
-        found["tempo"] = float(max(MIN_TEMPO, min(MAX_TEMPO, int(m.group(1)))))
+        if MIN_TEMPO <= int(m.group(1)) <= MAX_TEMPO:
+            found["tempo"] = float(int(m.group(1)))
+        else:
+            unknown.append(m.group(0).strip())
         s = s[: m.start()] + " " + s[m.end():]
     m = _METER_RE.search(s)
     if m:
@@ -102,29 +111,36 @@ def parse_prompt(text: str, styles) -> tuple[dict, list[str]]:
             s = s[: m.start()] + " " + s[m.end():]
         except BadRequest:
             pass
-    unknown = []
     known_styles = tuple(styles or ())
     for word in s.split():
         word = word.strip("!?:()\"'")
-        if not word or word in FILLER or word.isdigit():
+        if not word or word in FILLER:
             continue
-        if word in MOOD_WORDS and "mood" not in found:
-            found["mood"] = MOOD_WORDS[word]
-        elif word in ROLE_WORDS and "role" not in found:
-            found["role"] = ROLE_WORDS[word]
-        elif word in known_styles and "style" not in found:
-            found["style"] = word
-        elif word in STYLE_ALIASES and "style" not in found:
-            match = next((c for c in STYLE_ALIASES[word] if not known_styles or c in known_styles), None)
-            if match:
-                found["style"] = match
-            else:
-                unknown.append(word)
-        elif word in MOOD_WORDS or word in ROLE_WORDS or word in STYLE_ALIASES:
-            continue  # a second synonym of something already set
+        for field, value in _meanings(word, known_styles):
+            if field not in found:
+                found[field] = value
+                break
+            if found[field] == value:
+                break  # a second synonym of something already set
         else:
             unknown.append(word)
     return found, unknown
+
+
+def _meanings(word: str, known_styles: tuple) -> list[tuple[str, str]]:
+    """What a word could set, in order of preference: (field, value) pairs; none for a number."""
+    out = []
+    if word in MOOD_WORDS:
+        out.append(("mood", MOOD_WORDS[word]))
+    if word in ROLE_WORDS:
+        out.append(("role", ROLE_WORDS[word]))
+    if word in known_styles:
+        out.append(("style", word))
+    elif word in STYLE_ALIASES:
+        match = next((c for c in STYLE_ALIASES[word] if not known_styles or c in known_styles), None)
+        if match:
+            out.append(("style", match))
+    return out
 
 
 def apply_prompt(req, styles) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,12 +20,17 @@ MAX_TCP_PACKET = 1 << 20  # 1 MiB: a SLIP frame beyond this closes the connectio
 
 
 def default_models_dir() -> Path:
+    """The shipped models: $CADENZA_MODELS, else the clone's models/ (an editable install), else
+    the copy a wheel installs (pip or pipx: <prefix>/share/cadenza/models), else the user's."""
     env = os.environ.get("CADENZA_MODELS")
     if env:
         return Path(env)
     repo_models = Path(__file__).resolve().parents[2] / "models"  # bridge/server/config.py -> repo
     if repo_models.is_dir():
         return repo_models
+    wheel_models = Path(sys.prefix) / "share" / "cadenza" / "models"
+    if wheel_models.is_dir():
+        return wheel_models
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("cadenza")) / "models"
@@ -34,7 +40,10 @@ def default_models_dir() -> Path:
 class ServerConfig:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
-    models_dir: Path = field(default_factory=default_models_dir)
+    models_dir: Path = field(default_factory=default_models_dir)  # the shipped models
+    extra_models: tuple = ()  # more folders of model folders, served beside the shipped ones (--models)
+    only: bool = False  # serve only extra_models, not the shipped ones (--only)
+    default_model: str | None = None  # the default model's name (--default); None: the shipped default
     allow: tuple = ()  # extra client networks (ip_network); loopback is always allowed
     queue_size: int = QUEUE_SIZE
     request_timeout: float = REQUEST_TIMEOUT_S
@@ -47,6 +56,14 @@ class ServerConfig:
             raise ValueError(f"port must be 0..65535, got {self.port}")
         self.port = int(self.port)
         self.models_dir = Path(self.models_dir)
+        extra = (self.extra_models,) if isinstance(self.extra_models, (str, Path)) else self.extra_models
+        self.extra_models = tuple(Path(p) for p in extra)
+        for folder in self.extra_models:
+            if not folder.is_dir():
+                raise ValueError(f"--models {folder} is not a folder (it should hold model folders, "
+                                 "each with a config.json)")
+        if self.only and not self.extra_models:
+            raise ValueError("--only serves only the --models folders: give at least one --models DIR")
         self.allow = tuple(parse_allow(self.allow) if isinstance(self.allow, str) else self.allow)
         host_ip = _host_ip(self.host)
         if not host_ip.is_loopback and not self.allow:
@@ -54,6 +71,10 @@ class ServerConfig:
                 f"listening on {self.host} reaches beyond this machine: say which clients may connect "
                 "with --allow CIDR[,CIDR...] (for example --allow 192.168.1.0/24)"
             )
+
+    def model_dirs(self) -> list[Path]:
+        """The folders whose model folders are served, shipped first (unless --only)."""
+        return list(self.extra_models) if self.only else [self.models_dir, *self.extra_models]
 
     def allowed(self, ip: str) -> bool:
         try:
@@ -73,6 +94,8 @@ class ServerConfig:
             env["port"] = int(os.environ["CADENZA_PORT"])
         if "CADENZA_ALLOW" in os.environ:
             env["allow"] = os.environ["CADENZA_ALLOW"]
+        if os.environ.get("CADENZA_DEFAULT_MODEL"):
+            env["default_model"] = os.environ["CADENZA_DEFAULT_MODEL"]
         for var, name in (("CADENZA_QUEUE_SIZE", "queue_size"), ("CADENZA_REQUEST_TIMEOUT", "request_timeout"),
                           ("CADENZA_UPLOAD_TTL", "upload_ttl"), ("CADENZA_MAX_UPLOADS", "max_uploads_per_client")):
             if var in os.environ:

@@ -50,7 +50,7 @@ class Daemon:
         if models is None:
             from bridge.engines.registry import load_models
 
-            models = load_models(config.models_dir, device=config.device) if config.models_dir.is_dir() else {}
+            models = load_models(config.model_dirs(), device=config.device, default=config.default_model)
         self.engines = EngineHost(models)
         self.load_seconds = time.perf_counter() - t0
         self.extensions: list = []

@@ -74,6 +74,7 @@ class Handlers:
                 f"{ROOT}/model", req_id, name, i.engine, i.device, i.quantization,
                 "default", 1 if i.default else 0,
                 "styles", ",".join(i.styles), "roles", ",".join(i.roles), "moods", ",".join(i.moods),
+                "eval", i.extra.get("eval", "missing"),
             ))
         peer.send(done(req_id, (time.perf_counter() - t0) * 1000))
 

@@ -122,10 +122,22 @@ def _style_by_role(ds: Dataset, idx: np.ndarray) -> dict:
     return out
 
 
-def train(data_dir, out_dir, config=None, progress=None, minutes=None, device="auto") -> dict:
-    """The registry's trainer (`cadenza train --engine transformer`); it shows its own tqdm bar,
-    so `progress` is not called."""
-    return train_transformer(config, data_dir, out_dir, minutes=minutes, device=device)
+def train(data_dir, out_dir, config=None, progress=None, minutes=None, device="auto", init_from=None) -> dict:
+    """The registry's trainer (`cadenza train --engine transformer [--from FOLDER]`); it shows its
+    own tqdm bar, so `progress` is not called."""
+    return train_transformer(config, data_dir, out_dir, minutes=minutes, device=device, init_from=init_from)
+
+
+def fine_tune_styles(model_styles: list, data_styles: list) -> list:
+    """The style slots of a fine-tuned model: the model's own, in their slots (the weights know
+    them by slot), then each dataset style the model lacks in the next free slot. The vocabulary
+    is unchanged: style slots are part of it (vocab.MAX_STYLES), only tokenizer.json's list grows."""
+    merged = list(model_styles) + [s for s in data_styles if s not in model_styles]
+    if len(merged) > V.NAMED_STYLES:
+        new = [s for s in data_styles if s not in model_styles]
+        raise ValueError(f"the model has {len(model_styles)} styles and the dataset adds {len(new)} "
+                         f"({', '.join(new)}); {V.NAMED_STYLES} style slots fit")
+    return merged
 
 
 def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto", log=print,
@@ -147,6 +159,16 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
     rng = np.random.default_rng(tc["seed"])
     ds = Dataset.load(data_dir)
     styles = list(ds.styles)
+    init_from, init_cfg, prev = init_from or tc["init_from"], None, {}
+    if init_from:  # fine-tune: the model's shape and style slots come from the folder it starts from
+        init_path = Path(init_from)
+        if not (init_path / "config.json").is_file():
+            raise ValueError(f"--from {init_from} is not a model folder (it has no config.json)")
+        init_cfg = json.loads((init_path / "config.json").read_text())
+        if init_cfg.get("engine") != "transformer":
+            raise ValueError(f"--from {init_from} is a {init_cfg.get('engine')} model; fine-tuning needs a transformer")
+        mc = ModelConfig(**init_cfg["model"])
+        styles = fine_tune_styles(list(init_cfg.get("styles", [])), styles)
     if len(styles) > V.NAMED_STYLES:
         raise ValueError(f"the dataset has {len(styles)} styles; the vocabulary holds {V.NAMED_STYLES}")
     maker = ExampleMaker(ds, dc, styles)
@@ -161,13 +183,9 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
     val_batches = [collate(val_seqs[k : k + tc["batch_size"]]) for k in range(0, len(val_seqs), tc["batch_size"])]
 
     model = MusicTransformer(mc)
-    init_from, prev = init_from or tc["init_from"], {}
-    if init_from:
+    if init_cfg is not None:
         from bridge.engines.transformer.weights import load_weights
 
-        init_cfg = json.loads((Path(init_from) / "config.json").read_text())
-        if init_cfg["model"] != mc.to_dict() or init_cfg.get("styles") != styles:
-            raise ValueError(f"{init_from} was built with another model config or style list; cannot start from it")
         load_weights(model, Path(init_from), init_cfg["weights"])
         prev = init_cfg.get("training", {})
         log(f"starting from the weights in {init_from} (trained {init_cfg.get('training', {}).get('minutes', '?')} min)")
@@ -257,6 +275,10 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
         "tokenizer": "tokenizer.json", "styles": styles, "roles": list(ROLES), "moods": list(MOODS),
         "style_by_role": _style_by_role(ds, idx_all), "training": summary,
     }
+    if init_cfg is not None:
+        config["fine_tuned_from"] = {"folder": str(init_from), "name": init_cfg.get("name"),
+                                     "styles_added": styles[len(init_cfg.get("styles", [])):]}
+    # Never "default": the daemon's default is the shipped one unless `cadenza serve --default`.
     (out / "config.json").write_text(json.dumps(config, indent=1))
     from bridge.engines.transformer.card import write_card
 
