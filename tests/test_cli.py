@@ -106,3 +106,14 @@ def test_usage_errors_also_land_in_the_json_answer_file(tmp_path):
     assert r.returncode == 2 and "No such option" in r.stderr
     err = json.loads(out.read_text())
     assert err["ok"] is False and err["error"]["code"] == "usage" and "--no-such-flag" in err["error"]["message"]
+
+
+def test_guidance_reaches_the_daemon(daemon):
+    """--guidance is the protocol's `guidance` key: out of range it is refused with the range, in
+    range it answers (a model trained without guidance ignores it)."""
+    r = cadenza("generate", "--port", daemon.port, "--bars", 1, "--guidance", 7)
+    assert r.returncode == 1
+    assert r.stderr.strip() == "cadenza: bad_request: guidance must be from 0 to 5 (1: plain conditioning), got 7.0"
+    r = cadenza("generate", "--port", daemon.port, "--bars", 1, "--guidance", 1.5, "--seed", 2, "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["ok"]

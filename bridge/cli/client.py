@@ -150,6 +150,8 @@ def _generation_options(f):
         click.option("--pitch-low", type=int, default=None, help="Lowest MIDI pitch."),
         click.option("--variations", "-n", type=int, default=None, help=f"How many variations (1-{MAX_VARIATIONS})."),
         click.option("--seed", type=int, default=None, help="Same seed, same notes."),
+        click.option("--guidance", "-g", type=float, default=None,
+                     help="How closely style, mood and key are followed, 0-5 (1 plain; default: the model's)."),
         click.option("--top-p", type=float, default=None, help="Nucleus sampling, 0.05-1."),
         click.option("--temperature", "-t", type=float, default=None, help="0.05-3; higher is wilder."),
         click.option("--prompt", "-p", default=None, help='Free text: "calm folk tune in D minor, 8 bars".'),
@@ -169,7 +171,7 @@ def _generation_options(f):
 
 
 OPTION_KEYS = ("model", "role", "bars", "meter", "tempo", "key", "style", "mood", "prompt", "temperature",
-               "top_p", "seed", "variations", "pitch_low", "pitch_high", "density")
+               "top_p", "guidance", "seed", "variations", "pitch_low", "pitch_high", "density")
 
 
 def _run(operation, kw, clip_path=None, positional=(), extra=None):
@@ -189,7 +191,7 @@ def _run(operation, kw, clip_path=None, positional=(), extra=None):
             _fail(exc.message, out, exc.code)
         except (OSError, ValueError) as exc:
             _fail(f"cannot read {clip_path}: {exc}", out, "bad_request")
-    options = {k: (float(v) if k in ("tempo", "temperature", "top_p", "density", "strength") and v is not None else v)
+    options = {k: (float(v) if k in ("tempo", "temperature", "top_p", "guidance", "density", "strength") and v is not None else v)
                for k, v in options.items()}
     try:
         with _client(kw["host"], kw["port"], kw["transport"], kw["timeout"]) as c:
