@@ -25,6 +25,7 @@ from bridge.music.limits import DEFAULT_BARS
 from bridge.music.request import Request
 import bridge.evaluation.metrics as M
 from bridge.evaluation.classifier import StyleClassifier
+from bridge.evaluation.musical_run import MIN_STYLE_CLIPS, MusicalReference, apply, missing_dependency
 from bridge.evaluation.originality import COPY_THRESHOLD, NgramIndex, clip_tokens, tokens_from_ticks
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -39,6 +40,8 @@ class EvalSettings:
     temperature: float = 1.0
     max_real: int = 200  # real test clips per style and role used for the reference statistics
     max_classifier: int = 3000  # real clips per role the style classifier is trained on
+    max_style_fit: int = 150  # real train clips per style the gradient-boosted style model is fitted on
+    min_style_clips: int = MIN_STYLE_CLIPS  # test clips a style needs before its style recall counts
     device: str = "auto"
 
 
@@ -73,6 +76,13 @@ class Reference:
             lab = ds.labels(int(i))
             self.val_combos.setdefault((lab["style"], lab["role"]), []).append(int(i))
         self.classifiers = self._fit_classifiers(fit_idx, s)
+        self.musical: MusicalReference | None = None  # the musical columns (musical_run.py)
+        why = missing_dependency()
+        if why:
+            self.notes.append(why)
+        else:
+            self.musical = MusicalReference(ds, self.combos, self.val_combos, s.max_real, s.max_style_fit, progress)
+            self.notes += self.musical.notes
         train = ds.indices("train")
         if progress:
             progress("indexing training notes", 0, 1)
@@ -162,6 +172,8 @@ def real_row(ref: Reference) -> list[dict]:
         tpc, trh = ref.histograms(combo)
         row["pc_overlap"] = M.overlap(vpc, tpc) if combo[1] != "drums" and combo in ref.val_combos else None
         row["rhythm_overlap"] = M.overlap(vrh, trh) if vrh is not None and combo in ref.val_combos else None
+        if ref.musical:
+            row.update(ref.musical.real_group(combo))
         rows.append(row)
     return rows
 
@@ -223,6 +235,8 @@ def evaluate_model(folder: Path, ref: Reference, s: EvalSettings, progress: Prog
             continue
         row = score(ref, combo, clips[: s.n], keys[: s.n], meters[: s.n], [s.bars] * len(clips[: s.n]), groups)
         row["ms_per_clip"] = ms / max(1, len(clips))
+        if ref.musical:
+            row.update(ref.musical.group(combo, clips[: s.n], keys[: s.n]))
         out["combos"].append(row)
     out["overall"] = overall(out["combos"])
     trained_on = (engine.config.get("dataset") or {}) if isinstance(engine.config.get("dataset"), dict) else {}
@@ -263,5 +277,7 @@ def evaluate(model_dirs: list[Path], data_dir: Path, s: EvalSettings, progress: 
         "real": {"combos": real, "overall": overall(real)},
         "models": [evaluate_model(Path(d), ref, s, progress) for d in model_dirs],
     }
+    if ref.musical:
+        apply(result, ref.musical, s.min_style_clips)
     result["seconds"] = round(time.perf_counter() - t0, 1)
     return result
