@@ -11,6 +11,7 @@ SHORT = {"tonality": "tonality", "key_match": "key match", "pc_entropy": "pc ent
          "on_grid": "on grid", "empty_beats": "empty beats", "groove": "groove", "drum_kit": "drum kit",
          "drum_pattern": "drum pattern", "backbeat": "backbeat", "bass_root": "bass roots", "structure": "structure",
          "velocity_spread": "velocity spread", "velocity_values": "velocity values"}
+MAX_LISTED = 12  # failures listed per target line (eval.json has them all)
 MARK = {True: "pass", False: "**FAIL**", None: "n/a"}
 
 
@@ -112,7 +113,9 @@ def style_lines(result: dict) -> list[str]:
 def target_lines(result: dict) -> list[str]:
     out = []
     for t in result["musical"].get("targets", []):
-        more = f" Below target: {'; '.join(t['failures'])}." if t["failures"] else ""
+        fails = t["failures"][:MAX_LISTED] + ([f"{len(t['failures']) - MAX_LISTED} more in eval.json"]
+                                              if len(t["failures"]) > MAX_LISTED else [])
+        more = f" Below target: {'; '.join(fails)}." if fails else ""
         out.append(f"- {MARK[t['passed']]}: {t['line']}.{more}")
     return out
 
