@@ -153,3 +153,13 @@ def test_beating_the_baseline_needs_a_margin_unless_both_are_at_the_ceiling():
     assert MR._beats(_part({"tonality": 0.5}), _part({"tonality": 0.5}))  # a tie below the ceiling: not beaten
     assert MR._beats(_part({"on_grid": 1.0}), _part({"on_grid": 1.0})) == []  # nothing left to beat
     assert MR._beats(_part({}, 0.4), _part({}, 0.8)) == ["style 0.40 vs 0.80"]
+
+
+def test_without_muspy_or_sklearn_the_report_says_so(models, tmp_path_factory, monkeypatch):
+    import bridge.evaluation.runner as runner
+
+    monkeypatch.setattr(runner, "missing_dependency", lambda: "the musical columns need MusPy and scikit-learn")
+    result, card, _ = _eval(models / "mine", tiny_dataset_path(tmp_path_factory), "--no-baseline")
+    assert "musical" not in result and "musical" not in result["models"][0]
+    assert "### Musical columns" not in card and "Note: the musical columns need MusPy" in card
+    assert "| model | validation loss" in card
