@@ -1,5 +1,7 @@
 """One evaluation run: real reference statistics from a dataset's held-out clips, then for each
-model folder N generated clips per style and role, scored with the metrics of metrics.py.
+model folder N generated clips per style and role, scored with the metrics of metrics.py and,
+where MusPy and scikit-learn are installed, the musical columns of musical_run.py (ratios to
+real-vs-real ceilings, style recall, a verdict against the Markov baseline, issue 10's targets).
 
 Engine-agnostic: a model is loaded through bridge.engines.registry.load_model and asked through
 `Engine.run` exactly as the daemon asks it; `Engine.validation_loss(dataset)` is used when the
