@@ -46,20 +46,27 @@ def _engine_of(model: Path) -> str | None:
 @click.option("--seed", type=int, default=1234, show_default=True, help="First request seed.")
 @click.option("--max-real", type=click.IntRange(1, 100000), default=200, show_default=True,
               help="Real test clips per style and role for the reference statistics.")
+@click.option("--max-style-fit", type=click.IntRange(2, 100000), default=150, show_default=True,
+              help="Real train clips per style the gradient-boosted style model is fitted on.")
 @click.option("--baseline", type=click.Path(exists=True, file_okay=False), default=None,
               help="Markov model to report beside MODEL [models/markov next to MODEL, when MODEL is not markov].")
 @click.option("--no-baseline", is_flag=True, help="Do not add the Markov baseline row.")
 @click.option("--out-card/--no-out-card", default=True, show_default=True,
               help="Write the report into MODEL/MODEL_CARD.md (and MODEL/eval.json).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-def eval_cmd(model, data, n, variations, bars, seed, max_real, baseline, no_baseline, out_card, device):
+def eval_cmd(model, data, n, variations, bars, seed, max_real, max_style_fit, baseline, no_baseline, out_card, device):
     """Score MODEL against held-out clips and write the report into its model card.
 
     \b
     The report: validation loss; per style and role, key adherence (no scale lock), bars/meter
     exactness, a style classifier's accuracy on generated vs real clips, pitch-class and rhythm
     histogram overlap, variation distinctness and originality (longest run copied from training
-    data). The Markov baseline gets a row of its own. See docs/EVAL.md.
+    data). Then the musical columns against real clips of the same style and role, each as a
+    ratio to its real-vs-real ceiling (tonality, pitch variety, rhythm, drums, bass roots,
+    structure, velocity), a gradient-boosted style model's recall, one summary score per model,
+    the verdict against the Markov baseline (which gets a row of its own) and issue 10's targets
+    as pass/fail lines. The style models are fitted on every run (seconds to minutes a role on
+    a large dataset; progress is printed). See docs/EVAL.md.
 
     \b
     Examples:
@@ -87,7 +94,7 @@ def eval_cmd(model, data, n, variations, bars, seed, max_real, baseline, no_base
         if base.resolve() != model.resolve() and (base / "config.json").is_file() and _engine_of(base) == "markov":
             models.append(base)
     settings = EvalSettings(n=n, variations=min(variations, n) if n > 1 else 2, bars=bars, seed=seed,
-                            max_real=max_real, device=device)
+                            max_real=max_real, max_style_fit=max_style_fit, device=device)
     click.echo(f"evaluating {', '.join(str(m) for m in models)} on {data_dir}", err=True)
     state = {"label": None}
 

@@ -113,6 +113,22 @@ def profile(items: list[ClipArray]) -> Profile:
     return p
 
 
+def merge(profiles: list[Profile]) -> Profile:
+    """One profile of several groups' clips (the role-level pool the ceiling falls back on),
+    without recomputing any clip."""
+    out = Profile()
+    for p in profiles:
+        out.clips += p.clips
+        for k, v in p.values.items():
+            out.values.setdefault(k, []).extend(v)
+        out.onset, out.duration = _add(out.onset, p.onset), _add(out.duration, p.duration)
+        for name, h in p.kit.items():
+            out.kit[name] = _add(out.kit.get(name, np.zeros(0)), h)
+        out.grid = (out.grid[0] + p.grid[0], out.grid[1] + p.grid[1])
+        out.roots = (out.roots[0] + p.roots[0], out.roots[1] + p.roots[1])
+    return out
+
+
 def binned(values: list[float], edges) -> np.ndarray:
     """Counts of values in the fixed bins given by interior `edges` (len(edges) + 1 bins)."""
     return np.bincount(np.searchsorted(np.asarray(edges, dtype=np.float64), values, side="right"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bridge.evaluation import report_musical
+
 
 def _f(v, digits: int = 2, pct: bool = False) -> str:
     if v is None:
@@ -43,6 +45,7 @@ def render(result: dict) -> str:
     lines = [
         "## Evaluation",
         "",
+        *report_musical.verdict_lines(result),
         f"Measured by `cadenza eval` on {result['date']} against dataset `{ds['name']}` "
         f"({ds['test_clips']:,} test clips, {ds['train_clips']:,} training clips) in {result['seconds']} s. "
         f"For every style and role with test clips, {s['n']} clips were generated ({s['variations']} variations "
@@ -72,6 +75,7 @@ def render(result: dict) -> str:
     if result.get("classifier_roles"):
         roles = "; ".join(f"{r}: {', '.join(c)}" for r, c in result["classifier_roles"].items())
         lines += ["", f"Style classifier classes by role: {roles}."]
+    lines += report_musical.section(result)
     lines += ["", "### By style and role", "", DETAIL_HEAD]
     real_by = {(r["style"], r["role"]): r for r in real["combos"]}
     for m in result["models"]:
@@ -100,5 +104,11 @@ def summary_lines(result: dict) -> list[str]:
             f"pc {_f(o.get('pc_overlap'))}  rhythm {_f(o.get('rhythm_overlap'))}  "
             f"distinct {_f(o.get('distinct'))}  copy {_f(o.get('copy_mean'), 1)}/{o.get('copy_max')}  "
             f">=16 {_f(o.get('copy_share'), pct=True)}"
+            + (f"  musical {_f(m['musical']['overall']['score'])}" if (m.get("musical") or {}).get("overall") else "")
         )
+    mus = result.get("musical") or {}
+    if (mus.get("verdict") or {}).get("overall"):
+        out.append("verdict: " + mus["verdict"]["overall"]["line"])
+    for t in mus.get("targets", []):
+        out.append(f"target {report_musical.MARK[t['passed']].strip('*').lower()}: {t['line']}")
     return out

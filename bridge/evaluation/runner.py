@@ -1,5 +1,7 @@
 """One evaluation run: real reference statistics from a dataset's held-out clips, then for each
-model folder N generated clips per style and role, scored with the metrics of metrics.py.
+model folder N generated clips per style and role, scored with the metrics of metrics.py and,
+where MusPy and scikit-learn are installed, the musical columns of musical_run.py (ratios to
+real-vs-real ceilings, style recall, a verdict against the Markov baseline, issue 10's targets).
 
 Engine-agnostic: a model is loaded through bridge.engines.registry.load_model and asked through
 `Engine.run` exactly as the daemon asks it; `Engine.validation_loss(dataset)` is used when the
@@ -25,6 +27,7 @@ from bridge.music.limits import DEFAULT_BARS
 from bridge.music.request import Request
 import bridge.evaluation.metrics as M
 from bridge.evaluation.classifier import StyleClassifier
+from bridge.evaluation.musical_run import MIN_STYLE_CLIPS, MusicalReference, apply, missing_dependency
 from bridge.evaluation.originality import COPY_THRESHOLD, NgramIndex, clip_tokens, tokens_from_ticks
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -39,6 +42,8 @@ class EvalSettings:
     temperature: float = 1.0
     max_real: int = 200  # real test clips per style and role used for the reference statistics
     max_classifier: int = 3000  # real clips per role the style classifier is trained on
+    max_style_fit: int = 150  # real train clips per style the gradient-boosted style model is fitted on
+    min_style_clips: int = MIN_STYLE_CLIPS  # test clips a style needs before its style recall counts
     device: str = "auto"
 
 
@@ -73,6 +78,13 @@ class Reference:
             lab = ds.labels(int(i))
             self.val_combos.setdefault((lab["style"], lab["role"]), []).append(int(i))
         self.classifiers = self._fit_classifiers(fit_idx, s)
+        self.musical: MusicalReference | None = None  # the musical columns (musical_run.py)
+        why = missing_dependency()
+        if why:
+            self.notes.append(why)
+        else:
+            self.musical = MusicalReference(ds, self.combos, self.val_combos, s.max_real, s.max_style_fit, progress)
+            self.notes += self.musical.notes
         train = ds.indices("train")
         if progress:
             progress("indexing training notes", 0, 1)
@@ -162,6 +174,8 @@ def real_row(ref: Reference) -> list[dict]:
         tpc, trh = ref.histograms(combo)
         row["pc_overlap"] = M.overlap(vpc, tpc) if combo[1] != "drums" and combo in ref.val_combos else None
         row["rhythm_overlap"] = M.overlap(vrh, trh) if vrh is not None and combo in ref.val_combos else None
+        if ref.musical:
+            row.update(ref.musical.real_group(combo))
         rows.append(row)
     return rows
 
@@ -223,6 +237,8 @@ def evaluate_model(folder: Path, ref: Reference, s: EvalSettings, progress: Prog
             continue
         row = score(ref, combo, clips[: s.n], keys[: s.n], meters[: s.n], [s.bars] * len(clips[: s.n]), groups)
         row["ms_per_clip"] = ms / max(1, len(clips))
+        if ref.musical:
+            row.update(ref.musical.group(combo, clips[: s.n], keys[: s.n]))
         out["combos"].append(row)
     out["overall"] = overall(out["combos"])
     trained_on = (engine.config.get("dataset") or {}) if isinstance(engine.config.get("dataset"), dict) else {}
@@ -263,5 +279,7 @@ def evaluate(model_dirs: list[Path], data_dir: Path, s: EvalSettings, progress: 
         "real": {"combos": real, "overall": overall(real)},
         "models": [evaluate_model(Path(d), ref, s, progress) for d in model_dirs],
     }
+    if ref.musical:
+        apply(result, ref.musical, s.min_style_clips)
     result["seconds"] = round(time.perf_counter() - t0, 1)
     return result
