@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import socket
 import struct
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
 from bridge.server.osc import SlipDecoder, decode_packet, encode_message, slip_encode
 from tests.oscutil import UdpProbe
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 class TcpProbe:
@@ -274,3 +279,19 @@ def test_a_client_is_its_reply_port_too(daemon):
     finally:
         listener.close()
         max_out.close()
+
+
+@pytest.mark.skipif(shutil.which("oscsend") is None or shutil.which("oscdump") is None, reason="liblo-tools missing")
+def test_the_documented_oscsend_upload_works(daemon):
+    """docs/PROTOCOL.md's oscsend lines, as written (each oscsend sends from a new port)."""
+    doc = (REPO / "docs/PROTOCOL.md").read_text()
+    lines = [l.split("#")[0].split() for l in doc.splitlines() if l.startswith("oscsend 127.0.0.1 7500 /cadenza/c")]
+    assert [l[3] for l in lines] == ["/cadenza/clip/begin", "/cadenza/clip/notes", "/cadenza/continue"]
+    listener = UdpProbe(daemon.host, daemon.port)
+    try:
+        for l in lines:
+            args = [str(listener.port) if a == "7501" else a for a in l[4:]]
+            subprocess.run(["oscsend", daemon.host, str(daemon.port), l[3], *args], check=True)
+        assert listener.terminal(8, timeout=60)[0] == "/cadenza/done", listener.replies
+    finally:
+        listener.close()

@@ -65,7 +65,7 @@ class ReplyLimiter:
             while len(self._buckets) > CLIENT_PORTS_KEPT:
                 self._buckets.popitem(last=False)
         if not ok:
-            self._log.warn(self._logger, "dropped a %d-byte reply to %s: over %d bytes/s", size, ip, int(self.rate))
+            self._log.warn(self._logger, "dropped a %d-byte reply to %s: over the reply limit of %d bytes/s", size, ip, int(self.rate))
         return ok
 
 

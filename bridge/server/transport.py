@@ -286,7 +286,7 @@ class Transports:
             conn.close()
             return
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn.settimeout(SEND_TIMEOUT_S)  # bounds each sendall; recv wakes up as often to check idleness
+        conn.settimeout(min(SEND_TIMEOUT_S, self.idle_s))  # bounds each sendall; recv wakes as often to check idleness
         peer = TcpPeer(conn, addr[0], addr[1])
         with self._conns_lock:
             self._conns.add(peer)
