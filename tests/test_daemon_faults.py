@@ -119,12 +119,13 @@ def test_a_tcp_client_that_never_reads_does_not_freeze_the_others(daemon_factory
     d = daemon_factory()
     hog = TcpProbe(d.host, d.port, rcvbuf=4096)
     try:
-        blob = slip_encode(encode_message("/cadenza/models", 1)) * 5000
+        blob = slip_encode(encode_message("/cadenza/models", 1)) * 20000  # about 16 MB of replies
         hog.sock.settimeout(2)
         try:
             hog.sock.sendall(blob)
         except OSError:
             pass  # the daemon may drop us first: that is allowed
+        time.sleep(1.0)  # the daemon works through the requests and its replies pile up
         assert ping_within(d, 5.0), "a client that does not read froze the daemon"
         other = TcpProbe(d.host, d.port)
         other.send("/cadenza/ping", 6)

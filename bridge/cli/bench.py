@@ -110,7 +110,7 @@ def run_bench(models_dir=None, rounds: int = 30, stream_seconds: float = 8.0, pr
 
 def run_fuzz_bench(models_dir, count: int, seed: int, progress=print) -> dict:
     """The long hostile-input campaign (bridge/cli/fuzz.py) against a fresh daemon: `count`
-    datagrams and count/100 hostile TCP streams, then a ping; the daemon's memory and log size."""
+    datagrams and count/1000 hostile TCP streams, then a ping; the daemon's memory and log size."""
     import tempfile
 
     from bridge.cli.fuzz import run_fuzz
@@ -120,7 +120,7 @@ def run_fuzz_bench(models_dir, count: int, seed: int, progress=print) -> dict:
         proc, port, _, _ = _start_daemon(models_dir, {"CADENZA_REQUEST_TIMEOUT": "2"}, stderr=log)
         try:
             rss0 = _rss_mb(proc.pid)
-            rep = run_fuzz("127.0.0.1", port, count, seed=seed, tcp_streams=max(10, count // 100))
+            rep = run_fuzz("127.0.0.1", port, count, seed=seed, tcp_streams=max(10, count // 1000))
             progress(rep.summary())
             alive = proc.poll() is None
             rss1 = _rss_mb(proc.pid)
@@ -177,7 +177,7 @@ def to_markdown(r: dict) -> str:
 @click.option("--json-out", type=click.Path(dir_okay=False), default=None, help="Also write the report as JSON.")
 @click.option("--markdown-out", type=click.Path(dir_okay=False), default=None, help="Also write a Markdown table.")
 @click.option("--fuzz", "fuzz_count", type=click.IntRange(1, 10_000_000), default=None,
-              help="Instead: send N seeded hostile datagrams (and N/100 hostile TCP streams) and check the daemon lives.")
+              help="Instead: send N seeded hostile datagrams (and N/1000 hostile TCP streams) and check the daemon lives.")
 @click.option("--seed", type=int, default=1, show_default=True, help="The fuzzer's seed (--fuzz): same seed, same packets.")
 def bench(models_dir, rounds, stream_seconds, json_out, markdown_out, fuzz_count, seed):
     """Measure start-up, round trips, generation latency, memory and stream timing.

@@ -18,7 +18,7 @@ MAX_UPLOADS_PER_CLIENT = 64
 MAX_TCP_PACKET = 1 << 20  # 1 MiB: a SLIP frame beyond this closes the connection
 MAX_CONNECTIONS = 256  # TCP connections served at once; one more gets `busy` and is closed
 TCP_IDLE_S = 600.0  # a TCP connection that sends nothing for this long is closed
-MAX_UPLOAD_NOTES = 200_000  # notes held in all unfinished uploads together (about 40 MB); more get `busy`
+MAX_UPLOAD_NOTES = 200_000  # notes held in all unfinished uploads together (about 60 MB); more get `busy`
 REPLY_BYTES_PER_S = 1 << 20  # UDP reply bytes a second to one non-loopback address (spoofed sources)
 
 
