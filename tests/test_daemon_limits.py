@@ -4,7 +4,6 @@ checked before parsing, float32 bounds, the listen backlog. Real daemons, real s
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import struct
