@@ -24,6 +24,7 @@ _conn_ids = itertools.count(1)
 LISTEN_BACKLOG = 512  # pending connections the kernel keeps (clamped to net.core.somaxconn)
 MAX_OUTGOING_BYTES = 8 << 20  # a TCP client's unsent replies beyond this drop it (a full 8-variation answer is < 2 MiB)
 SEND_TIMEOUT_S = 10.0  # one send to a TCP client that takes longer than this drops it
+BIND_TRIES = 20  # port 0: numbers tried until one is free for both UDP and TCP
 ACCEPT_BACKOFF_S = 0.05  # first pause when out of file descriptors; doubles up to 1 s
 
 
@@ -197,17 +198,21 @@ class Transports:
         self.idle_s = idle_s
         self.limiter = limiter
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.udp = socket.socket(family, socket.SOCK_DGRAM)
-        self.udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        self.udp.bind((host, port))
-        self.port = self.udp.getsockname()[1]  # port 0 picks a free one; TCP then takes the same
-        self.tcp = socket.socket(family, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            self.tcp.bind((host, self.port))
-        except OSError:
-            self.udp.close()
-            raise
+        for attempt in range(BIND_TRIES if port == 0 else 1):
+            self.udp = socket.socket(family, socket.SOCK_DGRAM)
+            self.udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            self.udp.bind((host, port))
+            self.port = self.udp.getsockname()[1]  # port 0 picks a free one; TCP then takes the same
+            self.tcp = socket.socket(family, socket.SOCK_STREAM)
+            self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                self.tcp.bind((host, self.port))
+                break
+            except OSError:
+                self.udp.close()
+                self.tcp.close()
+                if port != 0 or attempt == BIND_TRIES - 1:
+                    raise  # port 0: that number was free for UDP but not TCP; another try picks another
         self.tcp.listen(LISTEN_BACKLOG)
         self.host = host
         self._stop = threading.Event()
