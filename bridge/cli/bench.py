@@ -39,13 +39,13 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _start_daemon(models_dir, extra_env=None):
+def _start_daemon(models_dir, extra_env=None, stderr=subprocess.DEVNULL):
     env = dict(os.environ, PYTHONUNBUFFERED="1", **(extra_env or {}))
     cmd = [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--log-level", "warning"]
     if models_dir:
         cmd += ["--models", str(models_dir), "--only"]  # measure exactly these models
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
     line = proc.stdout.readline()
     ready_s = time.perf_counter() - t0
     m = re.search(r":(\d+) \|", line)
@@ -108,6 +108,50 @@ def run_bench(models_dir=None, rounds: int = 30, stream_seconds: float = 8.0, pr
     return report
 
 
+def run_fuzz_bench(models_dir, count: int, seed: int, progress=print) -> dict:
+    """The long hostile-input campaign (bridge/cli/fuzz.py) against a fresh daemon: `count`
+    datagrams and count/1000 hostile TCP streams, then a ping; the daemon's memory and log size."""
+    import tempfile
+
+    from bridge.cli.fuzz import run_fuzz
+
+    with tempfile.TemporaryFile(mode="w+") as log:
+        # a valid request the fuzzer happens to make is cut at 2 s, so the campaign measures input handling
+        proc, port, _, _ = _start_daemon(models_dir, {"CADENZA_REQUEST_TIMEOUT": "2"}, stderr=log)
+        try:
+            rss0 = _rss_mb(proc.pid)
+            rep = run_fuzz("127.0.0.1", port, count, seed=seed, tcp_streams=max(10, count // 1000))
+            progress(rep.summary())
+            alive = proc.poll() is None
+            rss1 = _rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.seek(0, 2)
+        log_bytes = log.tell()
+    return {"fuzz": {"datagrams": rep.sent, "tcp_streams": rep.tcp_streams, "seed": seed, "seconds": round(rep.seconds, 1),
+                     "alive": alive, "ping_after_ms": round(rep.ping_ms[-1], 2) if rep.ping_ms else None,
+                     "replies": rep.replies, "largest_reply": rep.largest_reply, "oversized": rep.oversized,
+                     "undecodable": rep.undecodable, "log_bytes": log_bytes,
+                     "rss_mb_before": round(rss0, 1), "rss_mb_after": round(rss1, 1)}}
+
+
+def fuzz_markdown(r: dict) -> str:
+    f = r["fuzz"]
+    return "\n".join([
+        "| measure | value |", "| --- | --- |",
+        f"| hostile datagrams / TCP streams (seed {f['seed']}) | {f['datagrams']} / {f['tcp_streams']} in {f['seconds']} s |",
+        f"| daemon alive afterwards | {'yes' if f['alive'] else 'NO'} |",
+        f"| ping answered afterwards | {f['ping_after_ms']} ms |",
+        f"| replies / largest / over 1,400 bytes / not OSC | {f['replies']} / {f['largest_reply']} B / {f['oversized']} / {f['undecodable']} |",
+        f"| log written (warning level) | {f['log_bytes']} bytes |",
+        f"| resident memory before / after | {f['rss_mb_before']} / {f['rss_mb_after']} MB |",
+    ])
+
+
 def to_markdown(r: dict) -> str:
     lines = ["| measure | value |", "| --- | --- |",
              f"| daemon start to ready | {r['start_to_ready_s']:.2f} s |"]
@@ -132,15 +176,24 @@ def to_markdown(r: dict) -> str:
 @click.option("--stream-seconds", type=float, default=8.0, show_default=True, help="0 skips the stream test.")
 @click.option("--json-out", type=click.Path(dir_okay=False), default=None, help="Also write the report as JSON.")
 @click.option("--markdown-out", type=click.Path(dir_okay=False), default=None, help="Also write a Markdown table.")
-def bench(models_dir, rounds, stream_seconds, json_out, markdown_out):
+@click.option("--fuzz", "fuzz_count", type=click.IntRange(1, 10_000_000), default=None,
+              help="Instead: send N seeded hostile datagrams (and N/1000 hostile TCP streams) and check the daemon lives.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The fuzzer's seed (--fuzz): same seed, same packets.")
+def bench(models_dir, rounds, stream_seconds, json_out, markdown_out, fuzz_count, seed):
     """Measure start-up, round trips, generation latency, memory and stream timing.
 
     \b
-    Example:
+    Examples:
       cadenza bench --rounds 50 --markdown-out docs/BENCH.md
+      cadenza bench --fuzz 100000          # the hostile-input campaign, long version
     """
-    r = run_bench(models_dir, rounds, stream_seconds, progress=lambda m: click.echo(m, err=True))
-    md = to_markdown(r)
+    echo = lambda m: click.echo(m, err=True)  # noqa: E731
+    if fuzz_count:
+        r = run_fuzz_bench(models_dir, fuzz_count, seed, progress=echo)
+        md = fuzz_markdown(r)
+    else:
+        r = run_bench(models_dir, rounds, stream_seconds, progress=echo)
+        md = to_markdown(r)
     click.echo(md)
     if json_out:
         Path(json_out).write_text(json.dumps(r, indent=1))

@@ -118,7 +118,9 @@ def _coerce(name: str, kind: str, value, allowed: str):
 
 
 def _check_range(name, value, lo, hi, allowed):
-    if not lo <= value <= hi:
+    # OSC floats are float32: 0.01 arrives as 0.0099999998, so float bounds get float32's tolerance
+    tol = (lambda b: 1e-6 * max(1.0, abs(b))) if isinstance(value, float) else (lambda b: 0)
+    if not lo - tol(lo) <= value <= hi + tol(hi):
         raise BadRequest(f"{name} must be {allowed}, got {value!r}")
 
 

@@ -17,6 +17,10 @@ REQUEST_TIMEOUT_S = 60.0  # default per-request limit; a request may ask for les
 UPLOAD_TTL_S = 60.0  # an upload (clip/begin) never used expires after this
 MAX_UPLOADS_PER_CLIENT = 64
 MAX_TCP_PACKET = 1 << 20  # 1 MiB: a SLIP frame beyond this closes the connection
+MAX_CONNECTIONS = 256  # TCP connections served at once; one more gets `busy` and is closed
+TCP_IDLE_S = 600.0  # a TCP connection that sends nothing for this long is closed
+MAX_UPLOAD_NOTES = 200_000  # notes held in all unfinished uploads together (about 60 MB); more get `busy`
+REPLY_BYTES_PER_S = 1 << 20  # UDP reply bytes a second to one non-loopback address (spoofed sources)
 
 
 def default_models_dir() -> Path:
@@ -49,6 +53,11 @@ class ServerConfig:
     request_timeout: float = REQUEST_TIMEOUT_S
     upload_ttl: float = UPLOAD_TTL_S
     max_uploads_per_client: int = MAX_UPLOADS_PER_CLIENT
+    max_upload_notes: int = MAX_UPLOAD_NOTES
+    max_connections: int = MAX_CONNECTIONS
+    tcp_idle: float = TCP_IDLE_S
+    reply_bytes_per_s: int = REPLY_BYTES_PER_S
+    limit_loopback: bool = False  # apply the reply limit to loopback too (tests; loopback cannot be spoofed)
     device: str = "auto"
 
     def __post_init__(self):
@@ -65,6 +74,12 @@ class ServerConfig:
         if self.only and not self.extra_models:
             raise ValueError("--only serves only the --models folders: give at least one --models DIR")
         self.allow = tuple(parse_allow(self.allow) if isinstance(self.allow, str) else self.allow)
+        for name in ("queue_size", "max_uploads_per_client", "max_upload_notes", "max_connections",
+                     "reply_bytes_per_s"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not self.tcp_idle > 0:
+            raise ValueError(f"tcp_idle must be a positive number of seconds, got {self.tcp_idle}")
         host_ip = _host_ip(self.host)
         if not host_ip.is_loopback and not self.allow:
             raise ValueError(
@@ -97,7 +112,11 @@ class ServerConfig:
         if os.environ.get("CADENZA_DEFAULT_MODEL"):
             env["default_model"] = os.environ["CADENZA_DEFAULT_MODEL"]
         for var, name in (("CADENZA_QUEUE_SIZE", "queue_size"), ("CADENZA_REQUEST_TIMEOUT", "request_timeout"),
-                          ("CADENZA_UPLOAD_TTL", "upload_ttl"), ("CADENZA_MAX_UPLOADS", "max_uploads_per_client")):
+                          ("CADENZA_UPLOAD_TTL", "upload_ttl"), ("CADENZA_MAX_UPLOADS", "max_uploads_per_client"),
+                          ("CADENZA_MAX_UPLOAD_NOTES", "max_upload_notes"),
+                          ("CADENZA_MAX_CONNECTIONS", "max_connections"), ("CADENZA_TCP_IDLE", "tcp_idle"),
+                          ("CADENZA_REPLY_BYTES_PER_S", "reply_bytes_per_s"),
+                          ("CADENZA_LIMIT_LOOPBACK", "limit_loopback")):
             if var in os.environ:
                 env[name] = type(getattr(cls, name, 0.0) if hasattr(cls, name) else 0.0)(float(os.environ[var]))
         env.update({k: v for k, v in overrides.items() if v is not None})

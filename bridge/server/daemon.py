@@ -10,10 +10,11 @@ import threading
 import time
 
 from bridge import PROTOCOL_VERSION, __version__
-from bridge.errors import CadenzaError, Internal
+from bridge.errors import Busy, CadenzaError, Internal
 from bridge.server import replies
 from bridge.server.admission import Admission
 from bridge.server.config import ServerConfig
+from bridge.server.guard import ClientPorts, LogLimiter, ReplyLimiter
 from bridge.server.handlers import Handlers
 from bridge.server.host import EngineHost
 from bridge.server.jobs import Job, WorkQueue
@@ -56,13 +57,21 @@ class Daemon:
         self.extensions: list = []
         self.lock = threading.RLock()  # one message at a time, from the UDP, TCP and janitor threads
         self.router = Router()
-        self.uploads = UploadStore(config.upload_ttl, config.max_uploads_per_client)
+        self.uploads = UploadStore(config.upload_ttl, config.max_uploads_per_client, config.max_upload_notes)
         self.queue = WorkQueue(config.queue_size, self._run_job, self._fail_job)
         self.admission = Admission(self.engines, self.uploads, self.is_running, random.Random())
         self.uploads.register(self.router)
         Handlers(self.engines, self.status_info, self.admission, self.queue, config.request_timeout,
                  self.cancel).register(self.router)
-        self.transports = Transports(config.host, config.port, self.handle_packet, config.allowed)
+        self.client_ports = ClientPorts()
+        self._malformed = LogLimiter("malformed packets dropped")
+        self.transports = Transports(
+            config.host, config.port, self.handle_packet, config.allowed, on_close=self._connection_closed,
+            max_connections=config.max_connections, idle_s=config.tcp_idle,
+            limiter=ReplyLimiter(config.reply_bytes_per_s, config.limit_loopback))
+        self.transports.refusal = replies.error_message(-1, Busy(
+            f"the daemon serves at most {config.max_connections} TCP connections at once (max_connections); "
+            "close one, or use UDP"))
         self.port = self.transports.port
         self._stop = threading.Event()
         self._janitor = threading.Thread(target=self._janitor_loop, name="cadenza-janitor", daemon=True)
@@ -137,30 +146,56 @@ class Daemon:
 
     # -- entry point from the transports -------------------------------------------------------
     def handle_packet(self, data: bytes, peer) -> None:
-        for ext in self.extensions:
-            ext.touch(peer)
         try:
             messages = decode_packet(data)
         except OscDecodeError as exc:
-            proto_log.warning("dropped a malformed packet from %s (%d bytes): %s", peer, len(data), exc)
+            self._malformed.warn(proto_log, "dropped a malformed packet from %s (%d bytes): %s", peer, len(data), exc)
+            for ext in self.extensions:
+                ext.touch(peer)
             return
         for address, args, _when in messages:
             with self.lock:
                 self.handle_message(address, args, peer)
 
+    def _client(self, args: list, peer):
+        """(args, peer) with the message's client decided: the reply_port it names (a trailing
+        `reply_port N`, which any message may carry, is applied here and taken off), else the
+        one its source port named last (see ClientPorts). TCP peers are their connection."""
+        if peer.kind != "udp":
+            return args, peer
+        named = None
+        for i in range(len(args) - 1):
+            if args[i] == "reply_port" and _port(args[i + 1]):
+                named = int(args[i + 1])
+        if named is not None and len(args) >= 2 and args[-2] == "reply_port" and _port(args[-1]):
+            args, peer = args[:-2], peer.with_reply_port(named)
+        return args, peer.as_client(self.client_ports.resolve(peer.ip, peer.port, named))
+
+    def _connection_closed(self, peer) -> None:
+        """A TCP connection ended: its queued and running work is cancelled, its uploads freed."""
+        with self.lock:
+            uploads = self.uploads.drop_scope(peer.scope)
+        jobs = self.queue.cancel_scope(peer.scope, "its TCP connection closed")
+        if uploads or jobs:
+            log.info("TCP connection %s closed: cancelled %d request(s), freed %d upload(s)", peer, jobs, uploads)
+
     def handle_message(self, address: str, args: list, peer) -> None:
         req_id = -1
+        original = args
+        args, peer = self._client(args, peer)
+        for ext in self.extensions:
+            ext.touch(peer)
         try:
             if args and is_integral(args[0]) and not isinstance(args[0], bool):
                 req_id = int(args[0]) if -(2**31) <= int(args[0]) < 2**31 else -1
             self.router.dispatch(address, args, peer)
         except CadenzaError as exc:
             proto_log.info("error %s from %s on %s id %s: %s", exc.code, peer, address, req_id, exc.message)
-            replies.send_error(self._error_peer(args, peer, req_id), req_id, exc)
+            replies.send_error(self._error_peer(original, peer, req_id), req_id, exc)
         except Exception as exc:  # never let a request kill a socket thread
             proto_log.error("internal error on %s from %s: %s: %s", address, peer, type(exc).__name__, exc)
             proto_log.debug("traceback", exc_info=True)
-            replies.send_error(self._error_peer(args, peer, req_id), req_id,
+            replies.send_error(self._error_peer(original, peer, req_id), req_id,
                                CadenzaError(f"internal error: {type(exc).__name__}: {exc}"))
 
     def _error_peer(self, args: list, peer, req_id: int):
@@ -226,3 +261,7 @@ class Daemon:
             job.req_id, job.peer, job.operation, job.model_name, exc.code, exc.message,
         )
         replies.send_error(job.peer, job.req_id, exc)
+
+
+def _port(x) -> bool:
+    return is_integral(x) and not isinstance(x, bool) and 1 <= int(x) <= 65535

@@ -16,7 +16,7 @@ from bridge import __version__
 from bridge.errors import BadRequest
 from bridge.server.admission import reply_peer, request_id
 from bridge.server.jobs import Job
-from bridge.server.osc import encode_message
+from bridge.server.osc import encode_fitted
 from bridge.server.replies import accepted, done
 from bridge.server.router import ROOT
 
@@ -48,11 +48,11 @@ class Handlers:
     def ping(self, args, peer):
         if not args or isinstance(args[0], str):  # `/cadenza/ping` or `/cadenza/ping reply_port 9000`
             peer, _ = reply_peer(peer, args, 0)
-            peer.send(encode_message(f"{ROOT}/pong", __version__))
+            peer.send(encode_fitted(f"{ROOT}/pong", __version__))
             return
         req_id = request_id(args)
         peer, _ = reply_peer(peer, args, 1)
-        peer.send(encode_message(f"{ROOT}/pong", req_id, __version__))
+        peer.send(encode_fitted(f"{ROOT}/pong", req_id, __version__))
 
     def status(self, args, peer):
         t0 = time.perf_counter()
@@ -61,7 +61,7 @@ class Handlers:
         flat: list = []
         for k, v in self.status_info().items():
             flat += [k, v]
-        peer.send(encode_message(f"{ROOT}/status", req_id, *flat))
+        peer.send(encode_fitted(f"{ROOT}/status", req_id, *flat))
         peer.send(done(req_id, (time.perf_counter() - t0) * 1000))
 
     def models(self, args, peer):
@@ -70,7 +70,7 @@ class Handlers:
         peer, _ = reply_peer(peer, args, 1)
         for name, engine in self.engines.models.items():
             i = engine.info
-            peer.send(encode_message(
+            peer.send(encode_fitted(
                 f"{ROOT}/model", req_id, name, i.engine, i.device, i.quantization,
                 "default", 1 if i.default else 0,
                 "styles", ",".join(i.styles), "roles", ",".join(i.roles), "moods", ",".join(i.moods),

@@ -1,5 +1,5 @@
 """The request queue: bounded, cancellable, with a per-request timeout and exactly one terminal
-reply per request. Generation runs only on the worker thread, never on a socket thread."""
+reply per request. Generation runs only on the workers (one per model), never on a socket thread."""
 
 from __future__ import annotations
 
@@ -57,43 +57,73 @@ class Job:
 
 
 class WorkQueue:
-    """A bounded FIFO served by one worker thread (the engines share the CPU cores anyway).
+    """Bounded FIFOs, one per model, each served by its own worker thread.
 
-    `run(job)` does the work and sends replies; `fail(job, error)` sends an error reply. Both are
-    the daemon's; the queue only orders, cancels and times out.
+    Why one worker per model: a 1-bar Markov request must not wait behind a 25-second Transformer
+    job; requests for one model still run one at a time (the engine's lock in EngineHost), in the
+    order they came. `size` bounds the requests waiting across all models. `run(job)` does the
+    work and sends replies; `fail(job, error)` sends an error reply. Both are the daemon's; the
+    queue only orders, cancels and times out, and `Job.claim_terminal` lets one terminal reply
+    through per request whoever gets there first (worker, cancel, watchdog).
     """
 
     def __init__(self, size: int, run: Callable[[Job], None], fail: Callable[[Job, Exception], None]):
         self.size = size
         self._run = run
         self._fail = fail
-        self._pending: collections.deque[Job] = collections.deque()
+        self._pending: dict[str, collections.deque[Job]] = {}  # model -> waiting jobs
+        self._running: dict[str, Job] = {}  # model -> the job its worker runs
+        self._workers: dict[str, threading.Thread] = {}
         self._active: dict = {}  # key -> Job (queued or running)
         self._cv = threading.Condition()
         self._stop = False
-        self._worker = threading.Thread(target=self._loop, name="cadenza-worker", daemon=True)
+        self._started = False
         self._watchdog = threading.Thread(target=self._watch, name="cadenza-watchdog", daemon=True)
 
     def start(self):
-        self._worker.start()
+        with self._cv:
+            self._started = True
+            for model in self._pending:
+                self._spawn(model)
         self._watchdog.start()
+
+    def _spawn(self, model: str) -> None:
+        """Start `model`'s worker if it has none (the caller holds _cv)."""
+        if model not in self._workers and self._started:
+            t = threading.Thread(target=self._loop, args=(model,), name=f"cadenza-worker-{model}", daemon=True)
+            self._workers[model] = t
+            t.start()
 
     @property
     def depth(self) -> int:
-        return len(self._pending)
+        return sum(len(q) for q in self._pending.values())
 
     def is_active(self, key) -> bool:
         return key in self._active
 
     def submit(self, job: Job) -> int:
+        """Queue `job`; return how many requests for its model are ahead of it."""
         with self._cv:
-            if len(self._pending) >= self.size:
+            if self._stop:
+                raise Busy("the daemon is shutting down")
+            if self.depth >= self.size:
                 raise Busy(f"the queue is full ({self.size} requests waiting); try again in a moment")
-            position = len(self._pending) + (1 if any(j.started for j in self._active.values()) else 0)
-            self._pending.append(job)
+            queue = self._pending.setdefault(job.model_name, collections.deque())
+            position = len(queue) + (1 if job.model_name in self._running else 0)
+            queue.append(job)
             self._active[job.key] = job
+            self._spawn(job.model_name)
             self._cv.notify_all()
         return position
+
+    def _unqueue(self, job: Job) -> bool:
+        """Take a waiting job out of its queue (the caller holds _cv); False if it already runs."""
+        queue = self._pending.get(job.model_name)
+        if queue is not None and job in queue:
+            queue.remove(job)
+            self._active.pop(job.key, None)
+            return True
+        return False
 
     def cancel(self, key) -> bool:
         with self._cv:
@@ -101,23 +131,33 @@ class WorkQueue:
             if job is None:
                 return False
             job.cancelled.set()
-            if job in self._pending:
-                self._pending.remove(job)
-                self._active.pop(key, None)
+            self._unqueue(job)
         # Queued or running, the request ends now; a running engine stops at its next progress call
         # and its late result is dropped (claim_terminal lets one terminal reply through).
         self._fail(job, Cancelled(f"request {job.req_id} was cancelled"))
         return True
 
-    def _loop(self):
+    def cancel_scope(self, scope, why: str) -> int:
+        """End every queued or running job of one client (a TCP connection that closed)."""
+        with self._cv:
+            jobs = [j for j in self._active.values() if j.scope == scope]
+            for job in jobs:
+                job.cancelled.set()
+                self._unqueue(job)
+        for job in jobs:
+            self._fail(job, Cancelled(f"request {job.req_id} was cancelled: {why}"))
+        return len(jobs)
+
+    def _loop(self, model: str):
         while True:
             with self._cv:
-                while not self._pending and not self._stop:
+                while not self._pending.get(model) and not self._stop:
                     self._cv.wait()
                 if self._stop:
                     return
-                job = self._pending.popleft()
+                job = self._pending[model].popleft()
                 job.started = time.monotonic()
+                self._running[model] = job
             job.acknowledged.wait(2.0)  # keep replies in order: accepted before any result
             try:
                 if not job.finished:
@@ -127,7 +167,9 @@ class WorkQueue:
                 self._fail(job, exc)
             finally:
                 with self._cv:
-                    self._active.pop(job.key, None)
+                    self._running.pop(model, None)
+                    if self._active.get(job.key) is job:
+                        self._active.pop(job.key, None)
 
     def _watch(self):
         """Send `timeout` for jobs past their limit even if the engine never checks."""
@@ -138,16 +180,15 @@ class WorkQueue:
                 if not job.finished and now - job.submitted > job.timeout:
                     job.cancelled.set()
                     with self._cv:
-                        if job in self._pending:
-                            self._pending.remove(job)
-                            self._active.pop(job.key, None)
+                        self._unqueue(job)
                     self._fail(job, Timeout(f"request {job.req_id} took longer than {job.timeout:g} s"))
 
     def stop(self):
         with self._cv:
             self._stop = True
-            pending = list(self._pending)
-            self._pending.clear()
+            pending = [j for q in self._pending.values() for j in q]
+            for q in self._pending.values():
+                q.clear()
             self._cv.notify_all()
         for job in pending:
             self._fail(job, Cancelled("the daemon is shutting down"))

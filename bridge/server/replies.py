@@ -8,15 +8,14 @@ decided here, and the queue's worker, the handlers and the streams all send thro
 from __future__ import annotations
 
 from bridge.errors import CadenzaError
-from bridge.server.osc import NOTES_PER_MESSAGE, encode_message
+from bridge.server.osc import NOTES_PER_MESSAGE, cut_utf8, encode_fitted, encode_message
 from bridge.server.router import ROOT
 
-MAX_ERROR_CHARS = 1000  # error messages are cut here, so an error reply fits one datagram
+MAX_ERROR_BYTES = 512  # error texts are cut here (UTF-8 bytes): an error never costs much more than its request
 
 
 def error_message(req_id: int, exc: CadenzaError) -> bytes:
-    message = exc.message if len(exc.message) < MAX_ERROR_CHARS else exc.message[: MAX_ERROR_CHARS - 3] + "..."
-    return encode_message(f"{ROOT}/error", req_id, exc.code, message)
+    return encode_fitted(f"{ROOT}/error", req_id, exc.code, cut_utf8(exc.message, MAX_ERROR_BYTES))
 
 
 def send_error(peer, req_id: int, exc: CadenzaError) -> None:
@@ -36,7 +35,7 @@ def progress(req_id: int, fraction: float) -> bytes:
 
 
 def info(req_id: int, pairs: list) -> bytes:
-    return encode_message(f"{ROOT}/info", req_id, *pairs)
+    return encode_fitted(f"{ROOT}/info", req_id, *pairs)  # an echoed prompt or style may be long
 
 
 def request_info(request, model_name: str, clips: list, clip=None) -> list:
@@ -54,7 +53,7 @@ def request_info(request, model_name: str, clips: list, clip=None) -> list:
     if first is not None:
         out += ["meter", str(first.meter), "tempo", float(first.tempo)]
     if req.unknown_words:
-        out += ["unknown", " ".join(req.unknown_words)[:400]]  # keeps the datagram under 1,400 bytes
+        out += ["unknown", cut_utf8(" ".join(req.unknown_words), 400)]  # keeps the datagram under 1,400 bytes
     return out
 
 

@@ -40,5 +40,6 @@ class Router:
     def dispatch(self, address: str, args: list, peer) -> None:
         handler = self._table.get(address)
         if handler is None:
-            raise UnknownAddress(f"unknown address {address}; known: {', '.join(self.addresses())}")
+            shown = address if len(address) <= 64 else address[:61] + "..."
+            raise UnknownAddress(f"unknown address {shown}; known: {', '.join(self.addresses())}")
         handler(args, peer)

@@ -14,11 +14,12 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from bridge.errors import BadRequest, NoClip, Timeout, TooLarge
+from bridge.errors import BadRequest, Busy, NoClip, Timeout, TooLarge
 from bridge.music.clip import Clip, Note
 from bridge.music.limits import MAX_BARS, MAX_NOTES, MAX_TEMPO, MIN_TEMPO
 from bridge.music.theory import parse_key, parse_meter
 from bridge.server.admission import reply_peer, request_id
+from bridge.server.config import MAX_UPLOAD_NOTES
 from bridge.server.osc import is_integral
 from bridge.server.replies import send_error
 from bridge.server.router import ROOT
@@ -44,11 +45,14 @@ class Upload:
 
 
 class UploadStore:
-    """Unfinished uploads by (scope, id), at most `max_per_client` per client scope."""
+    """Unfinished uploads by (scope, id), at most `max_per_client` per client scope and at most
+    `max_notes` notes in all of them together (memory for clients that may never come back)."""
 
-    def __init__(self, ttl: float, max_per_client: int):
+    def __init__(self, ttl: float, max_per_client: int, max_notes: int = MAX_UPLOAD_NOTES):
         self.ttl = ttl
         self.max_per_client = max_per_client
+        self.max_notes = max_notes
+        self.notes_held = 0
         self._uploads: dict = {}  # (scope, id) -> Upload
 
     def register(self, router) -> None:
@@ -59,7 +63,17 @@ class UploadStore:
         return self._uploads.get(key)
 
     def pop(self, key) -> Upload | None:
-        return self._uploads.pop(key, None)
+        up = self._uploads.pop(key, None)
+        if up is not None:
+            self.notes_held -= len(up.notes)
+        return up
+
+    def drop_scope(self, scope) -> int:
+        """Forget every upload of one client (its TCP connection closed); how many there were."""
+        keys = [k for k in self._uploads if k[0] == scope]
+        for k in keys:
+            self.pop(k)
+        return len(keys)
 
     # -- handlers ------------------------------------------------------------------------------
     def clip_begin(self, args, peer):
@@ -84,6 +98,7 @@ class UploadStore:
                 f"at most {self.max_per_client} unfinished uploads per client; "
                 "use or cancel the ones you started"
             )
+        self.pop((peer.scope, req_id))  # a new begin under the same id starts over
         self._uploads[(peer.scope, req_id)] = Upload(req_id, peer, length, meter, float(tempo), key)
 
     def clip_notes(self, args, peer):
@@ -95,8 +110,12 @@ class UploadStore:
         if len(flat) % 4:
             raise BadRequest(f"clip/notes takes groups of 4 numbers (pitch start duration velocity), got {len(flat)} values")
         if len(up.notes) + len(flat) // 4 > MAX_NOTES:
-            del self._uploads[(peer.scope, req_id)]
+            self.pop((peer.scope, req_id))
             raise TooLarge(f"a clip holds at most {MAX_NOTES} notes; upload {req_id} was dropped")
+        if self.notes_held + len(flat) // 4 > self.max_notes:
+            raise Busy(f"unfinished uploads already hold {self.notes_held} notes (the daemon's limit, "
+                       f"max_upload_notes, is {self.max_notes}); these notes were not added, try again "
+                       "once uploads are used or expire")
         new = []
         for i in range(0, len(flat), 4):
             p, s, d, v = flat[i : i + 4]
@@ -108,6 +127,7 @@ class UploadStore:
                     raise BadRequest(f"note {i // 4}: {name} must be a number of beats, got {x!r}")
             new.append(Note(float(s), int(p), float(d), int(v)).validate())
         up.notes.extend(new)
+        self.notes_held += len(new)
 
     # -- housekeeping --------------------------------------------------------------------------
     def expire(self) -> None:
@@ -115,7 +135,7 @@ class UploadStore:
         now = time.monotonic()
         for key, up in list(self._uploads.items()):
             if now - up.created > self.ttl:
-                del self._uploads[key]
+                self.pop(key)
                 log.info("upload id %s from %s expired after %.0f s unused", up.req_id, up.peer, self.ttl)
                 send_error(up.peer, up.req_id, Timeout(
                     f"the clip uploaded under id {up.req_id} expired after {self.ttl:g} s "

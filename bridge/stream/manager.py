@@ -26,7 +26,7 @@ import time
 from bridge.errors import BadRequest, Busy, CadenzaError, Cancelled
 from bridge.music.request import pairs, parse_request
 from bridge.server.admission import request_id
-from bridge.server.osc import encode_message, is_integral
+from bridge.server.osc import encode_fitted, is_integral
 from bridge.server.replies import accepted, info
 from bridge.server.router import ROOT
 from bridge.server.transport import TcpPeer
@@ -151,7 +151,7 @@ class StreamManager:
             parsed = parse_request("generate", list(args[1:]), styles=tuple(stream.engine.info.styles) or None)
         except CadenzaError as exc:
             # Not /cadenza/error: that would read as the stream's terminal reply while it plays on.
-            stream.peer.send(encode_message(f"{ROOT}/stream/rejected", req_id, exc.code, exc.message[:900]))
+            stream.peer.send(encode_fitted(f"{ROOT}/stream/rejected", req_id, exc.code, exc.message))
             log.info("stream id=%s rejected a set: %s", req_id, exc.message)
             return
         stream.request_change({k: getattr(parsed, k) for k, _ in kv})

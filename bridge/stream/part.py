@@ -18,7 +18,7 @@ import time
 
 from bridge.music.clip import Clip, Note
 from bridge.errors import CadenzaError, Cancelled, Internal
-from bridge.server.osc import MAX_DATAGRAM, encode_bundle, encode_message
+from bridge.server.osc import MAX_DATAGRAM, encode_bundle, encode_fitted, encode_message
 from bridge.server.replies import done
 from bridge.server.router import ROOT
 from bridge.stream.clock import FORWARD_S, GENERATOR_NICE, Event, Timeline, renice
@@ -99,7 +99,7 @@ class Stream:
                      self.req_id, self.peer, why or "done", ms, self.underruns,
                      f", in-process send lateness ms {late}" if late else "")
         else:
-            packet = encode_message(f"{ROOT}/error", self.req_id, error.code, error.message[:900])
+            packet = encode_fitted(f"{ROOT}/error", self.req_id, error.code, error.message)
             log.info("stream id=%s client=%s ended: %s %s", self.req_id, self.peer, error.code, error.message)
         self.mgr.send_loop.send_now(self.peer, packet, not_before=last)
 
@@ -188,7 +188,7 @@ class Stream:
                 for k, v in old.items():
                     setattr(self.req, k, v)
                 self.req.given, self.fresh = old_given, old_fresh
-                self.peer.send(encode_message(f"{ROOT}/stream/rejected", self.req_id, exc.code, exc.message[:900]))
+                self.peer.send(encode_fitted(f"{ROOT}/stream/rejected", self.req_id, exc.code, exc.message))
                 log.info("stream id=%s: the engine refused %s: %s", self.req_id, changes, exc.message)
                 return
             later = [e for b, evs in self.bar_events.items() if b >= b0 for e in evs]
