@@ -79,7 +79,7 @@ test("Generate, Continue and Restyle over UDP against cadenza serve fill the Liv
   try {
     env.send("init");
     const ready = await waitFor(env, (s) => /Ready\.$|no models/.test(s), "the connection and model list");
-    assert.match(ready, /^Connected to Cadenza \S+: model \S+, \d+ styles?\. Ready\.$/);
+    assert.match(ready, /^Connected to Cadenza \S+ \(already running\): model \S+, \d+ styles?\. Ready\.$/);
 
     env.send("bars", 2);
     env.send("variations", 2);
