@@ -257,7 +257,7 @@ function prepare() {
         }
     }
     if (plan.mode !== "infill") {
-        plan.target = target(plan);
+        plan.target = chooseTarget(plan);
     }
     return plan;
 }
@@ -289,7 +289,7 @@ function infillBars(clip, read, beatsPerBar) {
 // Where the new clips go in Session view (Arrangement insertion keeps its own rule, on the new
 // track when Target is New track). Checked before anything is sent: a slot that holds a clip
 // is refused here, not after the daemon worked.
-function target(plan) {
+function chooseTarget(plan) {
     if (settings.target === "selected") {
         var scene = CadenzaLive.selectedSceneIndex();
         if (!plan.arrangement && CadenzaLive.slotHasClip(plan.trackPath, scene)) {
@@ -481,7 +481,7 @@ function insert(plan, result) {
 // start right below their source clip.
 function sessionStart(plan) {
     if (plan.target.kind === "selected") {
-        return plan.target.slot; // checked empty by target(); further variations go below it
+        return plan.target.slot; // checked empty by chooseTarget(); further variations go below it
     }
     if (plan.target.kind === "new_track") {
         return CadenzaLive.selectedSceneIndex();
