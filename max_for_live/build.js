@@ -26,10 +26,15 @@ const JS_DIR = path.join(HERE, "js");
 const PATCHER_DIR = path.join(HERE, "patchers");
 const OUT_DIR = path.join(HERE, "Cadenza"); // frozen, for users
 const DEV_DIR = path.join(HERE, "dev"); // unfrozen, for development
+const NODE_DIR = path.join(HERE, "node"); // scripts for [node.script] (Node for Max), copied as they are
+
+// Scripts a [node.script] runs: modern Node, only built-in modules, so one file is all a frozen
+// device needs to carry (no node_modules).
+const NODE_SCRIPTS = ["cadenza_launcher.js"];
 
 // Each [js] file the devices load, and the modules it is made of, in order.
 const BUNDLES = {
-  "cadenza.js": ["osc_protocol.js", "cadenza_client.js", "receiver.js", "device_ui.js", "live_set.js", "device_main.js"],
+  "cadenza.js": ["osc_protocol.js", "cadenza_client.js", "receiver.js", "starter.js", "device_ui.js", "live_set.js", "device_main.js"],
   "cadenza_miditool.js": ["osc_protocol.js", "cadenza_client.js", "receiver.js", "device_ui.js", "live_set.js", "miditool_main.js"],
 };
 
@@ -55,12 +60,18 @@ function readPatcher(name) {
   return JSON.parse(fs.readFileSync(path.join(PATCHER_DIR, name), "utf8"));
 }
 
-// The files a patcher loads: its [js] scripts and its dependency_cache, in that order, once each.
+// The text of a script the build makes: a [js] bundle, or a [node.script] file as it is.
+function scriptText(name) {
+  return NODE_SCRIPTS.includes(name) ? fs.readFileSync(path.join(NODE_DIR, name), "utf8") : bundle(name);
+}
+
+// The files a patcher loads: its [js] and [node.script] scripts and its dependency_cache, in
+// that order, once each.
 function scriptsOf(doc) {
   const names = [];
   for (const box of boxesOf(doc)) {
     const words = box.maxclass === "newobj" ? String(box.text).split(/\s+/) : [];
-    if (words[0] === "js" && !names.includes(words[1])) names.push(words[1]);
+    if ((words[0] === "js" || words[0] === "node.script") && !names.includes(words[1])) names.push(words[1]);
   }
   for (const dep of doc.patcher.dependency_cache || []) if (!names.includes(dep.name)) names.push(dep.name);
   return names;
@@ -71,8 +82,8 @@ function scriptsOf(doc) {
 function outputs() {
   const files = new Map();
   const scripts = new Map();
-  for (const name of Object.keys(BUNDLES)) {
-    scripts.set(name, Buffer.from(bundle(name), "utf8"));
+  for (const name of Object.keys(BUNDLES).concat(NODE_SCRIPTS)) {
+    scripts.set(name, Buffer.from(scriptText(name), "utf8"));
     files.set(`dev/${name}`, scripts.get(name));
   }
   for (const device of DEVICES) {
@@ -116,6 +127,9 @@ function validatePatcher(doc, type, files) {
   }
   for (const box of boxes) {
     const words = box.maxclass === "newobj" ? String(box.text).split(/\s+/) : [];
+    if (words[0] === "node.script" && !files.has(words[1])) {
+      problems.push(`[node.script ${words[1]}] (${box.id}) needs ${words[1]}, which the device folder does not hold`);
+    }
     if (words[0] === "js") {
       const script = words[1];
       if (!files.has(script)) {
@@ -215,6 +229,6 @@ function extraFiles(files) {
   return extra;
 }
 
-module.exports = { BUNDLES, DEVICES, OUT_DIR, DEV_DIR, PATCHER_DIR, JS_DIR, bundle, outputs, scriptsOf, extraFiles, readPatcher, validatePatcher, validateAll, declaredPorts };
+module.exports = { BUNDLES, NODE_SCRIPTS, NODE_DIR, scriptText, DEVICES, OUT_DIR, DEV_DIR, PATCHER_DIR, JS_DIR, bundle, outputs, scriptsOf, extraFiles, readPatcher, validatePatcher, validateAll, declaredPorts };
 
 if (require.main === module) main();

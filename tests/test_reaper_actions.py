@@ -254,9 +254,12 @@ def test_daemon_down_says_how_to_start_it(reaper, script, tmp_path):
     reaper.api.time_sel = (2.0, 4.0)
     port = free_port()  # nothing listens there
     configure(reaper, port=port, timeout=5)  # a CLI usage error (no answer) would fail in 20 s
+    reaper.api.box_answers = ["no"]  # "Start it now?" No: nothing is started
     before = reaper.api.snapshot()
     reaper.run_script(script)
-    assert_unchanged(reaper, before, "not running", f"cadenza serve --host 127.0.0.1 --port {port}")
+    assert_unchanged(reaper, before, "not running", f"cadenza serve --host 127.0.0.1 --port {port}", "Start it now?")
+    assert len(reaper.api.questions) == 1
+    assert not any(" serve " in c for c in reaper.api.commands), reaper.api.commands
     assert json.loads(next(iter(reaper.api.answers.values())))["error"]["code"] == "unavailable"
     assert_temp_files_gone(tmp_path)
 

@@ -80,10 +80,24 @@ def test_every_lua_file_ships_in_some_package():
     assert {p.resolve() for p in LUA_FILES} == provided
 
 
+def pending_packages() -> set[str]:
+    """Packages committed (or changed) with a new @version whose index entry comes in the next
+    commit, as `build_index.py --check` allows."""
+    old = (REPO / "index.xml").read_text(encoding="utf-8")
+    head = bi.git("rev-parse", "HEAD")
+    out = set()
+    for pkg in bi.load_packages():
+        commit = bi.pinned_commit(pkg, allow_dirty=True)
+        if (commit is None or commit == head) and (pkg.file.name, pkg.tags["version"]) not in bi.indexed_versions(old):
+            out.add(pkg.file.name)
+    return out
+
+
 def test_index_lists_every_action_with_its_version():
     root = ET.parse(REPO / "index.xml").getroot()
     assert root.tag == "index" and root.get("version") == "1" and root.get("name") == "Cadenza"
     headers = {p.file.name: p.tags for p in bi.load_packages()}
+    pending = pending_packages()
     seen = {}
     for cat in root.findall("category"):
         assert cat.get("name") == "Cadenza"
@@ -94,7 +108,10 @@ def test_index_lists_every_action_with_its_version():
             tags = headers[pkg.get("name")]
             assert pkg.get("desc") == tags["description"]
             assert ver.get("author") == tags["author"]
-            assert ver.find("changelog").text == tags["changelog"]
+            if ver.get("name") != tags["version"] and pkg.get("name") in pending:
+                seen[pkg.get("name")] = tags["version"]  # committed, index not rebuilt yet (as --check allows)
+            else:
+                assert ver.find("changelog").text == tags["changelog"]
             assert pkg.find("metadata/description").text.startswith("{\\rtf1")
             for src in ver.findall("source"):
                 url = src.text

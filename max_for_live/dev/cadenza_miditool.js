@@ -591,7 +591,10 @@ var CadenzaReceiver = (function () {
 // into protocol values and into plain-English status lives here, testable without Max.
 
 var CadenzaUI = (function () {
-    var MODES = ["generate", "continue", "restyle"];
+    var MODES = ["generate", "continue", "restyle", "infill"];
+    // Where new clips go (Session view): the next empty slot from the selected scene down (or
+    // below the source clip), this track's slot in the selected scene, or a new MIDI track.
+    var TARGETS = ["next", "selected", "new_track"];
     var ROLES = ["melody", "bass", "chords", "keys", "drums"];
     var MOODS = ["", "happy", "tense", "sad", "calm"];          // "" is the menu's "any"
     var KEY_ROOTS = ["follow", "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
@@ -605,7 +608,7 @@ var CadenzaUI = (function () {
     var TOP_P_DEFAULT = 0.95; // the daemon's default: sent only when the user moves it
     var SEED_MAX = 99999; // Live parameters are 32-bit floats: keep seeds exact and typeable
     // Clip colours per operation (Live snaps an RGB value to its nearest palette colour).
-    var COLORS = {generate: 0x1ABC9C, "continue": 0x3C8CE7, restyle: 0xF39C12};
+    var COLORS = {generate: 0x1ABC9C, "continue": 0x3C8CE7, restyle: 0xF39C12, infill: 0x9B59B6};
 
     function clamp(x, lo, hi) {
         return Math.max(lo, Math.min(hi, x));
@@ -641,6 +644,9 @@ var CadenzaUI = (function () {
         this.pitchLow = 0;
         this.pitchHigh = 127;
         this.scaleLock = false;
+        this.target = "next";
+        this.fromBar = 1;       // Infill without selected notes: the first bar to regenerate
+        this.program = "";      // the cadenza program the device may start; "" = find it
     }
 
     // [textedit] may prefix its contents with "text"; an empty one sends a bare "text".
@@ -677,6 +683,9 @@ var CadenzaUI = (function () {
         case "pitch_low": this.pitchLow = clamp(Math.round(Number(value)) || 0, 0, 127); break;
         case "pitch_high": this.pitchHigh = clamp(Math.round(Number(value)), 0, 127); break;
         case "scale_lock": this.scaleLock = Number(value) !== 0; break;
+        case "target": this.target = pick(TARGETS, value); break;
+        case "from_bar": this.fromBar = clamp(Math.round(Number(value)) || 1, 1, 64); break;
+        case "program": this.program = textOf(value).replace(/^\s+|\s+$/g, ""); break;
         case "host":
             // [textedit] may prefix its contents with "text".
             this.host = String(value === undefined ? "" : value).replace(/^text\s+/, "")
@@ -713,7 +722,9 @@ var CadenzaUI = (function () {
             ["role", this.role], ["bars", bars], ["meter", context.meter],
             ["tempo", clamp(context.tempo, 20, 300)],
             ["key", key], ["style", this.style], ["mood", this.mood],
-            ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations]
+            ["temperature", this.temperature], ["seed", this.seed],
+            // Infill rewrites the clip in place: one answer.
+            ["variations", this.mode === "infill" ? 1 : this.variations]
         ];
         // The rest only when set away from "the daemon decides", so a plain request stays short.
         opts.push(["model", this.model], ["prompt", this.prompt]);
@@ -748,7 +759,8 @@ var CadenzaUI = (function () {
     // history).
     Settings.prototype.saved = function () {
         return JSON.stringify({style: this.style, host: this.host, port: this.port,
-            reply_port: this.replyPort, seed: this.seed, model: this.model, prompt: this.prompt});
+            reply_port: this.replyPort, seed: this.seed, model: this.model, prompt: this.prompt,
+            program: this.program});
     };
 
     Settings.prototype.restore = function (text) {
@@ -779,6 +791,9 @@ var CadenzaUI = (function () {
             }
             if (typeof data.prompt === "string") {
                 this.apply("prompt", data.prompt);
+            }
+            if (typeof data.program === "string") {
+                this.apply("program", data.program);
             }
             return true;
         }
@@ -838,6 +853,7 @@ var CadenzaUI = (function () {
 
     return {
         MODES: MODES,
+        TARGETS: TARGETS,
         ROLES: ROLES,
         MOODS: MOODS,
         KEY_ROOTS: KEY_ROOTS,
@@ -1078,7 +1094,65 @@ var CadenzaLive = (function () {
             }
         }
         notes.sort(function (a, b) { return a[1] - b[1] || a[0] - b[0]; });
-        return {notes: notes, length: to - from, name: String(prop(clip, "name"))};
+        return {notes: notes, length: to - from, from: from, name: String(prop(clip, "name"))};
+    }
+
+    // The bars (0-based, end exclusive, counted from `from`) that the clip's selected notes
+    // touch, or null when no note is selected. Clip.get_selected_notes_extended is Live 11+.
+    function selectedBars(clip, from, length, beatsPerBar) {
+        var raw = clip.call("get_selected_notes_extended");
+        var parsed = typeof raw === "string" ? JSON.parse(raw) : raw;
+        var list = (parsed && parsed.notes) || [];
+        var first = null;
+        var last = null;
+        for (var i = 0; i < list.length; i++) {
+            var start = Number(list[i].start_time) - from;
+            if (start < 0 || start >= length) {
+                continue;
+            }
+            var bar = Math.floor(start / beatsPerBar + 1e-9);
+            first = first === null ? bar : Math.min(first, bar);
+            last = last === null ? bar : Math.max(last, bar);
+        }
+        return first === null ? null : {startBar: first, endBar: last + 1};
+    }
+
+    // Replaces the notes that start in [start, start + span) of `clip` (clip time) with `notes`
+    // (LOM note dicts, clip time); every other note stays as it was. Call inside withUndo.
+    function replaceNotes(clip, start, span, notes) {
+        clip.call("remove_notes_extended", 0, 128, start, span);
+        if (notes.length) {
+            clip.call("add_new_notes", {notes: notes});
+        }
+    }
+
+    // "live_set tracks 3" -> 3
+    function trackIndex(path) {
+        var match = /^live_set tracks (\d+)/.exec(String(path));
+        return match ? Number(match[1]) : -1;
+    }
+
+    // A new MIDI track right after `afterPath`, named `name`; returns its path. Call inside withUndo.
+    function createMidiTrack(afterPath, name) {
+        var index = trackIndex(afterPath) + 1;
+        api("live_set").call("create_midi_track", index);
+        var path = "live_set tracks " + index;
+        var track = api(path);
+        if (!exists(track) || !num(track, "has_midi_input")) {
+            throw new Error("Live did not add a MIDI track for the new clip.");
+        }
+        track.set("name", name);
+        return path;
+    }
+
+    function slotHasClip(trackPath, index) {
+        var slot = api(trackPath + " clip_slots " + index);
+        return exists(slot) && !!num(slot, "has_clip");
+    }
+
+    // The clip behind a LiveAPI id still exists (it may have been deleted while we waited).
+    function stillThere(clip) {
+        return exists(byId(clip.id));
     }
 
     // One undo step around fn (Live 11+; older Live ignores the calls it does not know).
@@ -1210,6 +1284,12 @@ var CadenzaLive = (function () {
         selectedSceneIndex: selectedSceneIndex,
         sourceClip: sourceClip,
         readNotes: readNotes,
+        selectedBars: selectedBars,
+        replaceNotes: replaceNotes,
+        trackIndex: trackIndex,
+        createMidiTrack: createMidiTrack,
+        slotHasClip: slotHasClip,
+        stillThere: stillThere,
         withUndo: withUndo,
         emptySlots: emptySlots,
         writeSessionClip: writeSessionClip,

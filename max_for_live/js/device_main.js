@@ -6,15 +6,18 @@
 // anything(), and the clips are written when the last one is in.
 //
 // Outlets: 0 -> [udpsend], 1 -> status line ("set ..."), 2 -> control feedback (seed, style
-// and model menus, progress bar). The [udpreceive] that feeds the inlet is made by the script (see receiver.js).
+// and model menus, progress bar), 3 -> the [node.script] launcher that can start `cadenza
+// serve` (its answers come back as "launcher ..."). The [udpreceive] that feeds the inlet is
+// made by the script (see receiver.js).
 
 autowatch = 0;
 inlets = 1;
-outlets = 3;
+outlets = 4;
 
 var OUT_UDP = 0;
 var OUT_STATUS = 1;
 var OUT_UI = 2;
+var OUT_LAUNCH = 3;
 var GO_DEBOUNCE_MS = 400; // one click of a button object may report press and release
 var MAX_BARS = 64;        // the daemon's limit for a clip; checked here for a clear message
 
@@ -24,6 +27,7 @@ var client = new CadenzaClient.Client(
     function (message) { outlet(OUT_UDP, message); },
     function (port) { receiver.listen(port); }
 );
+var starter = new CadenzaStarter.Starter(function (message) { outlet(OUT_LAUNCH, message); });
 var liveVersion = null; // set by init(): the LiveAPI is not usable before live.thisdevice bangs
 var job = null;         // the request in flight and where its clips will go
 var models = null;
@@ -31,12 +35,14 @@ var lastGo = 0;
 var stored = settings.saved(); // what the pattr last took: it is told only when this changes
 // Controls that are not Live parameters (or, for seed_lock, decide whether the seed is kept):
 // the pattr stores them.
-var STORED = {style: 1, seed: 1, seed_lock: 1, model: 1, prompt: 1};
+var STORED = {style: 1, seed: 1, seed_lock: 1, model: 1, prompt: 1, program: 1};
+var VERBS = {generate: "Generating", "continue": "Continuing", restyle: "Restyling", infill: "Infilling"};
 
 setinletassist(0, "controls, init, go, and OSC replies from udpreceive");
 setoutletassist(OUT_UDP, "to udpsend");
 setoutletassist(OUT_STATUS, "status line (set ...)");
 setoutletassist(OUT_UI, "control feedback: seed, style and model menus, progress");
+setoutletassist(OUT_LAUNCH, "to node.script cadenza_launcher.js");
 
 function status(text) {
     outlet(OUT_STATUS, "set", text);
@@ -72,17 +78,55 @@ function init() {
     });
 }
 
-function connect() {
+// Pings the daemon; when none answers on this computer, starts one (see starter.js). `then`
+// (optional) runs once connected and the model list is in: the Go that was waiting.
+function connect(then) {
     status("Looking for Cadenza at " + client.address() + " ...");
     client.ping(function (version) {
-        status("Connected to Cadenza " + version + " at " + client.address());
-        loadModels();
+        guard(function () { connected(version, then); });
+    }, function (message) {
+        guard(function () { noAnswer(message, then); });
+    });
+}
+
+function noAnswer(message, then) {
+    if (!CadenzaStarter.isLocal(client.host)) {
+        status(message); // a daemon on another computer is not ours to start
+        return;
+    }
+    status("No Cadenza at " + client.address() + ": starting `cadenza serve` ...");
+    starter.start(client.host, client.port, settings.program, function () {
+        guard(function () {
+            status("Cadenza started: connecting ...");
+            client.ping(function (version) {
+                guard(function () { connected(version, then); });
+            }, status);
+        });
     }, status);
 }
 
-function loadModels() {
+// What the status line says about where the daemon came from.
+function origin() {
+    return starter.startedIt() ? "started by this device; it stops with it" : "already running";
+}
+
+function connected(version, then) {
+    status("Connected to Cadenza " + version + " at " + client.address() + " (" + origin() + ")");
+    if (models && then) {
+        then();
+        return;
+    }
+    loadModels(then);
+}
+
+function loadModels(then) {
     client.models(function (list) {
-        guard(function () { showModels(list); });
+        guard(function () {
+            showModels(list);
+            if (then && list.length) {
+                then();
+            }
+        });
     }, status);
 }
 
@@ -132,7 +176,7 @@ function showStyles(model) {
         outlet(OUT_UI, "style_menu", "append", model.styles[j]);
     }
     outlet(OUT_UI, "style_menu", "setsymbol", settings.style || CadenzaUI.ANY_STYLE);
-    status("Connected to Cadenza " + client.version + ": model " + model.name + ", " +
+    status("Connected to Cadenza " + client.version + " (" + origin() + "): model " + model.name + ", " +
         CadenzaUI.plural(model.styles.length, "style") + ". Ready.");
 }
 
@@ -155,18 +199,16 @@ function go() {
             status("Still working on the last request: wait for it to finish (or time out).");
             return;
         }
+        if (starter.starting()) {
+            status("Still starting Cadenza: wait for it (the status line says when it is ready).");
+            return;
+        }
         var plan = prepare();
         if (client.isConnected()) {
             start(plan);
             return;
         }
-        status("Looking for Cadenza at " + client.address() + " ...");
-        client.ping(function () {
-            guard(function () { start(plan); });
-            if (!models) {
-                loadModels();
-            }
-        }, status);
+        connect(function () { start(plan); });
     });
 }
 
@@ -207,8 +249,56 @@ function prepare() {
         if (plan.mode === "restyle") {
             plan.bars = null; // restyle keeps the source's length
         }
+        if (plan.mode === "infill") {
+            plan.infill = infillBars(source.clip, read, plan.context.beatsPerBar);
+            plan.bars = null; // the answer is the whole clip, as long as it is
+            plan.arrangement = false; // written in place, wherever the clip is
+            plan.tooOld = false;
+        }
+    }
+    if (plan.mode !== "infill") {
+        plan.target = chooseTarget(plan);
     }
     return plan;
+}
+
+// The bars Infill regenerates (0-based, end exclusive, from the clip's loop start): those the
+// clip's selected notes touch, else Bars bars from From bar. Bars are counted as the daemon
+// counts them (the clip's length rounded to whole bars).
+function infillBars(clip, read, beatsPerBar) {
+    var total = Math.max(1, Math.round(read.length / beatsPerBar));
+    var chosen = CadenzaLive.selectedBars(clip, read.from, read.length, beatsPerBar);
+    if (chosen) {
+        chosen.how = "the selected notes";
+    } else {
+        chosen = {startBar: settings.fromBar - 1, endBar: settings.fromBar - 1 + settings.bars,
+            how: "From bar and Bars"};
+    }
+    if (chosen.startBar >= total) {
+        throw new Error("The selected clip has " + CadenzaUI.plural(total, "bar") + ": From bar " +
+            settings.fromBar + " lies after its end.");
+    }
+    chosen.endBar = Math.min(chosen.endBar, total);
+    chosen.from = read.from;
+    chosen.start = chosen.startBar * beatsPerBar;
+    chosen.end = Math.min(chosen.endBar * beatsPerBar, read.length);
+    chosen.clipName = read.name;
+    return chosen;
+}
+
+// Where the new clips go in Session view (Arrangement insertion keeps its own rule, on the new
+// track when Target is New track). Checked before anything is sent: a slot that holds a clip
+// is refused here, not after the daemon worked.
+function chooseTarget(plan) {
+    if (settings.target === "selected") {
+        var scene = CadenzaLive.selectedSceneIndex();
+        if (!plan.arrangement && CadenzaLive.slotHasClip(plan.trackPath, scene)) {
+            throw new Error("The selected slot (scene " + (scene + 1) + ") of \"" + plan.trackName +
+                "\" holds a clip, and Cadenza never overwrites one: select an empty slot, or set Target to Next empty slot.");
+        }
+        return {kind: "selected", slot: scene};
+    }
+    return {kind: settings.target};
 }
 
 function start(plan) {
@@ -219,17 +309,26 @@ function start(plan) {
     plan.started = Date.now();
     job = plan;
     outlet(OUT_UI, "progress", 0);
-    var verb = {generate: "Generating", "continue": "Continuing", restyle: "Restyling"}[plan.mode];
+    var verb = VERBS[plan.mode];
     status(verb + " (" + describeRequest(plan) + ") ...");
     plan.id = client.run(plan.mode, settings.options(plan.key, plan.context, plan.bars), plan.clip, {
         event: function (ev) { guard(function () { progress(plan, verb, ev); }); },
         done: function (result) { guard(function () { finish(plan, result); }); },
         fail: function (code, message) { guard(function () { failed(plan, code, message); }); }
-    });
+    }, plan.infill ? [plan.infill.startBar, plan.infill.endBar] : null);
+}
+
+// "bars 3-4", "bar 2"
+function barsText(infill) {
+    return infill.endBar - infill.startBar === 1 ? "bar " + (infill.startBar + 1) :
+        "bars " + (infill.startBar + 1) + "-" + infill.endBar;
 }
 
 function describeRequest(plan) {
     var parts = [];
+    if (plan.infill) {
+        parts.push(barsText(plan.infill) + " of \"" + plan.infill.clipName + "\", from " + plan.infill.how);
+    }
     if (plan.bars) {
         parts.push(CadenzaUI.plural(plan.bars, "bar"));
     }
@@ -294,7 +393,31 @@ function finish(plan, result) {
         status("Cadenza answered with no clip. Try other settings.");
         return;
     }
-    status(insert(plan, result));
+    status(plan.infill ? writeInfill(plan, result.variations[0]) : insert(plan, result));
+}
+
+// Infill: the answer is the whole clip with the bars rewritten; only its notes that start in
+// those bars are written, in place of the clip's notes that start there. Every other note of
+// the clip stays exactly as it was.
+function writeInfill(plan, v) {
+    var f = plan.infill;
+    var clip = plan.source.clip;
+    if (!CadenzaLive.stillThere(clip)) {
+        return "The clip was deleted while Cadenza was working: nothing was written.";
+    }
+    var notes = [];
+    for (var i = 0; i < v.notes.length; i++) {
+        var n = v.notes[i];
+        if (n.start_time >= f.start - 1e-9 && n.start_time < f.end - 1e-9) {
+            notes.push({pitch: n.pitch, start_time: f.from + n.start_time, velocity: n.velocity,
+                duration: Math.min(n.duration, f.end - n.start_time)});
+        }
+    }
+    CadenzaLive.withUndo(function () {
+        CadenzaLive.replaceNotes(clip, f.from + f.start, f.end - f.start, notes);
+    });
+    return "Done: " + barsText(f) + " of \"" + f.clipName + "\" regenerated (" + CadenzaUI.plural(notes.length, "note") +
+        "; every other note kept) (" + CadenzaUI.seconds(Date.now() - plan.started) + ").";
 }
 
 // Writes every variation and returns the status line that says where.
@@ -304,6 +427,14 @@ function insert(plan, result) {
     var notes = 0;
     var fellBack = false;
     var nextStart = null;
+    var newTrack = false;
+    if (plan.target.kind === "new_track") {
+        plan.trackName = "Cadenza " + (settings.style || settings.role);
+        plan.trackPath = CadenzaLive.withUndo(function () {
+            return CadenzaLive.createMidiTrack(plan.trackPath, plan.trackName);
+        });
+        newTrack = true;
+    }
     var nextSlot = sessionStart(plan);
     for (var i = 0; i < result.variations.length; i++) {
         var v = result.variations[i];
@@ -328,7 +459,8 @@ function insert(plan, result) {
         nextSlot = slot + 1;
     }
     var text = "Done: " + CadenzaUI.plural(result.variations.length, "clip") + " (" +
-        CadenzaUI.plural(notes, "note") + ") in \"" + plan.trackName + "\"";
+        CadenzaUI.plural(notes, "note") + ") in \"" + plan.trackName + "\"" +
+        (newTrack ? " (a new track: give it an instrument to hear it)" : "");
     if (bars.length) {
         text += " at " + CadenzaUI.bar(bars[0], plan.context.beatsPerBar) + " of the Arrangement";
     }
@@ -348,6 +480,12 @@ function insert(plan, result) {
 // Generate fills the first empty slots from the selected scene down; Continue and Restyle
 // start right below their source clip.
 function sessionStart(plan) {
+    if (plan.target.kind === "selected") {
+        return plan.target.slot; // checked empty by chooseTarget(); further variations go below it
+    }
+    if (plan.target.kind === "new_track") {
+        return CadenzaLive.selectedSceneIndex();
+    }
     if (plan.source && !plan.source.arrangement) {
         return plan.source.slotIndex + 1;
     }
@@ -375,6 +513,10 @@ function anything() {
     guard(function () {
         if (name.charAt(0) === "/") {
             client.receive(name, args);
+            return;
+        }
+        if (name === "launcher") {
+            starter.receive(args);
             return;
         }
         var value = args.length > 1 ? args.join(" ") : args[0];
@@ -415,7 +557,10 @@ function setvalueof(value) {
     });
 }
 
+// The device is deleted (or its set closed): the daemon it started stops with it; one that was
+// already running is left alone.
 function notifydeleted() {
+    starter.stop();
     client.shutdown();
     receiver.close();
 }

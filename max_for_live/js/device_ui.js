@@ -5,7 +5,10 @@
 // into protocol values and into plain-English status lives here, testable without Max.
 
 var CadenzaUI = (function () {
-    var MODES = ["generate", "continue", "restyle"];
+    var MODES = ["generate", "continue", "restyle", "infill"];
+    // Where new clips go (Session view): the next empty slot from the selected scene down (or
+    // below the source clip), this track's slot in the selected scene, or a new MIDI track.
+    var TARGETS = ["next", "selected", "new_track"];
     var ROLES = ["melody", "bass", "chords", "keys", "drums"];
     var MOODS = ["", "happy", "tense", "sad", "calm"];          // "" is the menu's "any"
     var KEY_ROOTS = ["follow", "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
@@ -19,7 +22,7 @@ var CadenzaUI = (function () {
     var TOP_P_DEFAULT = 0.95; // the daemon's default: sent only when the user moves it
     var SEED_MAX = 99999; // Live parameters are 32-bit floats: keep seeds exact and typeable
     // Clip colours per operation (Live snaps an RGB value to its nearest palette colour).
-    var COLORS = {generate: 0x1ABC9C, "continue": 0x3C8CE7, restyle: 0xF39C12};
+    var COLORS = {generate: 0x1ABC9C, "continue": 0x3C8CE7, restyle: 0xF39C12, infill: 0x9B59B6};
 
     function clamp(x, lo, hi) {
         return Math.max(lo, Math.min(hi, x));
@@ -55,6 +58,9 @@ var CadenzaUI = (function () {
         this.pitchLow = 0;
         this.pitchHigh = 127;
         this.scaleLock = false;
+        this.target = "next";
+        this.fromBar = 1;       // Infill without selected notes: the first bar to regenerate
+        this.program = "";      // the cadenza program the device may start; "" = find it
     }
 
     // [textedit] may prefix its contents with "text"; an empty one sends a bare "text".
@@ -91,6 +97,9 @@ var CadenzaUI = (function () {
         case "pitch_low": this.pitchLow = clamp(Math.round(Number(value)) || 0, 0, 127); break;
         case "pitch_high": this.pitchHigh = clamp(Math.round(Number(value)), 0, 127); break;
         case "scale_lock": this.scaleLock = Number(value) !== 0; break;
+        case "target": this.target = pick(TARGETS, value); break;
+        case "from_bar": this.fromBar = clamp(Math.round(Number(value)) || 1, 1, 64); break;
+        case "program": this.program = textOf(value).replace(/^\s+|\s+$/g, ""); break;
         case "host":
             // [textedit] may prefix its contents with "text".
             this.host = String(value === undefined ? "" : value).replace(/^text\s+/, "")
@@ -127,7 +136,9 @@ var CadenzaUI = (function () {
             ["role", this.role], ["bars", bars], ["meter", context.meter],
             ["tempo", clamp(context.tempo, 20, 300)],
             ["key", key], ["style", this.style], ["mood", this.mood],
-            ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations]
+            ["temperature", this.temperature], ["seed", this.seed],
+            // Infill rewrites the clip in place: one answer.
+            ["variations", this.mode === "infill" ? 1 : this.variations]
         ];
         // The rest only when set away from "the daemon decides", so a plain request stays short.
         opts.push(["model", this.model], ["prompt", this.prompt]);
@@ -162,7 +173,8 @@ var CadenzaUI = (function () {
     // history).
     Settings.prototype.saved = function () {
         return JSON.stringify({style: this.style, host: this.host, port: this.port,
-            reply_port: this.replyPort, seed: this.seed, model: this.model, prompt: this.prompt});
+            reply_port: this.replyPort, seed: this.seed, model: this.model, prompt: this.prompt,
+            program: this.program});
     };
 
     Settings.prototype.restore = function (text) {
@@ -193,6 +205,9 @@ var CadenzaUI = (function () {
             }
             if (typeof data.prompt === "string") {
                 this.apply("prompt", data.prompt);
+            }
+            if (typeof data.program === "string") {
+                this.apply("program", data.program);
             }
             return true;
         }
@@ -252,6 +267,7 @@ var CadenzaUI = (function () {
 
     return {
         MODES: MODES,
+        TARGETS: TARGETS,
         ROLES: ROLES,
         MOODS: MOODS,
         KEY_ROOTS: KEY_ROOTS,

@@ -217,7 +217,65 @@ var CadenzaLive = (function () {
             }
         }
         notes.sort(function (a, b) { return a[1] - b[1] || a[0] - b[0]; });
-        return {notes: notes, length: to - from, name: String(prop(clip, "name"))};
+        return {notes: notes, length: to - from, from: from, name: String(prop(clip, "name"))};
+    }
+
+    // The bars (0-based, end exclusive, counted from `from`) that the clip's selected notes
+    // touch, or null when no note is selected. Clip.get_selected_notes_extended is Live 11+.
+    function selectedBars(clip, from, length, beatsPerBar) {
+        var raw = clip.call("get_selected_notes_extended");
+        var parsed = typeof raw === "string" ? JSON.parse(raw) : raw;
+        var list = (parsed && parsed.notes) || [];
+        var first = null;
+        var last = null;
+        for (var i = 0; i < list.length; i++) {
+            var start = Number(list[i].start_time) - from;
+            if (start < 0 || start >= length) {
+                continue;
+            }
+            var bar = Math.floor(start / beatsPerBar + 1e-9);
+            first = first === null ? bar : Math.min(first, bar);
+            last = last === null ? bar : Math.max(last, bar);
+        }
+        return first === null ? null : {startBar: first, endBar: last + 1};
+    }
+
+    // Replaces the notes that start in [start, start + span) of `clip` (clip time) with `notes`
+    // (LOM note dicts, clip time); every other note stays as it was. Call inside withUndo.
+    function replaceNotes(clip, start, span, notes) {
+        clip.call("remove_notes_extended", 0, 128, start, span);
+        if (notes.length) {
+            clip.call("add_new_notes", {notes: notes});
+        }
+    }
+
+    // "live_set tracks 3" -> 3
+    function trackIndex(path) {
+        var match = /^live_set tracks (\d+)/.exec(String(path));
+        return match ? Number(match[1]) : -1;
+    }
+
+    // A new MIDI track right after `afterPath`, named `name`; returns its path. Call inside withUndo.
+    function createMidiTrack(afterPath, name) {
+        var index = trackIndex(afterPath) + 1;
+        api("live_set").call("create_midi_track", index);
+        var path = "live_set tracks " + index;
+        var track = api(path);
+        if (!exists(track) || !num(track, "has_midi_input")) {
+            throw new Error("Live did not add a MIDI track for the new clip.");
+        }
+        track.set("name", name);
+        return path;
+    }
+
+    function slotHasClip(trackPath, index) {
+        var slot = api(trackPath + " clip_slots " + index);
+        return exists(slot) && !!num(slot, "has_clip");
+    }
+
+    // The clip behind a LiveAPI id still exists (it may have been deleted while we waited).
+    function stillThere(clip) {
+        return exists(byId(clip.id));
     }
 
     // One undo step around fn (Live 11+; older Live ignores the calls it does not know).
@@ -349,6 +407,12 @@ var CadenzaLive = (function () {
         selectedSceneIndex: selectedSceneIndex,
         sourceClip: sourceClip,
         readNotes: readNotes,
+        selectedBars: selectedBars,
+        replaceNotes: replaceNotes,
+        trackIndex: trackIndex,
+        createMidiTrack: createMidiTrack,
+        slotHasClip: slotHasClip,
+        stillThere: stillThere,
         withUndo: withUndo,
         emptySlots: emptySlots,
         writeSessionClip: writeSessionClip,

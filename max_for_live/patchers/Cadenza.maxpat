@@ -18,7 +18,7 @@
 		"openrect": [
 			0,
 			0,
-			760,
+			890,
 			169
 		],
 		"bglocked": 0,
@@ -44,7 +44,7 @@
 		"boxanimatetime": 200,
 		"enablehscroll": 1,
 		"enablevscroll": 1,
-		"devicewidth": 760,
+		"devicewidth": 890,
 		"description": "Cadenza: generate, continue and restyle MIDI clips with the Cadenza daemon.",
 		"digest": "AI composition companion: writes clips in the set's key and tempo.",
 		"tags": "cadenza, generative, midi",
@@ -95,8 +95,9 @@
 					"id": "obj-3",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 3,
+					"numoutlets": 4,
 					"outlettype": [
+						"",
 						"",
 						"",
 						""
@@ -270,17 +271,18 @@
 							"parameter_enum": [
 								"Generate",
 								"Continue",
-								"Restyle"
+								"Restyle",
+								"Infill"
 							],
 							"parameter_initial": [
 								0
 							],
 							"parameter_initial_enable": 1,
 							"parameter_longname": "Mode",
-							"parameter_mmax": 2,
+							"parameter_mmax": 3,
 							"parameter_shortname": "Mode",
 							"parameter_type": 2,
-							"parameter_info": "Generate writes new clips; Continue extends the selected clip; Restyle rewrites it."
+							"parameter_info": "Generate writes new clips; Continue extends the selected clip; Restyle rewrites it as a new clip; Infill regenerates bars of the selected clip in place."
 						}
 					},
 					"varname": "Mode"
@@ -452,7 +454,7 @@
 							"parameter_shortname": "Bars",
 							"parameter_type": 1,
 							"parameter_unitstyle": 0,
-							"parameter_info": "How many bars to write (Continue: how many to add)."
+							"parameter_info": "How many bars to write (Continue: how many to add; Infill: how many to regenerate from From bar)."
 						}
 					},
 					"varname": "Bars"
@@ -2324,6 +2326,295 @@
 					"text": "cancel",
 					"id": "obj-85"
 				}
+			},
+			{
+				"box": {
+					"id": "obj-86",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1060,
+						40,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						762,
+						4,
+						50,
+						16
+					],
+					"text": "Target",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-87",
+					"maxclass": "live.menu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1060,
+						70,
+						100,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						762,
+						20,
+						122,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"Next empty slot",
+								"Selected slot",
+								"New track"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Target",
+							"parameter_mmax": 2,
+							"parameter_shortname": "Target",
+							"parameter_type": 2,
+							"parameter_info": "Where new clips go: the next empty slot (below the source clip for Continue and Restyle), this track's slot in the selected scene, or a new MIDI track. Infill always writes in place."
+						}
+					},
+					"varname": "Target"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-88",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1060,
+						100,
+						110,
+						22
+					],
+					"text": "prepend target"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-89",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1060,
+						130,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						762,
+						38,
+						60,
+						16
+					],
+					"text": "From bar",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-90",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1060,
+						160,
+						44,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						840,
+						38,
+						44,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								1
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "From Bar",
+							"parameter_mmin": 1,
+							"parameter_mmax": 64,
+							"parameter_shortname": "From Bar",
+							"parameter_type": 1,
+							"parameter_unitstyle": 0,
+							"parameter_info": "Infill without selected notes: the first bar of the clip to regenerate (Bars says how many). With notes selected in the clip, the bars they touch are regenerated."
+						}
+					},
+					"varname": "From_Bar"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-91",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1060,
+						190,
+						110,
+						22
+					],
+					"text": "prepend from_bar"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-92",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1060,
+						220,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						762,
+						74,
+						60,
+						16
+					],
+					"text": "Program",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-93",
+					"maxclass": "textedit",
+					"numinlets": 1,
+					"numoutlets": 4,
+					"outlettype": [
+						"",
+						"int",
+						"",
+						""
+					],
+					"parameter_enable": 0,
+					"patching_rect": [
+						1060,
+						250,
+						120,
+						22
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						762,
+						90,
+						122,
+						16
+					],
+					"text": "",
+					"keymode": 1,
+					"lines": 1,
+					"wordwrap": 0,
+					"fontsize": 9,
+					"varname": "program",
+					"hint": "Full path of the cadenza program the device starts when no daemon answers; blank: found on the PATH or in the usual install places."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-94",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1060,
+						280,
+						110,
+						22
+					],
+					"text": "prepend program"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-95",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						40,
+						800,
+						330,
+						22
+					],
+					"text": "node.script cadenza_launcher.js @autostart 1 @watch 0",
+					"saved_object_attributes": {
+						"autostart": 1,
+						"defer": 0,
+						"watch": 0
+					},
+					"varname": "cadenza_launcher"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-96",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						40,
+						840,
+						110,
+						22
+					],
+					"text": "prepend launcher"
+				}
 			}
 		],
 		"lines": [
@@ -3094,6 +3385,114 @@
 						0
 					]
 				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-88",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-87",
+						0
+					],
+					"destination": [
+						"obj-88",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-91",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-90",
+						0
+					],
+					"destination": [
+						"obj-91",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-94",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-93",
+						0
+					],
+					"destination": [
+						"obj-94",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-3",
+						3
+					],
+					"destination": [
+						"obj-95",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-95",
+						0
+					],
+					"destination": [
+						"obj-96",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-96",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
 			}
 		],
 		"parameters": {
@@ -3218,11 +3617,27 @@
 				"Scale Lock",
 				"Scale Lock",
 				0
+			],
+			"obj-87": [
+				"Target",
+				"Target",
+				0
+			],
+			"obj-90": [
+				"From Bar",
+				"From Bar",
+				0
 			]
 		},
 		"dependency_cache": [
 			{
 				"name": "cadenza.js",
+				"patcherrelativepath": ".",
+				"type": "TEXT",
+				"implicit": 1
+			},
+			{
+				"name": "cadenza_launcher.js",
 				"patcherrelativepath": ".",
 				"type": "TEXT",
 				"implicit": 1

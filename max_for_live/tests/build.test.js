@@ -80,9 +80,10 @@ for (const device of build.DEVICES) {
     assert.deepStrictEqual(entries.slice(1).map((e) => e.fnam), needed, "exactly the scripts the patcher loads");
     for (const entry of entries.slice(1)) {
       assert.strictEqual(entry.type, "TEXT");
-      assert.ok(entry.data.equals(Buffer.from(build.bundle(entry.fnam), "utf8")), `${entry.fnam} is the built script, byte for byte`);
-      assert.deepStrictEqual(build.validatePatcher(source, device.type, new Map([[entry.fnam, entry.data.toString("utf8")]])), []);
+      assert.ok(entry.data.equals(Buffer.from(build.scriptText(entry.fnam), "utf8")), `${entry.fnam} is the built script, byte for byte`);
     }
+    const carried = new Map(entries.slice(1).map((e) => [e.fnam, e.data.toString("utf8")]));
+    assert.deepStrictEqual(build.validatePatcher(source, device.type, carried), [], "what the frozen device carries is all it needs");
   });
 
   test(`the development ${device.file} (dev/) parses back to ${device.patcher}, unfrozen`, () => {
@@ -162,12 +163,13 @@ test("decode refuses broken containers with a message that says why", () => {
 test("the validator catches a missing script, wrong ports, a bad line and a wrong device type", () => {
   const device = build.DEVICES[0];
   const doc = build.readPatcher(device.patcher);
-  const files = new Map([["cadenza.js", "inlets = 1;\noutlets = 4;\n"]]);
+  const files = new Map([["cadenza.js", "inlets = 1;\noutlets = 3;\n"], ["cadenza_launcher.js", ""]]);
   const problems = build.validatePatcher(doc, "natt", files).join("\n");
-  assert.match(problems, /declares 1\/4/);
+  assert.match(problems, /declares 1\/3/);
   assert.match(problems, /amxdtype/);
   const missing = build.validatePatcher(doc, device.type, new Map()).join("\n");
   assert.match(missing, /needs cadenza\.js/);
+  assert.match(missing, /\[node\.script cadenza_launcher\.js\] \(obj-95\) needs cadenza_launcher\.js/);
   doc.patcher.lines.push({ patchline: { source: ["obj-1", 9], destination: ["nowhere", 0] } });
   assert.match(build.validatePatcher(doc, device.type, files).join("\n"), /no outlet 9[\s\S]*missing box nowhere/);
 });

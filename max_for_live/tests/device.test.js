@@ -34,7 +34,7 @@ test("connects: ping with its reply port, then the style menu from the default m
   env.send("/cadenza/done", models[1], 1.0);
   const menu = env.sent(2).filter((m) => m[0] === "style_menu").map((m) => m.slice(1).join(" "));
   assert.deepStrictEqual(menu, ["clear", "append any", "append folk", "append jazz", "setsymbol any"]);
-  assert.strictEqual(env.status(), "Connected to Cadenza 0.1.0: model markov, 2 styles. Ready.");
+  assert.strictEqual(env.status(), "Connected to Cadenza 0.1.0 (already running): model markov, 2 styles. Ready.");
 });
 
 test("Generate fills the next empty slots of the device's track and never overwrites a clip", () => {
@@ -284,11 +284,18 @@ test("errors show in the status line: daemon not running, on its default and ano
   assert.strictEqual(sentTo(env, "/cadenza/ping").length, 2, "one retry");
   assert.notStrictEqual(env.replyPort(), firstPort, "the retry listens on another port");
   env.clock.advance(1500);
-  assert.strictEqual(env.status(), "Cadenza daemon not running: start it with `cadenza serve`");
+  // On this computer the device asks its launcher to start one; with no launcher answering it
+  // says how to start it by hand.
+  assert.strictEqual(env.status(), "No Cadenza at 127.0.0.1:7500: starting `cadenza serve` ...");
+  assert.deepStrictEqual(env.sent(3), [["start", "127.0.0.1", 7500]]);
+  env.clock.advance(3000);
+  assert.strictEqual(env.status(), "Cadenza daemon not running at 127.0.0.1:7500, and the device could not start it " +
+    "(Node for Max did not answer): start it in a terminal with `cadenza serve --port 7500`");
   env.send("host", "text", "10.0.0.5");
   assert.deepStrictEqual(last(sentTo(env, "host")), ["host", "10.0.0.5"]);
   env.clock.advance(3000);
   assert.strictEqual(env.status(), "Cadenza daemon not running: start it with `cadenza serve` (no answer from 10.0.0.5:7500)");
+  assert.strictEqual(env.sent(3).length, 1, "a daemon on another computer is not started");
 });
 
 test("errors show in the status line: the daemon's own error, and nothing is written", () => {
@@ -390,7 +397,7 @@ test("style, host and ports are stored with the set through pattr", () => {
   env.send("style", "jazz");
   assert.ok(env.notified.length >= 1, "pattr is told the value changed");
   const saved = env.context.getvalueof();
-  assert.deepStrictEqual(JSON.parse(saved), { style: "jazz", host: "127.0.0.1", port: 7500, reply_port: 0, seed: 1, model: "", prompt: "" });
+  assert.deepStrictEqual(JSON.parse(saved), { style: "jazz", host: "127.0.0.1", port: 7500, reply_port: 0, seed: 1, model: "", prompt: "", program: "" });
   const other = setup().env;
   other.context.setvalueof(JSON.stringify({ style: "folk", host: "192.168.1.20", port: 9000, reply_port: 9001 }));
   other.send("init");

@@ -79,7 +79,7 @@ test("Generate, Continue and Restyle over UDP against cadenza serve fill the Liv
   try {
     env.send("init");
     const ready = await waitFor(env, (s) => /Ready\.$|no models/.test(s), "the connection and model list");
-    assert.match(ready, /^Connected to Cadenza \S+: model \S+, \d+ styles?\. Ready\.$/);
+    assert.match(ready, /^Connected to Cadenza \S+ \(already running\): model \S+, \d+ styles?\. Ready\.$/);
 
     env.send("bars", 2);
     env.send("variations", 2);
@@ -171,6 +171,33 @@ test("a MIDI Generator gets its notes through the second apply cycle", { timeout
     assert.ok(notes.length > 0, "the second cycle brings the daemon's notes");
     assert.ok(notes.every((n) => n.start_time >= 0 && n.start_time < 8));
     assert.match(env.status(2), /^Applied \d+ notes? from Cadenza \(seed 3\)\.$/);
+  } finally {
+    shim.close();
+  }
+});
+
+// Infill against the real daemon: /cadenza/infill id start_bar end_bar after the upload, and
+// only the notes of that bar change.
+test("Infill over UDP against cadenza serve rewrites one bar in place", { timeout: 120000 }, async () => {
+  const { live, lead, env, shim } = device(daemon.port);
+  try {
+    const notes = [];
+    for (let b = 0; b < 8; b++) notes.push({ pitch: 62 + (b % 5), start_time: b, duration: 0.5, velocity: 90 });
+    const clip = live.addClip(lead, 0, { name: "Tune", length: 8, notes });
+    live.highlight(lead, 0);
+    env.send("init");
+    await waitFor(env, (s) => /Ready\.$|no models/.test(s), "the connection", 30000);
+    env.send("model", "markov");
+    env.send("mode", 3);
+    env.send("from_bar", 2);
+    env.send("bars", 1);
+    const outside = JSON.stringify(clip.notes.filter((n) => n.start_time < 4));
+    await pressGo(env);
+    const done = await waitFor(env, (s) => /^Done|could not|incomplete|No answer|stopped/.test(s), "Infill", 60000);
+    assert.match(done, /^Done: bar 2 of "Tune" regenerated \(\d+ notes?; every other note kept\)/);
+    assert.strictEqual(JSON.stringify(clip.notes.filter((n) => n.start_time < 4)), outside, "bar 1 is untouched");
+    assert.ok(clip.notes.every((n) => n.start_time < 8 && n.duration > 0));
+    assert.strictEqual(lead.slots[1].clip, null, "no new clip");
   } finally {
     shim.close();
   }

@@ -1,5 +1,5 @@
 -- @description Cadenza: shared library (needed by every Cadenza action)
--- @version 1.2.0
+-- @version 1.3.0
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza shared library
@@ -8,6 +8,8 @@
 --   reading its JSON answer and placing notes in the project. It registers no action;
 --   install it together with the Cadenza actions.
 -- @changelog
+--   When the daemon does not answer, the actions offer (Yes/No) to start `cadenza serve` in the
+--   background (hidden on Windows), wait for it and carry on; they never stop a daemon.
 --   The settings' second page reaches the cadenza program: --prompt, --seed, --top-p,
 --   --density, --pitch-low/--pitch-high, --scale-lock and (Restyle) --preserve.
 -- @provides
@@ -27,7 +29,7 @@ action. Anything wrong before that point shows a message and changes nothing.
 local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
 
 local C = {}
-C.VERSION = "1.2.0"
+C.VERSION = "1.3.0"
 C.TITLE = "Cadenza"
 C.json = dofile(here .. "cadenza/json.lua")
 C.settings = dofile(here .. "cadenza/settings.lua")
@@ -156,6 +158,34 @@ function C.run(spec)
   local plan, msg = spec.prepare(cfg)
   if not plan then C.message(msg, title) return false end
 
+  return C.ask(spec, cfg, exe, plan, true)
+end
+
+--- The daemon is not running: offer to start it (only on this computer, and only once per
+--- run), then ask again. A daemon is never stopped by an action, neither this one nor another.
+local function offer_to_start(spec, cfg, exe, plan, msg)
+  local title = spec.title
+  local how = "cadenza serve --host " .. cfg.host .. " --port " .. cfg.port
+  if not C.cli.is_local(cfg.host) then
+    C.message(failure_text(title, msg, "unavailable", cfg), title)
+    return
+  end
+  local answer = reaper.ShowMessageBox(msg .. "\n\nStart it now? Cadenza will run\n    " .. how ..
+    "\nin the background (it keeps running for the next actions; quit it from its process, or " ..
+    "log out, to stop it), then run '" .. title .. "' again.\n\nNo: start it yourself in a terminal with " ..
+    "that command, then run '" .. title .. "' again.", title, 4)
+  if answer ~= 6 then return end
+  C.cli.start_daemon({
+    exe = exe, host = cfg.host, port = cfg.port,
+    on_ready = function() C.ask(spec, cfg, exe, plan, false) end,
+    on_fail = function(m) C.message(m, title) end,
+  })
+end
+
+--- Run the CLI for a prepared plan and apply its answer. `may_start`: offer to start the
+--- daemon when it does not answer.
+function C.ask(spec, cfg, exe, plan, may_start)
+  local title = spec.title
   local windows = C.cli.is_windows()
   local in_path, out_path = C.cli.temp_paths(windows)
   local args = common_args(spec.operation, cfg)
@@ -182,6 +212,10 @@ function C.run(spec)
     end,
     on_text = function(text)
       local variations, err, code = C.parse_answer(text)
+      if not variations and code == "unavailable" and may_start then
+        offer_to_start(spec, cfg, exe, plan, err)
+        return
+      end
       if not variations then C.message(failure_text(title, err, code, cfg), title) return end
       local stale = plan.check and plan.check()
       if stale then C.message(stale .. "\n\nThe project was not changed.", title) return end

@@ -119,6 +119,8 @@ class FakeReaper:
         self.messages: list[tuple[str, str]] = []
         self.dialogs: list[tuple[str, str, str]] = []
         self.dialog_answers: list = []  # str answers, or None for Cancel
+        self.questions: list[tuple[str, str]] = []  # Yes/No boxes
+        self.box_answers: list[str] = []  # "yes" / "no", one per Yes/No box
         self.undo_depth = 0
         self.undo_blocks: list[dict] = []
         self.changes_outside_undo: list[str] = []
@@ -204,9 +206,16 @@ class FakeReaper:
         return isinstance(path, str) and os.path.isfile(path) and os.access(path, os.R_OK)
 
     def ShowMessageBox(self, msg, title, kind):
-        _check(isinstance(msg, str) and isinstance(title, str) and kind == 0, "ShowMessageBox(msg, title, 0)")
+        """kind 0: OK (returns 1); kind 4: Yes/No, answered from `box_answers` ("yes" -> 6,
+        "no" -> 7), and recorded in `questions` as well as in `messages`."""
+        _check(isinstance(msg, str) and isinstance(title, str) and kind in (0, 4),
+               "ShowMessageBox(msg, title, 0 or 4)")
         self.messages.append((title, msg))
-        return 1
+        if kind == 0:
+            return 1
+        self.questions.append((title, msg))
+        _check(self.box_answers, f"a Yes/No box opened but the test scripted no answer:\n{msg}")
+        return {"yes": 6, "no": 7}[self.box_answers.pop(0)]
 
     def ShowConsoleMsg(self, msg):
         self.messages.append(("console", msg))

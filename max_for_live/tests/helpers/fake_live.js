@@ -168,6 +168,12 @@ class FakeLive {
     return clip;
   }
 
+  // Selects the notes of `clip` for which `predicate(note)` holds (the user's selection in
+  // the clip's note editor, which get_selected_notes_extended reports).
+  selectNotes(clip, predicate) {
+    clip.selected = new Set(clip.notes.filter(predicate).map((n) => n.note_id));
+  }
+
   highlight(track, slotIndex) {
     this.highlighted = track.slots[slotIndex];
   }
@@ -265,6 +271,30 @@ class FakeLive {
         }
         this.putNotes(obj, spec.notes);
       },
+      "Clip get_selected_notes_extended": () => {
+        return JSON.stringify({ notes: obj.notes.filter((n) => obj.selected && obj.selected.has(n.note_id)) });
+      },
+      "Clip remove_notes_extended": () => {
+        // Live deletes the notes that START in the area.
+        const [fromPitch, span, fromTime, timeSpan] = args.map(Number);
+        if (args.length !== 4 || args.some((a) => typeof a !== "number")) throw new Error("fake Live: remove_notes_extended needs 4 numbers");
+        obj.notes = obj.notes.filter((n) => !(n.pitch >= fromPitch && n.pitch < fromPitch + span &&
+          n.start_time >= fromTime && n.start_time < fromTime + timeSpan));
+      },
+      "Song create_midi_track": () => {
+        const index = Number(args[0]);
+        if (!(index >= -1 && index <= this.song.tracks.length)) throw new Error(`fake Live: create_midi_track index ${index} out of range`);
+        const track = new LiveObject(this, "Track", { name: "MIDI", has_midi_input: 1 });
+        track.slots = [];
+        track.arrangement = [];
+        track.devices = [];
+        this.song.tracks.splice(index === -1 ? this.song.tracks.length : index, 0, track);
+        for (let i = 0; i < this.song.scenes.length; i++) this.addSlot(track);
+        this.reindex();
+        for (const t of this.song.tracks) for (const d of t.devices) {
+          if (d.fixedPath) d.fixedPath = d.fixedPath.replace(/^live_set tracks \d+/, t.path());
+        }
+      },
       "Clip get_notes_extended": () => {
         const [fromPitch, span, fromTime, timeSpan] = args.map(Number);
         const notes = obj.notes.filter((n) => n.pitch >= fromPitch && n.pitch < fromPitch + span &&
@@ -329,12 +359,12 @@ class FakeLive {
   // Calls that changed something, for "the source is untouched" checks.
   writesTo(obj) {
     const path = obj.path();
-    return this.calls.filter((c) => c.path === path && c.method !== "get_notes_extended");
+    return this.calls.filter((c) => c.path === path && !/^get_/.test(c.method));
   }
 }
 
 // The functions that change the set (each is an undo entry in Live).
-FakeLive.WRITES = ["create_scene", "create_clip", "add_new_notes", "create_midi_clip",
+FakeLive.WRITES = ["create_scene", "create_midi_track", "create_clip", "add_new_notes", "create_midi_clip",
   "remove_notes_extended", "apply_note_modifications", "delete_clip", "duplicate_clip_to"];
 
 module.exports = { FakeLive };
