@@ -296,3 +296,19 @@ def test_the_documented_oscsend_upload_works(daemon):
         assert listener.terminal(8, timeout=60)[0] == "/cadenza/done", listener.replies
     finally:
         listener.close()
+
+
+def test_the_connection_cap_is_a_serve_flag_too(daemon_factory):
+    d = daemon_factory(args=("--max-connections", "2", "--tcp-idle", "30", "--max-upload-notes", "1000"))
+    held = [TcpProbe(d.host, d.port) for _ in range(2)]
+    try:
+        for i, t in enumerate(held):
+            t.send("/cadenza/ping", i)
+            t.collect(lambda a, g: a == "/cadenza/pong")
+        extra = TcpProbe(d.host, d.port)
+        _, args = extra.collect(lambda a, g: a == "/cadenza/error")
+        assert args[1] == "busy" and "2 TCP connections" in args[2]
+        extra.close()
+    finally:
+        for t in held:
+            t.close()

@@ -23,8 +23,15 @@ from bridge.server.config import DEFAULT_HOST, DEFAULT_PORT
               help="The default model's name [default: the shipped default, transformer].")
 @click.option("--allow", default=None, help="Client networks beyond loopback, e.g. 192.168.1.0/24,10.0.0.7.")
 @click.option("--device", default="auto", type=click.Choice(["auto", "cpu", "cuda"]), help="Where models run.")
+@click.option("--max-connections", type=click.IntRange(1), default=None,
+              help="Concurrent TCP connections; one more is refused with busy [256, or $CADENZA_MAX_CONNECTIONS].")
+@click.option("--max-upload-notes", type=click.IntRange(1), default=None,
+              help="Notes all unfinished uploads may hold together [200000, or $CADENZA_MAX_UPLOAD_NOTES].")
+@click.option("--tcp-idle", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds a silent TCP connection stays open [600, or $CADENZA_TCP_IDLE].")
 @click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warning", "error"]))
-def serve(host, port, models_dirs, only, default_model, allow, device, log_level):
+def serve(host, port, models_dirs, only, default_model, allow, device, max_connections, max_upload_notes,
+          tcp_idle, log_level):
     """Start the Cadenza daemon and serve OSC over UDP and TCP.
 
     \b
@@ -46,7 +53,9 @@ def serve(host, port, models_dirs, only, default_model, allow, device, log_level
 
     try:
         config = ServerConfig.from_env(host=host, port=port, extra_models=tuple(models_dirs), only=only,
-                                       default_model=default_model, allow=allow, device=device)
+                                       default_model=default_model, allow=allow, device=device,
+                                       max_connections=max_connections, max_upload_notes=max_upload_notes,
+                                       tcp_idle=tcp_idle)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     try:
