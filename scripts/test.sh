@@ -52,8 +52,13 @@ python_env() {
   "$PY" -m pip install -q --upgrade pip
   # Pinned, with PyTorch's CPU index as an extra index: its 2.13.0+cpu outranks the index's CUDA
   # 2.13.0 (a local version sorts higher), and a machine with that wheel on disk takes it offline.
-  "$PY" -c "import torch" 2>/dev/null || "$PY" -m pip install -q "torch==$TORCH_VERSION" \
-    --extra-index-url "$TORCH_CPU_INDEX" || { say "could not install torch $TORCH_VERSION (CPU build)"; exit 1; }
+  # --no-deps keeps the extra index to this one look-up (torch's own needs come with the extras
+  # below, from the default index); --retries 0: an unreachable index costs seconds, not minutes.
+  if ! "$PY" -c "import torch" 2>/dev/null; then
+    "$PY" -m pip install -q --no-deps --retries 0 --timeout 15 "torch==$TORCH_VERSION" \
+      --extra-index-url "$TORCH_CPU_INDEX" \
+      || { say "could not install torch $TORCH_VERSION (CPU build) from $TORCH_CPU_INDEX"; exit 1; }
+  fi
   "$PY" -m pip install -q -e '.[train,test]' || { say "pip install -e '.[train,test]' failed"; exit 1; }
 }
 
