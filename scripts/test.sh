@@ -37,6 +37,10 @@ install_debian_tools() {
   # One at a time, so a package this release lacks does not stop the others.
   for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 && continue
+    case "$pkg" in  # Node from elsewhere (NodeSource, nvm) clashes with Debian's packages: keep it
+      nodejs) command -v node >/dev/null && continue ;;
+      npm) command -v npm >/dev/null && continue ;;
+    esac
     "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null \
       || say "apt-get could not install $pkg; the tests that need it will skip"
   done
