@@ -1,5 +1,5 @@
 -- @description Cadenza: shared library (needed by every Cadenza action)
--- @version 1.3.0
+-- @version 1.4.0
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza shared library
@@ -8,10 +8,8 @@
 --   reading its JSON answer and placing notes in the project. It registers no action;
 --   install it together with the Cadenza actions.
 -- @changelog
---   When the daemon does not answer, the actions offer (Yes/No) to start `cadenza serve` in the
---   background (hidden on Windows), wait for it and carry on; they never stop a daemon.
---   The settings' second page reaches the cadenza program: --prompt, --seed, --top-p,
---   --density, --pitch-low/--pitch-high, --scale-lock and (Restyle) --preserve.
+--   The settings' guidance reaches the cadenza program (--guidance), only when it is set; a value
+--   the daemon refuses is shown in the daemon's words.
 -- @provides
 --   [nomain] .
 --   [nomain] cadenza/json.lua
@@ -29,7 +27,7 @@ action. Anything wrong before that point shows a message and changes nothing.
 local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
 
 local C = {}
-C.VERSION = "1.3.0"
+C.VERSION = "1.4.0"
 C.TITLE = "Cadenza"
 C.json = dofile(here .. "cadenza/json.lua")
 C.settings = dofile(here .. "cadenza/settings.lua")
@@ -103,6 +101,7 @@ local function common_args(op, cfg)
   if cfg.top_p and math.abs(cfg.top_p - C.settings.TOP_P_DEFAULT) > 1e-9 then
     add("--top-p", string.format("%g", cfg.top_p))
   end
+  if cfg.guidance ~= nil and cfg.guidance ~= "" then add("--guidance", string.format("%g", cfg.guidance)) end
   if cfg.density ~= nil and cfg.density ~= "" then add("--density", string.format("%g", cfg.density)) end
   local low = math.min(cfg.pitch_low or 0, cfg.pitch_high or 127)
   local high = math.max(cfg.pitch_low or 0, cfg.pitch_high or 127)
