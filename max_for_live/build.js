@@ -34,7 +34,8 @@ const NODE_SCRIPTS = ["cadenza_launcher.js"];
 
 // Each [js] file the devices load, and the modules it is made of, in order.
 const BUNDLES = {
-  "cadenza.js": ["osc_protocol.js", "cadenza_client.js", "receiver.js", "starter.js", "device_ui.js", "live_set.js", "device_main.js"],
+  "cadenza.js": ["osc_protocol.js", "cadenza_client.js", "receiver.js", "starter.js", "device_ui.js", "live_set.js",
+    "device_place.js", "device_main.js"],
   "cadenza_miditool.js": ["osc_protocol.js", "cadenza_client.js", "receiver.js", "device_ui.js", "live_set.js", "miditool_main.js"],
 };
 

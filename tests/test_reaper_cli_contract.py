@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 CADENZA_DIR = REPO / "reaper_scripts" / "Cadenza"
 COMMON = {"--host", "--port", "--role", "--temperature", "--variations", "--timeout", "--model", "--style",
           "--mood", "--key", "--in", "--out", "--prompt", "--seed", "--top-p", "--density", "--pitch-low",
-          "--pitch-high", "--scale-lock"}
+          "--pitch-high", "--scale-lock", "--guidance",
+          "--progress", "--cancel-file"}
 BY_OPERATION = {
     "generate": ("Cadenza - Generate at edit cursor.lua", COMMON - {"--in"} | {"--bars", "--meter", "--tempo"}),
     "continue": ("Cadenza - Continue selected MIDI item.lua", COMMON | {"--bars"}),

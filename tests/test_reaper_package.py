@@ -69,7 +69,8 @@ def test_every_package_header_is_complete():
     lib = by_name["cadenza_lib.lua"]
     assert all(s.main is None for s in lib.sources), "the library registers no action ([nomain])"
     assert {s.path for s in lib.sources} == {".", "cadenza/json.lua", "cadenza/settings.lua",
-                                             "cadenza/cli.lua", "cadenza/midi.lua"}
+                                             "cadenza/cli.lua", "cadenza/midi.lua",
+                                             "cadenza/serve.lua", "cadenza/progress.lua"}
 
 
 def test_every_lua_file_ships_in_some_package():

@@ -10,7 +10,8 @@ from reaper_fake.checks import cadenza_exe, expected_ticks, landed, the_answer
 SETTINGS = "Cadenza - Settings.lua"
 GENERATE = "Cadenza - Generate at edit cursor.lua"
 DEFAULTS = "|127.0.0.1|7500||melody||||4|1.0|1|0.5|60"
-SOUND_DEFAULTS = "||0.95||0|127|no|rhythm"  # page 2: prompt, seed, top-p, density, pitch range, scale lock, preserve
+SOUND_DEFAULTS = "||0.95|||0|127|no|rhythm"  # page 2: prompt, seed, top-p, guidance, density, pitch range,
+#                                            scale lock, preserve
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def saved(s):
 def test_first_open_shows_the_defaults_and_saves_typed_values(reaper):
     exe = cadenza_exe()
     reaper.api.dialog_answers = [f"{exe}|127.0.0.1|7600|markov|Bass|irish-folk|Calm|D minor|8|0.9|2|0.7|30",
-                                 "calm tune|42|0.8|0.3|48|84|Yes|contour"]
+                                 "calm tune|42|0.8|2.5|0.3|48|84|Yes|contour"]
     reaper.run_script(SETTINGS)
     (title, captions, values), (title2, captions2, values2) = reaper.api.dialogs
     assert title == "Cadenza: Settings" and values == DEFAULTS
@@ -38,7 +39,7 @@ def test_first_open_shows_the_defaults_and_saves_typed_values(reaper):
     assert saved(reaper) == {"cadenza_path": exe, "host": "127.0.0.1", "port": "7600", "model": "markov",
                              "role": "bass", "style": "irish-folk", "mood": "calm", "key": "D minor", "bars": "8",
                              "temperature": "0.9", "variations": "2", "strength": "0.7", "timeout": "30",
-                             "prompt": "calm tune", "seed": "42", "top_p": "0.8", "density": "0.3",
+                             "prompt": "calm tune", "seed": "42", "top_p": "0.8", "guidance": "2.5", "density": "0.3",
                              "pitch_low": "48", "pitch_high": "84", "scale_lock": "yes", "preserve": "contour"}
     assert all(reaper.api.ext_persist.values()), "settings persist across REAPER sessions"
     assert reaper.api.messages == []
@@ -74,6 +75,7 @@ def test_saved_settings_drive_the_next_action(reaper, daemon):
     assert cmd.startswith(cadenza_exe() + " generate --host 127.0.0.1 --port " + str(daemon.port))
     for part in ("--role bass", "--temperature 0.7", "--timeout 45", '--key "D minor"', "--bars 2"):
         assert part in cmd, part
+    assert "--guidance" not in cmd, "guidance is sent only when the user set it"
     (take,) = track.items[0].takes
     assert landed(take) == expected_ticks(the_answer(reaper)["variations"][0]["notes"], 8.0)
 
@@ -85,10 +87,11 @@ def test_cancel_on_the_second_page_saves_nothing(reaper):
 
 
 def test_the_second_page_names_wrong_values(reaper):
-    reaper.api.dialog_answers = [DEFAULTS, "|seven|2|dense|0|300|maybe|melody", None]
+    reaper.api.dialog_answers = [DEFAULTS, "|seven|2|lots|dense|0|300|maybe|melody", None]
     reaper.run_script(SETTINGS)
     (_, msg), = reaper.api.messages
     for expected in ("Seed must be a whole number", "Top-p must be a number from 0.05 to 1",
+                     'Guidance 0-5 must be a number, got "lots"',
                      "Density 0-1 must be a number", "Highest pitch must be", "Scale lock",
                      "Restyle keeps must be one of rhythm, contour, none"):
         assert expected in msg, expected
@@ -96,16 +99,16 @@ def test_the_second_page_names_wrong_values(reaper):
 
 
 def test_every_sound_setting_reaches_the_daemon(reaper, daemon):
-    """prompt, seed, top-p, density, pitch range and scale lock go to the real CLI and daemon,
+    """prompt, seed, top-p, guidance, density, pitch range and scale lock go to the real CLI and daemon,
     which accept them (a key it did not know would be a bad_request)."""
     track = reaper.api.add_track("Lead", selected=True)
     reaper.api.dialog_answers = [
         f"{cadenza_exe()}|127.0.0.1|{daemon.port}||melody|||D minor|2|1.0|1|0.5|45",
-        "calm tune|4242|0.8|0.4|84|48|yes|contour"]
+        "calm tune|4242|0.8|1.5|0.4|84|48|yes|contour"]
     reaper.run_script(SETTINGS)
     reaper.run_script(GENERATE)
     cmd = reaper.api.commands[0]
-    for part in ('--prompt "calm tune"', "--seed 4242", "--top-p 0.8", "--density 0.4",
+    for part in ('--prompt "calm tune"', "--seed 4242", "--top-p 0.8", "--guidance 1.5", "--density 0.4",
                  "--pitch-low 48", "--pitch-high 84", "--scale-lock"):
         assert part in cmd, part
     assert "--preserve" not in cmd, "preserve is Restyle's"
@@ -114,3 +117,19 @@ def test_every_sound_setting_reaches_the_daemon(reaper, daemon):
     pitches = [n[0] for n in the_answer(reaper)["variations"][0]["notes"]]
     assert pitches and all(48 <= p <= 84 for p in pitches)
     assert the_answer(reaper)["seed"] == 4242
+
+
+def test_guidance_out_of_range_is_refused_by_the_daemon_in_its_own_words(reaper, daemon):
+    """The dialog takes any number for guidance; its range is the daemon's rule, so a 7 reaches
+    the real CLI and daemon, whose refusal is shown as it said it, and nothing changes."""
+    reaper.api.add_track("Lead", selected=True)
+    reaper.api.dialog_answers = [
+        f"{cadenza_exe()}|127.0.0.1|{daemon.port}||melody||||2|1.0|1|0.5|45", "||0.95|7||0|127|no|rhythm"]
+    reaper.run_script(SETTINGS)
+    assert saved(reaper)["guidance"] == "7"
+    before = reaper.api.snapshot()
+    reaper.run_script(GENERATE)
+    assert "--guidance 7" in reaper.api.commands[0]
+    (_, msg), = reaper.api.messages
+    assert "Cadenza could not do it: guidance must be from 0 to 5 (1: plain conditioning), got 7.0 (bad_request)" in msg
+    assert reaper.api.snapshot() == before and reaper.api.undo_blocks == []

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from bridge.server.client import Client, RemoteError, default_host, default_port
+from bridge.server.router import ROOT
 from bridge.cli.files import write_atomic
 from bridge.errors import CadenzaError
 from bridge.music.limits import MAX_BARS, MAX_VARIATIONS
@@ -144,6 +145,12 @@ def _generation_options(f):
         click.option("--out", default=None, callback=_check_suffix,
                      help="Write the result: .mid (one track per variation) or .json."),
         click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait."),
+        click.option("--cancel-file", default=None, metavar="FILE",
+                     help="Watch FILE while waiting: when it appears, cancel the request (/cadenza/cancel) "
+                          "and answer 'cancelled' (exit code 1, nothing written but the --out .json answer)."),
+        click.option("--progress", "progress_file", default=None, metavar="FILE",
+                     help="While waiting, keep FILE holding the latest /cadenza/progress fraction "
+                          "(0..1, one number), written atomically."),
         click.option("--scale-lock", is_flag=True, help="Only notes of the key (a hard mask)."),
         click.option("--density", type=float, default=None, help="0 (sparse) to 1 (dense)."),
         click.option("--pitch-high", type=int, default=None, help="Highest MIDI pitch."),
@@ -193,10 +200,15 @@ def _run(operation, kw, clip_path=None, positional=(), extra=None):
             _fail(f"cannot read {clip_path}: {exc}", out, "bad_request")
     options = {k: (float(v) if k in ("tempo", "temperature", "top_p", "guidance", "density", "strength") and v is not None else v)
                for k, v in options.items()}
+    cancel_file = kw.get("cancel_file")
     try:
         with _client(kw["host"], kw["port"], kw["transport"], kw["timeout"]) as c:
-            res = c.request(operation, options, clip=clip, positional=positional)
+            res = c.request(operation, options, clip=clip, positional=positional,
+                            on_reply=_progress_writer(kw.get("progress_file")),
+                            should_cancel=(lambda: Path(cancel_file).exists()) if cancel_file else None)
     except RemoteError as exc:
+        if exc.code == "cancelled" and cancel_file and Path(cancel_file).exists():
+            _fail(f"cancelled: {cancel_file} appeared, so {exc.message}; no notes were written", out, "cancelled")
         _fail(f"{exc.code}: {exc.message}", out, exc.code)
     except CadenzaError as exc:
         _fail(exc.message, out, exc.code)
@@ -242,6 +254,21 @@ def _run(operation, kw, clip_path=None, positional=(), extra=None):
         total = sum(len(v["notes"]) for v in result["variations"])
         click.echo(f"wrote {out}: {len(result['variations'])} variation(s), {total} notes, seed {result['seed']}, "
                    f"{result['elapsed_ms']:.0f} ms")
+
+
+def _progress_writer(path: str | None):
+    """An on_reply callback that keeps `path` holding the latest progress fraction, or None."""
+    if not path:
+        return None
+
+    def on_reply(address: str, args: list) -> None:
+        if address == f"{ROOT}/progress" and len(args) >= 2:
+            try:
+                write_atomic(Path(path), f"{min(1.0, max(0.0, float(args[1]))):.4f}\n")
+            except OSError:  # a reader holding the file on Windows: the next fraction comes soon
+                pass
+
+    return on_reply
 
 
 def result_clips(result: dict) -> list:

@@ -101,16 +101,19 @@ class Client:
         except OSError as exc:
             raise self._down(exc) from None
 
-    def receive(self, deadline: float):
-        """Next (address, args) reply, or raise on timeout."""
+    def receive(self, deadline: float, wake: float | None = None):
+        """Next (address, args) reply, or raise on timeout. With `wake`, return None when nothing
+        came within that many seconds (so a caller can look at something else meanwhile)."""
         while not self._backlog:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise RemoteError("timeout", f"no answer from the daemon on {self.host}:{self.port} in time")
-            self.sock.settimeout(left)
+            self.sock.settimeout(min(left, wake) if wake else left)
             try:
                 data = self.sock.recv(65536)
             except socket.timeout:
+                if wake:
+                    return None
                 continue
             except ConnectionRefusedError as exc:  # UDP: ICMP port unreachable
                 raise self._down(exc) from None
@@ -169,9 +172,16 @@ class Client:
                 flat += [int(p), float(s), float(d), int(v)]
             self.send(f"{ROOT}/clip/notes", req_id, *flat)
 
+    CANCEL_POLL_S = 0.1  # how often `should_cancel` is asked while waiting
+    CANCEL_WAIT_S = 3.0  # after /cadenza/cancel, how long to wait for the daemon's terminal reply
+
     def request(self, operation: str, options: dict, clip: dict | None = None, req_id: int | None = None,
-                positional: tuple = (), on_reply=None) -> Result:
-        """Send one generating request and collect its result (raises RemoteError on /cadenza/error)."""
+                positional: tuple = (), on_reply=None, should_cancel=None) -> Result:
+        """Send one generating request and collect its result (raises RemoteError on /cadenza/error).
+
+        `should_cancel()` is asked every CANCEL_POLL_S while waiting; once it says yes the request
+        is cancelled (/cadenza/cancel) and this raises RemoteError("cancelled"), whatever the
+        daemon still sends (a result that raced the cancel is dropped: the caller asked to stop)."""
         req_id = req_id if req_id is not None else self.new_id()
         if clip is not None:
             self.upload(req_id, clip)
@@ -182,8 +192,27 @@ class Client:
         self.send(f"{ROOT}/{operation}", req_id, *positional, *args)
         res = Result(req_id)
         deadline = time.monotonic() + self.timeout
+        cancelled = False
+
+        def stopped() -> RemoteError:
+            return RemoteError("cancelled", f"request {req_id} was cancelled at the caller's request")
+
         while True:
-            address, rargs = self.receive(deadline)
+            if should_cancel is not None and not cancelled and should_cancel():
+                self.send(f"{ROOT}/cancel", req_id)
+                cancelled = True
+                deadline = min(deadline, time.monotonic() + self.CANCEL_WAIT_S)
+            try:
+                reply = self.receive(deadline, self.CANCEL_POLL_S if should_cancel and not cancelled else None)
+            except RemoteError:
+                if cancelled:
+                    raise stopped() from None
+                raise
+            if reply is None:
+                continue
+            address, rargs = reply
+            if cancelled and rargs and rargs[0] == req_id and address in (f"{ROOT}/done", f"{ROOT}/error"):
+                raise stopped()
             if not rargs or rargs[0] != req_id:
                 continue
             res.replies.append((address, rargs))

@@ -39,3 +39,18 @@ test("every module is in a bundle, so nothing Max needs is left out", () => {
   const used = new Set([].concat(...Object.values(build.BUNDLES)));
   for (const file of modules) assert.ok(used.has(path.basename(file)), `${path.basename(file)} is in no bundle`);
 });
+
+// STYLE.md: a module is readable in one sitting (about 400 lines). Infill and Target (where the
+// device's answer goes) are device_place.js, loaded before the entry points that call them.
+test("every device module stays readable in one sitting, with Infill and Target in device_place.js", () => {
+  for (const file of modules) {
+    const lines = fs.readFileSync(file, "utf8").split("\n").length;
+    assert.ok(lines <= 430, `${path.basename(file)} has ${lines} lines: split it`);
+  }
+  const main = fs.readFileSync(path.join(build.JS_DIR, "device_main.js"), "utf8");
+  for (const name of ["infillBars", "writeInfill", "chooseTarget", "insert", "sessionStart"]) {
+    assert.ok(!new RegExp(`function ${name}\\(`).test(main), `device_main.js still defines ${name}`);
+  }
+  const order = build.BUNDLES["cadenza.js"];
+  assert.ok(order.indexOf("device_place.js") >= 0 && order.indexOf("device_place.js") < order.indexOf("device_main.js"));
+});

@@ -1,5 +1,5 @@
 -- @description Cadenza: Settings (cadenza program, daemon address, musical defaults)
--- @version 1.1.0
+-- @version 1.2.0
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza: Settings
@@ -8,12 +8,13 @@
 --   (leave it blank to find it on the PATH and in the usual install places), the daemon's
 --   host and port, and the defaults for model, role, style, mood, key, bars, temperature,
 --   variations, restyle strength and timeout; then a second page for how it sounds: prompt,
---   seed, top-p, density, pitch range, scale lock and what Restyle keeps. Saved in REAPER's
+--   seed, top-p, guidance, density, pitch range, scale lock and what Restyle keeps. Saved in REAPER's
 --   settings (ExtState), so they survive restarts.
 --
 --   Needs the package "Cadenza: shared library" from the same repository.
 -- @changelog
---   A second page: prompt, seed, top-p, density, pitch range, scale lock and Restyle's preserve.
+--   Guidance (0-5, how closely style, mood and key are followed) on the second page; blank
+--   leaves it to the model.
 -- @provides
 --   [main] .
 

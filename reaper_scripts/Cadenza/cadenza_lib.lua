@@ -1,23 +1,25 @@
 -- @description Cadenza: shared library (needed by every Cadenza action)
--- @version 1.3.0
+-- @version 1.5.0
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza shared library
 --
 --   Code the Cadenza actions share: settings, finding and running the `cadenza` program,
---   reading its JSON answer and placing notes in the project. It registers no action;
+--   the progress window with its Cancel button, reading its JSON answer and placing notes in
+--   the project. It registers no action;
 --   install it together with the Cadenza actions.
 -- @changelog
---   When the daemon does not answer, the actions offer (Yes/No) to start `cadenza serve` in the
---   background (hidden on Windows), wait for it and carry on; they never stop a daemon.
---   The settings' second page reaches the cadenza program: --prompt, --seed, --top-p,
---   --density, --pitch-low/--pitch-high, --scale-lock and (Restyle) --preserve.
+--   Progress and Cancel: while the daemon composes, a small window shows the daemon's progress
+--   and a Cancel button (also Escape, or closing it); Cancel stops the request at the daemon and
+--   changes nothing. Needs a cadenza program with --progress and --cancel-file.
 -- @provides
 --   [nomain] .
 --   [nomain] cadenza/json.lua
 --   [nomain] cadenza/settings.lua
 --   [nomain] cadenza/cli.lua
 --   [nomain] cadenza/midi.lua
+--   [nomain] cadenza/serve.lua
+--   [nomain] cadenza/progress.lua
 
 --[[
 The flow every action follows (see `C.run`): read the settings, find the program, let the
@@ -29,7 +31,7 @@ action. Anything wrong before that point shows a message and changes nothing.
 local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
 
 local C = {}
-C.VERSION = "1.3.0"
+C.VERSION = "1.5.0"
 C.TITLE = "Cadenza"
 C.json = dofile(here .. "cadenza/json.lua")
 C.settings = dofile(here .. "cadenza/settings.lua")
@@ -103,6 +105,7 @@ local function common_args(op, cfg)
   if cfg.top_p and math.abs(cfg.top_p - C.settings.TOP_P_DEFAULT) > 1e-9 then
     add("--top-p", string.format("%g", cfg.top_p))
   end
+  if cfg.guidance ~= nil and cfg.guidance ~= "" then add("--guidance", string.format("%g", cfg.guidance)) end
   if cfg.density ~= nil and cfg.density ~= "" then add("--density", string.format("%g", cfg.density)) end
   local low = math.min(cfg.pitch_low or 0, cfg.pitch_high or 127)
   local high = math.max(cfg.pitch_low or 0, cfg.pitch_high or 127)
@@ -200,9 +203,13 @@ function C.ask(spec, cfg, exe, plan, may_start)
     in_path = nil
   end
   args[#args + 1] = "--out"; args[#args + 1] = out_path
+  -- The progress window reads the CLI's --progress file; its Cancel creates the --cancel-file.
+  local progress_path, cancel_path = C.cli.side_paths(out_path)
+  args[#args + 1] = "--progress"; args[#args + 1] = progress_path
+  args[#args + 1] = "--cancel-file"; args[#args + 1] = cancel_path
 
   C.cli.start({
-    exe = exe, args = args, out = out_path, input = in_path,
+    exe = exe, args = args, out = out_path, input = in_path, title = title,
     deadline = cfg.timeout + 15, -- the CLI's own timeout, plus time to start and to write
     on_fail = function(m) C.message(m, title) end,
     on_timeout = function(cmd)

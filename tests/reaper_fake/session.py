@@ -5,7 +5,7 @@ any API that is not faked (the name is also recorded, since a script may catch t
 `run_script` runs an action like REAPER does, then drives the deferred-function queue the way
 REAPER's UI loop would, tick by tick, until it drains. The clock the scripts read
 (`time_precise`) follows real time, optionally sped up, so a timeout can be tested without
-waiting for it.
+waiting for it. `gfx` (the progress window) is faked the same way, in gfx.py.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from lupa.lua54 import LuaError, LuaRuntime
 
 from .api import FakeReaper
+from .gfx import FakeGfx
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "reaper_scripts" / "Cadenza"
@@ -41,6 +42,7 @@ class ReaperSession:
         self.api = FakeReaper(workdir, os_name, tempo_map)
         self.lua = LuaRuntime(unpack_returned_tuples=True)
         self.lua.execute(INSTALL, self._lookup, self.api.missing.append)
+        self.gfx = FakeGfx(self.lua, self.api.missing)
         self.tick_seconds = 0.01  # real time between UI ticks
         self.clock_speed = 1.0  # simulated seconds per real second
         self.ticks = 0
@@ -76,6 +78,7 @@ class ReaperSession:
         assert not self.api_errors, "bad API calls:\n" + "\n".join(self.api_errors)
         assert self.api.undo_depth == 0, "an undo block was left open"
         assert self.api.ui_refresh == 0, "PreventUIRefresh calls are not balanced"
+        assert not self.gfx.is_open, "the progress window was left open"
 
     def pump(self, max_seconds: float = 60.0) -> None:
         """Run deferred functions tick by tick until none is queued."""

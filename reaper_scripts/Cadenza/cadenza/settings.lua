@@ -39,6 +39,14 @@ end
 
 local function text_value(text) return text end
 
+local function any_number(text, name)
+  local v = tonumber(text)
+  if v == nil or v ~= v or v == math.huge or v == -math.huge then
+    return nil, string.format("%s must be a number, got %q", name, text)
+  end
+  return v
+end
+
 -- A number, or "" (blank: the daemon decides).
 local function blank_or(check)
   return function(text, name)
@@ -88,6 +96,10 @@ settings.FIELDS = {
   { key = "seed", caption = "Seed (blank: a new one each time)", default = "",
     check = blank_or(number_in(0, 2147483647, true)) },
   { key = "top_p", caption = "Top-p (0.05-1)", default = "0.95", check = number_in(0.05, 1, false) },
+  -- The range (0 to 5) is the daemon's rule and is checked there once: a value outside it is
+  -- refused by the daemon in its own words when the action runs.
+  { key = "guidance", caption = "Guidance 0-5 (blank: the model's)", default = "",
+    check = blank_or(any_number) },
   { key = "density", caption = "Density 0-1 (blank: the model's)", default = "",
     check = blank_or(number_in(0, 1, false)) },
   { key = "pitch_low", caption = "Lowest pitch (0-127)", default = "0", check = number_in(0, 127, true) },
