@@ -222,3 +222,20 @@ def test_cancel_a_running_request(daemon):
         assert p.ping_ok()
     finally:
         p.close()
+
+
+def test_progress_only_moves_forward(daemon):
+    """32 bars of a line are decoded in segments, each variation's on its own after the first:
+    inside the engine each reports the same stretch again; the client's bar must never step back."""
+    from tests.oscutil import UdpProbe
+
+    p = UdpProbe(daemon.host, daemon.port)
+    try:
+        p.send("/cadenza/generate", 71, "model", "transformer", "bars", 32, "variations", 4, "seed", 1)
+        p.terminal(71, timeout=120)
+        seen = [g[1] for a, g in p.replies if a == "/cadenza/progress" and g and g[0] == 71]
+    finally:
+        p.close()
+    assert len(seen) >= 2, seen
+    assert seen == sorted(seen), seen
+    assert all(0 < f < 1 for f in seen)

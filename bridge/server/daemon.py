@@ -213,13 +213,15 @@ class Daemon:
     # -- the worker ----------------------------------------------------------------------------
     def _run_job(self, job: Job) -> None:
         peer, req = job.peer, job.request
-        last = [0.0]
+        last = [0.0, 0.0]  # when the last progress reply went, and the fraction it carried
 
         def progress(fraction: float) -> None:
+            # An engine may report each variation or segment from 0 again; a client's bar only
+            # ever moves forward, so only a fraction beyond the last one sent goes out.
             job.check()
             now = time.monotonic()
-            if now - last[0] >= PROGRESS_INTERVAL_S and 0 < fraction < 1:
-                last[0] = now
+            if now - last[0] >= PROGRESS_INTERVAL_S and last[1] < fraction < 1:
+                last[0], last[1] = now, fraction
                 peer.send(replies.progress(job.req_id, fraction))
 
         t0 = time.perf_counter()
