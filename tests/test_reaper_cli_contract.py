@@ -70,3 +70,19 @@ def test_client_does_not_import_torch(tmp_path):
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert r.stdout.strip().endswith("NO-TORCH"), r.stdout + r.stderr
+
+
+def test_the_model_menu_query(tmp_path):
+    """The Settings model menu runs `cadenza models --json --host H --port P` and reads its
+    output; with no daemon it relies on exit code 1 and one `cadenza: ...` line on stderr."""
+    lua = (CADENZA_DIR / "cadenza" / "models.lua").read_text()
+    flags = set(re.findall(r'"(--[a-z][a-z-]*)"', lua))
+    assert flags == {"--json", "--host", "--port"} and '"models"' in lua
+    help_text = run_cli("models", "--help").stdout
+    assert all(re.search(rf"(^|[\s,]){re.escape(f)}[\s,=]", help_text) for f in flags), help_text
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = run_cli("models", "--json", "--host", "127.0.0.1", "--port", str(port))
+    assert r.returncode == 1 and r.stdout == ""
+    assert re.fullmatch(r"cadenza: [^\n]+\n", r.stderr) and "cadenza serve" in r.stderr, r.stderr

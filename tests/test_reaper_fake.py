@@ -107,3 +107,23 @@ def test_clock_and_defer_drive_deferred_functions(tmp_path):
     s.clock_speed = 100.0
     s.pump(max_seconds=5)
     assert s.api.messages and int(s.api.messages[0][1]) >= 2
+
+
+def test_showmenu_answers_as_scripted_and_refuses_what_a_user_could_not_do(tmp_path):
+    s = ReaperSession(tmp_path)
+    show = s.lua.eval('function(menu) gfx.init("m", 0, 0, 0, 100, 50); gfx.x, gfx.y = gfx.screentoclient(110, 70); '
+                      'local ok, r = pcall(gfx.showmenu, menu); gfx.quit(); if not ok then error(r, 0) end; return r end')
+    s.gfx.menu_answers = [2, lambda entries: 0]
+    assert show("one|!two|#three") == 2 and show("a") == 0
+    assert s.gfx.menus[0] == [{"text": "one", "checked": False, "greyed": False},
+                              {"text": "two", "checked": True, "greyed": False},
+                              {"text": "three", "checked": False, "greyed": True}]
+    assert s.gfx.menu_at == [(10, 20), (10, 20)], "gfx.x/gfx.y in the window's own coordinates"
+    for menu, answer, why in (("a||b", 1, "separators and submenus"), ("a|>sub|<b", 1, "separators and submenus"),
+                              ("a|#b", 2, "cannot choose the greyed-out"), ("a|b", 3, "menu answer 3 for 2"),
+                              ("a", None, "scripted no answer")):
+        s.gfx.menu_answers = [] if answer is None else [answer]
+        with pytest.raises((LuaError, FakeApiError), match=why):
+            show(menu)
+    with pytest.raises((LuaError, FakeApiError), match="no window open"):
+        s.lua.eval("function() return gfx.showmenu('a') end")()

@@ -70,7 +70,7 @@ def test_every_package_header_is_complete():
     assert all(s.main is None for s in lib.sources), "the library registers no action ([nomain])"
     assert {s.path for s in lib.sources} == {".", "cadenza/json.lua", "cadenza/settings.lua",
                                              "cadenza/cli.lua", "cadenza/midi.lua",
-                                             "cadenza/serve.lua", "cadenza/progress.lua"}
+                                             "cadenza/serve.lua", "cadenza/progress.lua", "cadenza/models.lua"}
 
 
 def test_every_lua_file_ships_in_some_package():

@@ -10,6 +10,7 @@ from reaper_fake.checks import cadenza_exe, expected_ticks, landed, the_answer
 SETTINGS = "Cadenza - Settings.lua"
 GENERATE = "Cadenza - Generate at edit cursor.lua"
 DEFAULTS = "|127.0.0.1|7500||melody||||4|1.0|1|0.5|60"
+EDIT = 2  # the Settings action's first menu: 1 "Choose the model...", 2 "Edit the settings..."
 SOUND_DEFAULTS = "||0.95|||0|127|no|rhythm"  # page 2: prompt, seed, top-p, guidance, density, pitch range,
 #                                            scale lock, preserve
 
@@ -31,6 +32,7 @@ def test_first_open_shows_the_defaults_and_saves_typed_values(reaper):
     exe = cadenza_exe()
     reaper.api.dialog_answers = [f"{exe}|127.0.0.1|7600|markov|Bass|irish-folk|Calm|D minor|8|0.9|2|0.7|30",
                                  "calm tune|42|0.8|2.5|0.3|48|84|Yes|contour"]
+    reaper.gfx.menu_answers = [EDIT]  # the first menu: "Edit the settings..."
     reaper.run_script(SETTINGS)
     (title, captions, values), (title2, captions2, values2) = reaper.api.dialogs
     assert title == "Cadenza: Settings" and values == DEFAULTS
@@ -44,11 +46,16 @@ def test_first_open_shows_the_defaults_and_saves_typed_values(reaper):
     assert all(reaper.api.ext_persist.values()), "settings persist across REAPER sessions"
     assert reaper.api.messages == []
     assert reaper.api.undo_blocks == [] and reaper.api.changes_outside_undo == []
+    assert reaper.gfx.menus == [[{"text": "Choose the model... (now: (the daemon's default))", "checked": False,
+                                  "greyed": False},
+                                 {"text": "Edit the settings...", "checked": False, "greyed": False}]]
+    assert reaper.gfx.menu_at == [(0, 0)], "the menu's window opens at the mouse, the menu at its corner"
 
 
 def test_wrong_values_are_named_and_the_dialog_reopens_with_them(reaper):
     typed = "|127.0.0.1|port|||||||9|1|0.5|60"
     reaper.api.dialog_answers = [typed, None]  # then Cancel
+    reaper.gfx.menu_answers = [EDIT]  # the first menu: "Edit the settings..."
     reaper.run_script(SETTINGS)
     assert [d[2] for d in reaper.api.dialogs] == [DEFAULTS, typed]
     (title, msg), = reaper.api.messages
@@ -60,6 +67,7 @@ def test_wrong_values_are_named_and_the_dialog_reopens_with_them(reaper):
 
 def test_a_program_path_that_does_not_exist_is_refused(reaper, tmp_path):
     reaper.api.dialog_answers = [f"{tmp_path}/nope|127.0.0.1|7500||melody||||4|1.0|1|0.5|60", None]
+    reaper.gfx.menu_answers = [EDIT]  # the first menu: "Edit the settings..."
     reaper.run_script(SETTINGS)
     assert "No program at" in reaper.api.messages[0][1]
     assert saved(reaper) == {}
@@ -69,6 +77,7 @@ def test_saved_settings_drive_the_next_action(reaper, daemon):
     track = reaper.api.add_track("Bass", selected=True)
     reaper.api.dialog_answers = [
         f"{cadenza_exe()}|127.0.0.1|{daemon.port}||bass|||D minor|2|0.7|1|0.5|45", SOUND_DEFAULTS]
+    reaper.gfx.menu_answers = [EDIT]  # the first menu: "Edit the settings..."
     reaper.run_script(SETTINGS)
     reaper.run_script(GENERATE)
     cmd = reaper.api.commands[0]
@@ -82,12 +91,14 @@ def test_saved_settings_drive_the_next_action(reaper, daemon):
 
 def test_cancel_on_the_second_page_saves_nothing(reaper):
     reaper.api.dialog_answers = [DEFAULTS, None]
+    reaper.gfx.menu_answers = [EDIT]  # the first menu: "Edit the settings..."
     reaper.run_script(SETTINGS)
     assert len(reaper.api.dialogs) == 2 and saved(reaper) == {}
 
 
 def test_the_second_page_names_wrong_values(reaper):
     reaper.api.dialog_answers = [DEFAULTS, "|seven|2|lots|dense|0|300|maybe|melody", None]
+    reaper.gfx.menu_answers = [EDIT]  # the first menu: "Edit the settings..."
     reaper.run_script(SETTINGS)
     (_, msg), = reaper.api.messages
     for expected in ("Seed must be a whole number", "Top-p must be a number from 0.05 to 1",
@@ -105,6 +116,7 @@ def test_every_sound_setting_reaches_the_daemon(reaper, daemon):
     reaper.api.dialog_answers = [
         f"{cadenza_exe()}|127.0.0.1|{daemon.port}||melody|||D minor|2|1.0|1|0.5|45",
         "calm tune|4242|0.8|1.5|0.4|84|48|yes|contour"]
+    reaper.gfx.menu_answers = [EDIT]  # the first menu: "Edit the settings..."
     reaper.run_script(SETTINGS)
     reaper.run_script(GENERATE)
     cmd = reaper.api.commands[0]
@@ -125,6 +137,7 @@ def test_guidance_out_of_range_is_refused_by_the_daemon_in_its_own_words(reaper,
     reaper.api.add_track("Lead", selected=True)
     reaper.api.dialog_answers = [
         f"{cadenza_exe()}|127.0.0.1|{daemon.port}||melody||||2|1.0|1|0.5|45", "||0.95|7||0|127|no|rhythm"]
+    reaper.gfx.menu_answers = [EDIT]  # the first menu: "Edit the settings..."
     reaper.run_script(SETTINGS)
     assert saved(reaper)["guidance"] == "7"
     before = reaper.api.snapshot()

@@ -1,17 +1,16 @@
 -- @description Cadenza: shared library (needed by every Cadenza action)
--- @version 1.5.0
+-- @version 1.6.0
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza shared library
 --
---   Code the Cadenza actions share: settings, finding and running the `cadenza` program,
---   the progress window with its Cancel button, reading its JSON answer and placing notes in
---   the project. It registers no action;
---   install it together with the Cadenza actions.
+--   Code the Cadenza actions share: settings, the model menu, finding and running the
+--   `cadenza` program, the progress window with its Cancel button, reading its JSON answer
+--   and placing notes in the project. It registers no action; install it together with the
+--   Cadenza actions.
 -- @changelog
---   Progress and Cancel: while the daemon composes, a small window shows the daemon's progress
---   and a Cancel button (also Escape, or closing it); Cancel stops the request at the daemon and
---   changes nothing. Needs a cadenza program with --progress and --cancel-file.
+--   The model menu of 'Cadenza: Settings': the daemon's models (from `cadenza models --json`)
+--   in a popup menu, with their engine, the default and their eval status.
 -- @provides
 --   [nomain] .
 --   [nomain] cadenza/json.lua
@@ -20,6 +19,7 @@
 --   [nomain] cadenza/midi.lua
 --   [nomain] cadenza/serve.lua
 --   [nomain] cadenza/progress.lua
+--   [nomain] cadenza/models.lua
 
 --[[
 The flow every action follows (see `C.run`): read the settings, find the program, let the
@@ -31,12 +31,13 @@ action. Anything wrong before that point shows a message and changes nothing.
 local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
 
 local C = {}
-C.VERSION = "1.5.0"
+C.VERSION = "1.6.0"
 C.TITLE = "Cadenza"
 C.json = dofile(here .. "cadenza/json.lua")
 C.settings = dofile(here .. "cadenza/settings.lua")
 C.cli = dofile(here .. "cadenza/cli.lua")
 C.midi = dofile(here .. "cadenza/midi.lua")
+C.models = dofile(here .. "cadenza/models.lua")(C)
 
 local json = C.json
 math.randomseed(os.time(), math.floor((reaper.time_precise() % 1) * 1e6))

@@ -111,6 +111,7 @@ class FakeReaper:
         self.tempo = tempo_map or TempoMap()
         self.tracks: list[Track] = []
         self.cursor = 0.0
+        self.mouse = (640, 360)  # screen coordinates, for GetMousePosition
         self.time_sel = (0.0, 0.0)
         self.ext: dict[tuple[str, str], str] = {}
         self.ext_persist: dict[tuple[str, str], bool] = {}
@@ -217,6 +218,9 @@ class FakeReaper:
         _check(self.box_answers, f"a Yes/No box opened but the test scripted no answer:\n{msg}")
         return {"yes": 6, "no": 7}[self.box_answers.pop(0)]
 
+    def GetMousePosition(self):
+        return self.mouse
+
     def ShowConsoleMsg(self, msg):
         self.messages.append(("console", msg))
 
@@ -313,10 +317,11 @@ class FakeReaper:
         _check(all((started, run, tmp, move)), f"a .vbs launcher this fake does not understand:\n{script}")
         _check(run.group(2) == "0", "sh.Run must hide the console window (window style 0)")
         line = lit(run.group(1))
-        m = re.fullmatch(r'cmd\.exe /S /C "(.*) 2>"([^"]*)""', line)  # the error file always quoted
+        # the error file always quoted; the output file (>"out") only where the output is kept
+        m = re.fullmatch(r'cmd\.exe /S /C "(.*?)(?: >"([^"]*)")? 2>"([^"]*)""', line)
         _check(m is not None, f"the launcher must run cmd.exe /S /C \"... 2>\"err\"\": {line}")
         argv = split_windows_command_line(m.group(1))
-        err_path = m.group(2)
+        out_path, err_path = m.group(2), m.group(3)
         open(lit(started.group(1)), "w").close()
         tmp_path, exit_from, exit_to = lit(tmp.group(1)), lit(move.group(1)), lit(move.group(2))
 
@@ -326,8 +331,8 @@ class FakeReaper:
                     err.write(f"'{argv[0] if argv else ''}' is not recognized as an internal or external command,\n")
                 code = 9009  # what cmd.exe answers for a program it cannot find
             else:
-                with open(err_path, "w") as err:
-                    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+                with open(err_path, "w") as err, open(out_path or os.devnull, "w") as out:
+                    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
                     self.processes.append(p)
                     code = p.wait()
             with open(tmp_path, "w") as f:

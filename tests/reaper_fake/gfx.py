@@ -6,9 +6,18 @@ any other name raises, as for `reaper`. Each `gfx.update()` ends a frame: what w
 kept in `frames` (("text", s, x, y) and ("rect", x, y, w, h, filled)), and `on_frame(gfx)`, if a
 test set one, runs then, so a test can look at the window and move or press the mouse for the
 next frame (`press`, `release`, `close`, `key`).
+
+`gfx.showmenu(str)` (a popup menu at gfx.x, gfx.y) answers from `menu_answers`, one per menu:
+the entry's number from 1, 0 for nothing chosen, or a function of the parsed entries that
+returns one. Each menu is kept in `menus` as a list of {"text", "checked", "greyed"}. The
+fake follows REAPER's documented syntax (fields split on "|"; a leading "#" greys an entry
+out, "!" checks it) and refuses separators (empty fields) and submenus (">", "<"), whose
+effect on the numbering the scripts do not rely on, and a greyed entry as an answer.
 """
 
 from __future__ import annotations
+
+import re
 
 from .api import FakeApiError
 
@@ -31,7 +40,8 @@ CHAR_WIDTH, LINE_HEIGHT = 7, 14  # measurestr: a fixed-width font
 
 
 class FakeGfx:
-    FUNCTIONS = ("init", "getchar", "update", "quit", "set", "rect", "drawstr", "measurestr", "setfont")
+    FUNCTIONS = ("init", "getchar", "update", "quit", "set", "rect", "drawstr", "measurestr", "setfont",
+                 "showmenu", "screentoclient")
 
     def __init__(self, lua, missing: list):
         lua.execute(INSTALL, self._lookup, missing.append)
@@ -43,6 +53,9 @@ class FakeGfx:
         self._drawing: list[tuple] = []
         self.chars: list[int] = []  # what the next getchar calls return (then 0)
         self.on_frame = None
+        self.menus: list[list[dict]] = []  # every menu shown, parsed
+        self.menu_at: list[tuple] = []  # (gfx.x, gfx.y) when each menu was shown
+        self.menu_answers: list = []  # what the user picks in each menu: a number, or a function
 
     def _lookup(self, name):
         return getattr(self, "_" + name) if name in self.FUNCTIONS else None
@@ -59,6 +72,7 @@ class FakeGfx:
         self.is_open = True
         self.inits.append((title, w, h))
         self.table.w, self.table.h = w, h
+        self.window_x, self.window_y = x or 0, y or 0
         return 1
 
     def _getchar(self, char=None):
@@ -99,7 +113,37 @@ class FakeGfx:
     def _setfont(self, idx, face=None, size=None, flags=None):
         return None
 
+    def _screentoclient(self, x, y):
+        self._need_open("screentoclient")
+        return x - self.window_x, y - self.window_y
+
+    def _showmenu(self, menu):
+        self._need_open("showmenu")
+        if not isinstance(menu, str) or menu == "":
+            raise FakeApiError(f"gfx.showmenu(str): a menu string, got {menu!r}")
+        entries = []
+        for field in menu.split("|"):
+            if field == "" or field[:1] in "<>":
+                raise FakeApiError(f"gfx.showmenu: separators and submenus are not faked: {menu!r}")
+            flags = re.match(r"[#!]*", field).group(0)
+            entries.append({"text": field[len(flags):], "checked": "!" in flags, "greyed": "#" in flags})
+        self.menus.append(entries)
+        self.menu_at.append((self.table.x, self.table.y))
+        if not self.menu_answers:
+            raise FakeApiError(f"a menu opened but the test scripted no answer: {[e['text'] for e in entries]}")
+        answer = self.menu_answers.pop(0)
+        if callable(answer):
+            answer = answer(entries)
+        if not (isinstance(answer, int) and 0 <= answer <= len(entries)):
+            raise FakeApiError(f"menu answer {answer!r} for {len(entries)} entries")
+        if answer and entries[answer - 1]["greyed"]:
+            raise FakeApiError(f"a user cannot choose the greyed-out entry {entries[answer - 1]['text']!r}")
+        return answer
+
     # ---- test helpers ---------------------------------------------------------------------
+
+    def menu_texts(self, index=-1) -> list[str]:
+        return [e["text"] for e in self.menus[index]]
 
     def texts(self, frame) -> list[str]:
         return [d[1] for d in frame if d[0] == "text"]

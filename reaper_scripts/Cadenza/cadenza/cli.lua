@@ -160,15 +160,18 @@ end
 
 --- The launcher for one run: { script = path, text = its contents, command = what ExecProcess
 --- runs, started = mark path, exit = exit-code path, err = error-output path }.
---- `shown` is the plain cadenza command line (what a user would type), kept as a comment.
-function cli.launcher(exe, args, stem, windows)
+--- The plain cadenza command line (what a user would type) is kept in it as a comment.
+--- `stdout` (optional): a file for the program's output (`cadenza models --json` prints its
+--- answer); otherwise it is thrown away, since the CLI writes its own answer file.
+function cli.launcher(exe, args, stem, windows, stdout)
   local l = { started = stem .. "-started", exit = stem .. "-exit", err = stem .. "-err.txt" }
   if windows then
     l.script = stem .. "-run.vbs"
     local parts = { cli.quote(exe, true) }
     for _, a in ipairs(args) do parts[#parts + 1] = cli.quote(a, true) end
     -- cmd.exe runs .exe and .bat/.cmd alike and does the redirection; /S keeps our quotes.
-    local line = 'cmd.exe /S /C "' .. table.concat(parts, " ") .. ' 2>"' .. l.err .. '""'
+    local out = stdout and (' >"' .. stdout .. '"') or ""
+    local line = 'cmd.exe /S /C "' .. table.concat(parts, " ") .. out .. ' 2>"' .. l.err .. '""'
     l.text = table.concat({
       "' Cadenza for REAPER: runs the cadenza program hidden, then records its exit code.",
       "' command: " .. cli.command_line(exe, args, true),
@@ -192,7 +195,8 @@ function cli.launcher(exe, args, stem, windows)
       "# Cadenza for REAPER: runs the cadenza program, then records its exit code.",
       "# command: " .. cli.command_line(exe, args, false),
       ": > " .. cli.sh_quote(l.started),
-      table.concat(parts, " ") .. " 2> " .. cli.sh_quote(l.err) .. " < /dev/null > /dev/null",
+      table.concat(parts, " ") .. " 2> " .. cli.sh_quote(l.err) .. " < /dev/null > " ..
+        (stdout and cli.sh_quote(stdout) or "/dev/null"),
       "echo $? > " .. cli.sh_quote(l.exit .. ".tmp") .. " && mv " .. cli.sh_quote(l.exit .. ".tmp") ..
         " " .. cli.sh_quote(l.exit),
       "",

@@ -153,6 +153,20 @@ function settings.save(values)
   end
 end
 
+--- Save one setting (the model menu's choice), checked like the dialog's fields; returns
+--- false and a message for a value the field refuses.
+function settings.set(key, value)
+  for _, f in ipairs(settings.FIELDS) do
+    if f.key == key then
+      local v, msg = settings.check(f, tostring(value))
+      if v == nil then return false, msg end
+      reaper.SetExtState(settings.SECTION, key, tostring(v), true)
+      return true
+    end
+  end
+  error("settings.set: no setting named " .. tostring(key), 2)
+end
+
 settings.SEPARATOR = "|" -- paths on Windows may hold commas; no path or setting holds "|"
 
 --- Captions for GetUserInputs (page 1 unless given): comma separated, then the dialog's
