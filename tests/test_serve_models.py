@@ -80,9 +80,15 @@ def test_eval_status_missing_ok_and_below_baseline(tmp_path):
     assert eval_status(MODELS / "transformer") == EVAL_OK and eval_status(MODELS / "markov") == EVAL_OK
     assert eval_status(tmp_path) == EVAL_MISSING
     result = json.loads((MODELS / "transformer" / "eval.json").read_text())
-    weak = json.loads(json.dumps(result))
-    weak["models"][0]["overall"]["key_adherence"] = weak["models"][1]["overall"]["key_adherence"] - 0.2
+    weak = json.loads(json.dumps(result))  # the musical summary is what counts when the eval has one
+    weak["models"][0]["musical"]["overall"]["score"] = weak["models"][1]["musical"]["overall"]["score"] - 0.1
     (tmp_path / "eval.json").write_text(json.dumps(weak))
+    assert eval_status(tmp_path) == EVAL_BELOW
+    old = json.loads(json.dumps(result))  # an eval from before the musical columns: the old ones count
+    for row in old["models"]:
+        row.pop("musical", None)
+    old["models"][0]["overall"]["key_adherence"] = old["models"][1]["overall"]["key_adherence"] - 0.2
+    (tmp_path / "eval.json").write_text(json.dumps(old))
     assert eval_status(tmp_path) == EVAL_BELOW
     (tmp_path / "eval.json").write_text("{not json")
     assert eval_status(tmp_path) == EVAL_MISSING

@@ -219,10 +219,11 @@ def test_guidance_keeps_every_guarantee_and_scale_one_changes_nothing(engine):
     1 the answer is the plain conditioned one, note for note."""
     args = ["bars", 4, "style", engine.info.styles[0], "key", "D minor", "scale_lock", 1, "pitch_low", 50,
             "pitch_high", 80, "seed", 5, "variations", 3]
-    plain = run(engine, "generate", args)
     saved = engine.composer.guidance
     try:
-        engine.composer.guidance = 2.0  # as if the model were trained for guidance
+        engine.composer.guidance = None  # plain conditioning: as a model trained without guidance
+        plain = run(engine, "generate", args)
+        engine.composer.guidance = 2.0  # a model trained for guidance, with 2 as its default
         assert [c.notes for c in run(engine, "generate", args + ["guidance", 1.0])] == [c.notes for c in plain]
         guided = run(engine, "generate", args)
         again = run(engine, "generate", args)

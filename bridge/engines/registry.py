@@ -93,10 +93,23 @@ def load_model(folder: Path, device: str = "auto") -> Engine:
 
 SHIPPED_DEFAULT = "transformer"  # the daemon's default model unless `cadenza serve --default NAME`
 SHIPPED_FALLBACK = "markov"  # the default where the shipped Transformer is not there
-# A model is "below baseline" in `cadenza models` when one of these scores in its eval.json is
-# lower than the Markov baseline row's by more than BASELINE_MARGIN (absolute, on 0-1 scores).
+
+# A model is "below baseline" in `cadenza models` when its eval.json's musical summary score is
+# under the Markov baseline row's by more than MUSICAL_MARGIN (or its bars-and-meter exactness is
+# worse); an eval from before the musical columns falls back to these scores, each against the
+# baseline's with BASELINE_MARGIN (absolute, on 0-1 scores).
 BASELINE_SCORES = ("key_adherence", "exact", "pc_overlap", "rhythm_overlap")
 BASELINE_MARGIN = 0.05
+MUSICAL_MARGIN = 0.02  # the musical summary score (0-1): below the baseline's by more than this
+
+
+def _musical_score(row: dict) -> float | None:
+    try:
+        return float(row["musical"]["overall"]["score"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 EVAL_OK, EVAL_MISSING, EVAL_BELOW = "ok", "missing", "below baseline"
 
 
@@ -112,6 +125,11 @@ def eval_status(folder: Path) -> str:
         return EVAL_MISSING
     if base is None:
         return EVAL_OK
+    mine_m, base_m = _musical_score(rows[0]), next((_musical_score(r) for r in rows[1:] if r["engine"] == "markov"), None)
+    if mine_m is not None and base_m is not None:  # the musical summary (issue 10) is the trusted measure
+        exact = own.get("exact")
+        return EVAL_BELOW if mine_m < base_m - MUSICAL_MARGIN or exact is None or exact < base.get("exact", 0) \
+            - BASELINE_MARGIN else EVAL_OK
     for score in BASELINE_SCORES:
         mine, theirs = own.get(score), base.get(score)
         if mine is None or (theirs is not None and mine < theirs - BASELINE_MARGIN):
