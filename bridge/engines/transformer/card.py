@@ -90,7 +90,10 @@ def render(cfg: dict, notes: str = "") -> str:
     out += ["## Limits", "",
             "- Small and briefly trained: expect plausible phrases, not long-range form.",
             "- Styles with few training clips (see the data table) are weakly conditioned.",
-            "- Notes sit on a 12-per-beat grid; durations are quantized to the vocabulary's 36 values.", ""]
+            "- Sampled onsets sit on the sixteenth and eighth-triplet grid (the corpus is cleaned onto it); "
+            "durations are quantized to the vocabulary's 36 values, pitched notes at least a sixteenth.",
+            "- Runs 1-4 trained on the uncleaned corpus (builder v5); later runs on the cleaned one (builder "
+            "v6, docs/MODEL.md); validation losses of different corpora are not comparable.", ""]
     return "\n".join(out)
 
 
