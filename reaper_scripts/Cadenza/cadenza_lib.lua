@@ -1,5 +1,5 @@
 -- @description Cadenza: shared library (needed by every Cadenza action)
--- @version 1.6.0
+-- @version 1.6.1
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza shared library
@@ -9,8 +9,7 @@
 --   and placing notes in the project. It registers no action; install it together with the
 --   Cadenza actions.
 -- @changelog
---   The model menu of 'Cadenza: Settings': the daemon's models (from `cadenza models --json`)
---   in a popup menu, with their engine, the default and their eval status.
+--   One Windows launcher for the actions' runs and the daemon start (no behaviour change).
 -- @provides
 --   [nomain] .
 --   [nomain] cadenza/json.lua

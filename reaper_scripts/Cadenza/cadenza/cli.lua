@@ -158,6 +158,28 @@ function cli.vbs_string(s)
   return '"' .. tostring(s):gsub('"', '""') .. '"'
 end
 
+--- The Windows launcher: a VBScript that leaves the start mark, runs `line` hidden (window style
+--- 0) and waits for it, then records its exit code (written beside, then moved, so a reader never
+--- sees half a number); fills l.text and l.command (wscript.exe //B). Shared by the actions' CLI
+--- runs and by the daemon start (serve.lua).
+function cli.vbs_runner(l, line, what, exe, args)
+  l.text = table.concat({
+    "' Cadenza for REAPER: " .. what,
+    "' command: " .. cli.command_line(exe, args, true),
+    'Set fs = CreateObject("Scripting.FileSystemObject")',
+    "fs.CreateTextFile(" .. cli.vbs_string(l.started) .. ", True).Close",
+    'Set sh = CreateObject("WScript.Shell")',
+    "code = sh.Run(" .. cli.vbs_string(line) .. ", 0, True)",
+    "Set f = fs.CreateTextFile(" .. cli.vbs_string(l.exit .. ".tmp") .. ", True)",
+    "f.WriteLine code",
+    "f.Close",
+    "fs.MoveFile " .. cli.vbs_string(l.exit .. ".tmp") .. ", " .. cli.vbs_string(l.exit),
+    "",
+  }, "\r\n")
+  local wscript = (os.getenv("SystemRoot") or "C:\\Windows") .. "\\System32\\wscript.exe"
+  l.command = cli.command_line(wscript, { "//B", "//Nologo", l.script }, true)
+end
+
 --- The launcher for one run: { script = path, text = its contents, command = what ExecProcess
 --- runs, started = mark path, exit = exit-code path, err = error-output path }.
 --- The plain cadenza command line (what a user would type) is kept in it as a comment.
@@ -172,21 +194,7 @@ function cli.launcher(exe, args, stem, windows, stdout)
     -- cmd.exe runs .exe and .bat/.cmd alike and does the redirection; /S keeps our quotes.
     local out = stdout and (' >"' .. stdout .. '"') or ""
     local line = 'cmd.exe /S /C "' .. table.concat(parts, " ") .. out .. ' 2>"' .. l.err .. '""'
-    l.text = table.concat({
-      "' Cadenza for REAPER: runs the cadenza program hidden, then records its exit code.",
-      "' command: " .. cli.command_line(exe, args, true),
-      'Set fs = CreateObject("Scripting.FileSystemObject")',
-      "fs.CreateTextFile(" .. cli.vbs_string(l.started) .. ", True).Close",
-      'Set sh = CreateObject("WScript.Shell")',
-      "code = sh.Run(" .. cli.vbs_string(line) .. ", 0, True)",
-      "Set f = fs.CreateTextFile(" .. cli.vbs_string(l.exit .. ".tmp") .. ", True)",
-      "f.WriteLine code",
-      "f.Close",
-      "fs.MoveFile " .. cli.vbs_string(l.exit .. ".tmp") .. ", " .. cli.vbs_string(l.exit),
-      "",
-    }, "\r\n")
-    local wscript = (os.getenv("SystemRoot") or "C:\\Windows") .. "\\System32\\wscript.exe"
-    l.command = cli.command_line(wscript, { "//B", "//Nologo", l.script }, true)
+    cli.vbs_runner(l, line, "runs the cadenza program hidden, then records its exit code.", exe, args)
   else
     l.script = stem .. "-run.sh"
     local parts = { cli.sh_quote(exe) }

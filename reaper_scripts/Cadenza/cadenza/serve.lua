@@ -29,21 +29,7 @@ return function(cli, read_file)
       local parts = { cli.quote(exe, true) }
       for _, a in ipairs(args) do parts[#parts + 1] = cli.quote(a, true) end
       local line = 'cmd.exe /S /C "' .. table.concat(parts, " ") .. ' >"' .. l.log .. '" 2>"' .. l.err .. '""'
-      l.text = table.concat({
-        "' Cadenza for REAPER: starts the Cadenza daemon hidden (window style 0); it keeps running.",
-        "' command: " .. cli.command_line(exe, args, true),
-        'Set fs = CreateObject("Scripting.FileSystemObject")',
-        "fs.CreateTextFile(" .. cli.vbs_string(l.started) .. ", True).Close",
-        'Set sh = CreateObject("WScript.Shell")',
-        "code = sh.Run(" .. cli.vbs_string(line) .. ", 0, True)",
-        "Set f = fs.CreateTextFile(" .. cli.vbs_string(l.exit .. ".tmp") .. ", True)",
-        "f.WriteLine code",
-        "f.Close",
-        "fs.MoveFile " .. cli.vbs_string(l.exit .. ".tmp") .. ", " .. cli.vbs_string(l.exit),
-        "",
-      }, "\r\n")
-      local wscript = (os.getenv("SystemRoot") or "C:\\Windows") .. "\\System32\\wscript.exe"
-      l.command = cli.command_line(wscript, { "//B", "//Nologo", l.script }, true)
+      cli.vbs_runner(l, line, "starts the Cadenza daemon hidden (window style 0); it keeps running.", exe, args)
     else
       l.script = stem .. "-run.sh"
       local parts = { "nohup", cli.sh_quote(exe) }
