@@ -92,20 +92,21 @@ def run_bench(models_dir=None, rounds: int = 30, stream_seconds: float = 8.0, pr
         report["rss_mb"] = round(_rss_mb(proc.pid), 1)
         progress(f"daemon resident memory: {report['rss_mb']} MB")
         if stream_seconds > 0:
-            try:
-                from bridge.cli.bench_stream import bench_stream
-            except ImportError:
-                bench_stream = None
-            if bench_stream is not None:
-                report["stream"] = bench_stream("127.0.0.1", port, seconds=stream_seconds)
-                progress(f"stream: {report['stream']}")
+            from bridge.cli.bench_stream import bench_stream
+
+            report["stream"] = bench_stream("127.0.0.1", port, seconds=stream_seconds)
+            progress(f"stream: {report['stream']}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop_daemon(proc)
     return report
+
+
+def _stop_daemon(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def run_fuzz_bench(models_dir, count: int, seed: int, progress=print) -> dict:
@@ -125,11 +126,7 @@ def run_fuzz_bench(models_dir, count: int, seed: int, progress=print) -> dict:
             alive = proc.poll() is None
             rss1 = _rss_mb(proc.pid)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            _stop_daemon(proc)
         log.seek(0, 2)
         log_bytes = log.tell()
     return {"fuzz": {"datagrams": rep.sent, "tcp_streams": rep.tcp_streams, "seed": seed, "seconds": round(rep.seconds, 1),
