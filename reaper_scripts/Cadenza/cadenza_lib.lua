@@ -1,5 +1,5 @@
 -- @description Cadenza: shared library (needed by every Cadenza action)
--- @version 1.6.1
+-- @version 1.6.2
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza shared library
@@ -9,7 +9,7 @@
 --   and placing notes in the project. It registers no action; install it together with the
 --   Cadenza actions.
 -- @changelog
---   One Windows launcher for the actions' runs and the daemon start (no behaviour change).
+--   One file reader shared by the library's modules (no behaviour change).
 -- @provides
 --   [nomain] .
 --   [nomain] cadenza/json.lua

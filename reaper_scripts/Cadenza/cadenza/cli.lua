@@ -214,13 +214,15 @@ function cli.launcher(exe, args, stem, windows, stdout)
   return l
 end
 
-local function read_file(path)
+--- A whole file's bytes, or nil where it cannot be opened (the launcher's and the CLI's files).
+function cli.read_file(path)
   local f = io.open(path, "rb")
   if not f then return nil end
   local text = f:read("a")
   f:close()
   return text
 end
+local read_file = cli.read_file
 
 --- What to tell the user when the program ended without an answer: exit code, its own error
 --- output (last lines), and the likely fix.

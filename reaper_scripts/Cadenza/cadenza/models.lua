@@ -20,13 +20,7 @@ return function(C)
   models.DEFAULT_ENTRY = "(the daemon's default)" -- the first entry: a blank model setting
   models.DEADLINE_S = 20 -- the CLI gives up on the daemon after 5 s; this leaves time to start Python
 
-  local function read_file(path)
-    local f = io.open(path, "rb")
-    if not f then return nil end
-    local text = f:read("a")
-    f:close()
-    return text
-  end
+  local read_file = cli.read_file
 
   --- Check `cadenza models --json`'s output: a list of {name, engine, default (1 for the
   --- default model), eval (optional)}. Returns the rows, or nil and a message.
