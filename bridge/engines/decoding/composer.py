@@ -103,8 +103,7 @@ class Composer:
         spec = self._spec(req, cond, k, len(prompt))
         g = self.guidance_scale(req)
         toks = decode_region(self.stepper, prompt, rows, spec, req.temperature, req.top_p, gen, self.max_len,
-                             progress, template, uncond=unconditional(prompt) if g != 1.0 else None,
-                             guidance=g)
+                             progress, template, uncond=unconditional(prompt), guidance=g)
         return [_split_bars(t) for t in toks]
 
     def _extend(self, req, cond, contexts: list[list], after: list, k: int, gen, progress) -> list[list]:
