@@ -35,7 +35,7 @@ const NODE_SCRIPTS = ["cadenza_launcher.js"];
 // Each [js] file the devices load, and the modules it is made of, in order.
 const BUNDLES = {
   "cadenza.js": ["osc_protocol.js", "cadenza_client.js", "receiver.js", "starter.js", "device_ui.js", "live_set.js",
-    "device_place.js", "device_main.js"],
+    "live_tracks.js", "device_place.js", "device_interpolate.js", "device_accompany.js", "device_groove.js", "device_band.js", "device_main.js"],
   "cadenza_miditool.js": ["osc_protocol.js", "cadenza_client.js", "receiver.js", "device_ui.js", "live_set.js", "miditool_main.js"],
 };
 
@@ -43,6 +43,7 @@ const DEVICES = [
   { patcher: "Cadenza.maxpat", file: "Cadenza.amxd", type: "mmmm" },
   { patcher: "Cadenza Generate.maxpat", file: "Cadenza Generate.amxd", type: "nagg" },
   { patcher: "Cadenza Restyle.maxpat", file: "Cadenza Restyle.amxd", type: "natt" },
+  { patcher: "Cadenza Groove.maxpat", file: "Cadenza Groove.amxd", type: "natt" },
 ];
 
 function bundle(name) {

@@ -5,7 +5,8 @@
 Both models write N clips of the dataset's melody test clips' keys and meters (4 bars each, the
 same seeds); the shipped model is asked with no style (its default for the role), the
 fine-tuned one with STYLE. Each set is scored with the musical columns of `cadenza eval` against
-the dataset's real test clips, as ratios to the real-vs-real (val vs test) ceiling; the summary
+the dataset's real test clips, as ratios to the real-vs-real ceiling (N val clips against the
+test clips, averaged over draws, as `cadenza eval` does); the summary
 score is their mean. The shipped model cannot be asked for a style it does not know, which is
 why this is a script and not a `cadenza eval` row.
 """
@@ -21,6 +22,7 @@ import bridge.evaluation.musical_compare as MC
 from bridge.data.dataset import Dataset
 from bridge.engines.registry import load_model
 from bridge.evaluation.musical import ClipArray
+from bridge.evaluation.musical_run import drawn_ceiling
 from bridge.music.request import Request
 
 
@@ -37,7 +39,8 @@ def main() -> None:
         return [int(i) for i in ds.indices(split) if ds.labels(int(i))["role"] == "melody"]
     test, val = clips("test"), clips("val")
     real = MC.profile([ClipArray.from_dataset(ds, i) for i in test])
-    ceil = MC.ceiling(MC.profile([ClipArray.from_dataset(ds, i) for i in val]), real, a.style, "melody")
+    # as many val clips as each model writes, as `cadenza eval` draws its ceilings (docs/EVAL.md)
+    ceil = drawn_ceiling([ClipArray.from_dataset(ds, i) for i in val], real, a.style, "melody", a.n, seed=0)
     rows = {}
     for name, folder, style in (("shipped", a.shipped, None), ("fine-tuned", a.fine_tuned, a.style)):
         engine = load_model(Path(folder))

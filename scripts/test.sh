@@ -72,7 +72,11 @@ node_tests() {
     return 0
   fi
   [ -f max_for_live/package.json ] || return 0
-  npm ci --prefix max_for_live --no-audit --no-fund --silent && node --test max_for_live/tests/
+  # The end-to-end tests start `cadenza serve` (or $PYTHON -m bridge.cli): the environment's, not
+  # whatever python3 comes first on the PATH (on a fresh machine that one has none of the package's needs).
+  PATH="$(dirname "$PY"):$PATH" PYTHON="$PY" \
+    npm ci --prefix max_for_live --no-audit --no-fund --silent \
+    && PATH="$(dirname "$PY"):$PATH" PYTHON="$PY" node --test max_for_live/tests/
 }
 
 install_debian_tools

@@ -136,3 +136,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
                               f"(apt-get install {package})")
     if other:
         terminalreporter.line(f"{other:4d} test(s) skipped for other reasons (pytest -rs lists them)")
+
+
+@pytest.fixture
+def reaper(tmp_path, monkeypatch):
+    """A fake REAPER session (tests/reaper_fake) in `tmp_path`, the scripts' temporary files kept
+    in its tmp/ so a test can check they are gone."""
+    from reaper_fake import ReaperSession  # lupa (Lua) only for the REAPER tests
+
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    s = ReaperSession(tmp_path)
+    yield s
+    s.close()

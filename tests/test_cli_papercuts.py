@@ -5,6 +5,7 @@ that reports what it did not use. Real processes against a real daemon."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import os
 import subprocess
 import sys
@@ -82,6 +83,11 @@ def test_status_rounds_the_uptime_and_models_has_a_header(daemon):
     lines = r.stdout.splitlines()
     assert lines[0].split()[:5] == ["name", "engine", "device", "quant", "eval"]
     assert any(line.startswith("* transformer") for line in lines)
+    rows = {r["name"]: r for r in json.loads(cadenza("models", "--port", daemon.port, "--json").stdout)}
+    shipped = json.loads((Path(__file__).resolve().parent.parent / "models" / "transformer" / "config.json").read_text())
+    assert rows["transformer"]["guidance"] == shipped["guidance"]  # the model's defaults, as the docs promise
+    assert rows["transformer"].get("temperature") == shipped.get("temperature")
+    assert "guidance" not in rows["markov"]
 
 
 @pytest.mark.parametrize("text,used,unused", [

@@ -91,7 +91,10 @@ def test_one_datagram_cannot_ask_for_megabytes(daemon):
         assert len(request) < 65_000
         p.send_raw(request)
         assert p.quiet(0.5) == []  # more than 32 messages: refused as a whole
-        p.send_raw(encode_bundle(None, [encode_message("/cadenza/models", i) for i in range(32)]))
+        # 32 is the most a bundle may hold; /status answers two datagrams each: the /models answers of
+        # five resident models (192 datagrams) did not all arrive within the 1 s window on a loaded
+        # 2-core machine, which is timing, not the rule under test
+        p.send_raw(encode_bundle(None, [encode_message("/cadenza/status", i) for i in range(32)]))
         got = p.quiet(1.0)
         assert sum(1 for a, _ in got if a == "/cadenza/done") == 32
         p.send("/cadenza/" + "x" * 2000, 5)

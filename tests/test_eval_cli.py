@@ -66,6 +66,22 @@ def test_eval_without_card_prints_the_report(models, tmp_path_factory):
     assert not (models / "mine" / "eval.json").exists()
 
 
+def test_eval_on_the_val_split_writes_json_and_leaves_the_card(models, tmp_path_factory, tmp_path):
+    data = tiny_dataset_path(tmp_path_factory)
+    before = (models / "mine" / "MODEL_CARD.md").read_text()
+    out = tmp_path / "try.json"
+    res = CliRunner().invoke(cli, ["eval", str(models / "mine"), "--data", str(data), "--n", "2", "--no-baseline",
+                                   "--split", "val", "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (models / "mine" / "MODEL_CARD.md").read_text() == before and not (models / "mine" / "eval.json").exists()
+    tuned = json.loads(out.read_text())
+    assert any("--split val" in n for n in tuned["notes"])
+    res = CliRunner().invoke(cli, ["eval", str(models / "mine"), "--data", str(data), "--n", "2", "--no-baseline",
+                                   "--no-out-card", "--json", str(tmp_path / "test.json")])
+    test = json.loads((tmp_path / "test.json").read_text())
+    assert tuned["real"]["overall"] != test["real"]["overall"]  # other clips were the reference
+
+
 def test_eval_errors_are_clean(tmp_path):
     res = CliRunner().invoke(cli, ["eval", str(tmp_path)])
     assert res.exit_code == 1 and "config.json" in res.output

@@ -55,6 +55,8 @@ def test_fine_tune_keeps_the_vocabulary_adds_the_style_and_serves(user_dataset, 
     assert config["model"] == shipped["model"]  # same shape and vocabulary as the shipped model
     assert config["styles"] == shipped["styles"] + ["my-reels"]  # old slots kept, the new one after them
     assert config["fine_tuned_from"]["styles_added"] == ["my-reels"] and "default" not in config
+    # the weights learnt guidance's unconditional row: the fine-tune decodes with the same scale
+    assert shipped.get("guidance") and config.get("guidance") == shipped["guidance"]
     tok = json.loads((out / "tokenizer.json").read_text())
     assert tok["styles"] == config["styles"] and tok["vocab_size"] == shipped["model"]["vocab_size"]
     # the weights moved from the shipped ones (fine-tuned, not copied, not from scratch)

@@ -206,3 +206,17 @@ def test_verdict_counts_columns():
     assert v2["winner"] == "markov" and v2["line"].startswith("markov is better: flagship wins 0 of 2 columns, markov 2")
     agg = MC.aggregate([({"tonality": 1.0}, 3), ({"tonality": 0.0}, 1), ({"tonality": None}, 5)])
     assert agg["tonality"] == 0.75 and agg["groove"] is None
+
+
+def test_first_bars_cuts_a_long_clip_to_the_generated_length():
+    from bridge.evaluation.musical import ClipArray, bar_repetition
+    from bridge.music.theory import Meter
+
+    one_bar = [(0, 12, 60, 90), (12, 12, 64, 90), (24, 12, 67, 90), (36, 24, 72, 90)]  # the last rings past the bar
+    notes = [(s + 48 * b, d, p, v) for b in range(16) for s, d, p, v in one_bar]
+    long = ClipArray.from_ticks(notes, Meter(4, 4), 16)
+    four = long.first_bars(4)
+    assert four.bars == 4 and len(four.notes) == 16 and four.notes[:, 0].max() == 3 * 48 + 36
+    assert (four.notes[:, 0] + four.notes[:, 1]).max() == 4 * 48  # cut at the last bar line
+    assert bar_repetition(long)[0] == 15 / 16 and bar_repetition(four)[0] == 3 / 4  # what a 4-bar clip can reach
+    assert long.first_bars(16) is long and long.first_bars(20) is long

@@ -22,15 +22,6 @@ RESTYLE = "Cadenza - Restyle selected MIDI item.lua"
 INFILL = "Cadenza - Infill time selection.lua"
 
 
-@pytest.fixture
-def reaper(tmp_path, monkeypatch):
-    (tmp_path / "tmp").mkdir()
-    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))  # the scripts' temporary files go here
-    s = ReaperSession(tmp_path)
-    yield s
-    s.close()
-
-
 def assert_one_undo_block(s: ReaperSession, title: str, takes):
     assert [b["name"] for b in s.api.undo_blocks] == [title]
     assert s.api.changes_outside_undo == []

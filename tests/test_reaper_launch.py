@@ -7,19 +7,9 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from reaper_fake import SCRIPTS, ReaperSession, split_windows_command_line
 from reaper_fake.checks import configure
 from test_reaper_actions import CONTINUE, GENERATE, SOURCE_NOTES, assert_temp_files_gone, assert_unchanged, free_port
-
-
-@pytest.fixture
-def reaper(tmp_path, monkeypatch):
-    (tmp_path / "tmp").mkdir()
-    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
-    s = ReaperSession(tmp_path)
-    yield s
-    s.close()
 
 
 def program(tmp_path, text: str, name: str = "cadenza") -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 from reaper_fake import ReaperSession
@@ -17,15 +18,6 @@ from test_reaper_actions import GENERATE, assert_temp_files_gone, free_port
 SETTINGS = "Cadenza - Settings.lua"
 CHOOSE, EDIT = 1, 2  # the Settings action's first menu
 DEFAULT_ENTRY = "(the daemon's default)"
-
-
-@pytest.fixture
-def reaper(tmp_path, monkeypatch):
-    (tmp_path / "tmp").mkdir()
-    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
-    s = ReaperSession(tmp_path)
-    yield s
-    s.close()
 
 
 def saved_model(s):
@@ -41,6 +33,8 @@ def served(daemon) -> list[dict]:
 
 def expected_entry(row) -> str:
     about = [row["engine"]] + (["the daemon's default"] if row["default"] == 1 else []) + [f"eval {row['eval']}"]
+    about += ["interpolates"] if "interpolate" in row.get("operations", "").split(",") else []
+    about += ["accompanies"] if "accompany" in row.get("operations", "").split(",") else []
     return f"{row['name']} ({', '.join(about)})"
 
 
@@ -52,7 +46,8 @@ def pick(name):
 def test_the_menu_lists_the_served_models_and_the_choice_is_sent_as_model(reaper, daemon, tmp_path):
     rows = served(daemon)
     default = next(r["name"] for r in rows if r["default"] == 1)
-    other = next(r["name"] for r in rows if r["default"] != 1)  # so the answer proves the choice was sent
+    # so the answer proves the choice was sent; one that generates (the groove model only re-times clips)
+    other = next(r["name"] for r in rows if r["default"] != 1 and "generate" in r["operations"])
     track = reaper.api.add_track("Lead", selected=True)
     configure(reaper, port=daemon.port, model="", bars=2)
     reaper.gfx.menu_answers = [CHOOSE, pick(other)]
@@ -191,3 +186,26 @@ def test_menu_text_is_safe_for_showmenu(reaper):
 def reaper_scripts_dir():
     from reaper_fake import SCRIPTS
     return SCRIPTS
+
+
+def test_every_resident_model_is_listed_and_those_that_interpolate_or_accompany_say_so(reaper, tmp_path):
+    """Against a stand-in `cadenza models --json` that prints what a daemon with a VAE answers
+    (the `operations` extension of /cadenza/model), until such a daemon is merged."""
+    rows = [{"name": "transformer", "engine": "transformer", "default": 1, "eval": "ok",
+             "operations": "generate,continue,restyle,infill"},
+            {"name": "markov", "engine": "markov", "default": 0, "eval": "ok", "operations": "generate,continue,restyle,infill"},
+            {"name": "vae", "engine": "vae", "default": 0, "eval": "missing",
+             "operations": "generate,continue,restyle,infill,interpolate"},
+            {"name": "acc", "engine": "transformer", "default": 0, "eval": "ok",
+             "operations": "generate,continue,restyle,infill,accompany"}]
+    exe = tmp_path / "models cadenza"
+    exe.write_text(f"#!{sys.executable}\nimport sys\nassert sys.argv[1:3] == ['models', '--json']\n"
+                   f"print({json.dumps(rows)!r})\n")
+    exe.chmod(0o755)
+    configure(reaper, port=free_port(), exe=str(exe))
+    reaper.gfx.menu_answers = [CHOOSE, pick("vae")]
+    reaper.run_script(SETTINGS)
+    assert [e["text"] for e in reaper.gfx.menus[1]] == [
+        DEFAULT_ENTRY, "transformer (transformer, the daemon's default, eval ok)", "markov (markov, eval ok)",
+        "vae (vae, eval missing, interpolates)", "acc (transformer, eval ok, accompanies)"]
+    assert saved_model(reaper) == "vae" and reaper.api.messages == []

@@ -22,6 +22,11 @@ ACTIONS = {
     "Cadenza - Continue selected MIDI item.lua",
     "Cadenza - Restyle selected MIDI item.lua",
     "Cadenza - Infill time selection.lua",
+    "Cadenza - Interpolate two selected MIDI items.lua",
+    "Cadenza - Accompany selected track from the other tracks.lua",
+    "Cadenza - Groove selected MIDI item.lua",
+    "Cadenza - Drumify selected MIDI item.lua",
+    "Cadenza - Band loop on the selected tracks.lua",
     "Cadenza - Settings.lua",
 }
 
@@ -70,7 +75,8 @@ def test_every_package_header_is_complete():
     assert all(s.main is None for s in lib.sources), "the library registers no action ([nomain])"
     assert {s.path for s in lib.sources} == {".", "cadenza/json.lua", "cadenza/settings.lua",
                                              "cadenza/cli.lua", "cadenza/midi.lua",
-                                             "cadenza/serve.lua", "cadenza/progress.lua", "cadenza/models.lua"}
+                                             "cadenza/serve.lua", "cadenza/progress.lua", "cadenza/models.lua",
+                                             "cadenza/context.lua"}
 
 
 def test_every_lua_file_ships_in_some_package():

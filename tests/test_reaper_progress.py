@@ -11,22 +11,12 @@ import re
 import time
 
 import pytest
-from reaper_fake import ReaperSession
 from reaper_fake.checks import configure
 
 GENERATE = "Cadenza - Generate at edit cursor.lua"
 RESTYLE = "Cadenza - Restyle selected MIDI item.lua"
 TITLE = "Cadenza: Generate at edit cursor"
 PERCENT = re.compile(r"^Composing: (\d+)%")
-
-
-@pytest.fixture
-def reaper(tmp_path, monkeypatch):
-    (tmp_path / "tmp").mkdir()
-    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
-    s = ReaperSession(tmp_path)
-    yield s
-    s.close()
 
 
 def long_request(s, daemon):

@@ -3,8 +3,6 @@ command line of the next action."""
 
 from __future__ import annotations
 
-import pytest
-from reaper_fake import ReaperSession
 from reaper_fake.checks import cadenza_exe, expected_ticks, landed, the_answer
 
 SETTINGS = "Cadenza - Settings.lua"
@@ -13,15 +11,6 @@ DEFAULTS = "|127.0.0.1|7500||melody||||4|1.0|1|0.5|60"
 EDIT = 2  # the Settings action's first menu: 1 "Choose the model...", 2 "Edit the settings..."
 SOUND_DEFAULTS = "||0.95|||0|127|no|rhythm"  # page 2: prompt, seed, top-p, guidance, density, pitch range,
 #                                            scale lock, preserve
-
-
-@pytest.fixture
-def reaper(tmp_path, monkeypatch):
-    (tmp_path / "tmp").mkdir()
-    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
-    s = ReaperSession(tmp_path)
-    yield s
-    s.close()
 
 
 def saved(s):
@@ -42,7 +31,11 @@ def test_first_open_shows_the_defaults_and_saves_typed_values(reaper):
                              "role": "bass", "style": "irish-folk", "mood": "calm", "key": "D minor", "bars": "8",
                              "temperature": "0.9", "variations": "2", "strength": "0.7", "timeout": "30",
                              "prompt": "calm tune", "seed": "42", "top_p": "0.8", "guidance": "2.5", "density": "0.3",
-                             "pitch_low": "48", "pitch_high": "84", "scale_lock": "yes", "preserve": "contour"}
+                             "pitch_low": "48", "pitch_high": "84", "scale_lock": "yes", "preserve": "contour",
+                             # Interpolate's and Accompany's own dialogs ask these; saving the settings keeps them
+                             "steps": "5", "interpolate_model": "", "accompany_role": "bass", "accompany_model": "",
+                             "groove_role": "drums", "groove_amount": "1.0", "groove_swing": "0.0", "groove_style": "",
+                             "groove_model": "", "band_parts": "drums bass chords melody", "band_model": ""}
     assert all(reaper.api.ext_persist.values()), "settings persist across REAPER sessions"
     assert reaper.api.messages == []
     assert reaper.api.undo_blocks == [] and reaper.api.changes_outside_undo == []

@@ -12,10 +12,11 @@ from bridge.server.router import ROOT, Router
 from bridge.stream.serve import build_daemon
 from tests.oscutil import UdpProbe
 
-# Every address of protocol v1, as the old single table (plus the stream handlers) listed them.
+# Every address of protocol v1, as the old single table (plus the stream handlers) listed them,
+# interpolate (issue 12) and accompany (issue 14).
 V1_ADDRESSES = sorted(f"/cadenza/{a}" for a in (
     "ping", "status", "models", "clip/begin", "clip/notes", "generate", "continue", "restyle", "infill",
-    "cancel", "stream/start", "stream/set", "stream/stop", "stream/keepalive",
+    "interpolate", "accompany", "groove", "drumify", "cancel", "stream/start", "stream/set", "stream/stop", "stream/keepalive",
 ))
 
 

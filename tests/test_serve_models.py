@@ -70,7 +70,9 @@ def test_a_clashing_name_is_served_under_its_folder(tmp_path, tmp_path_factory):
     extra = tmp_path / "extra"
     shutil.copytree(tiny_model_path(tmp_path_factory), extra / "markov")
     models = load_models([MODELS, extra, MODELS])  # the shipped folder twice: loaded once
-    assert set(models) == {"markov", "transformer", "extra-markov"}
+    shipped = {d.name for d in MODELS.iterdir() if (d / "config.json").is_file()}
+    assert {"markov", "transformer", "rnn", "vae", "gan", "groove"} <= shipped
+    assert set(models) == shipped | {"extra-markov"}
     assert models["transformer"].info.default and not models["extra-markov"].info.default
     with pytest.raises(UnknownModel, match="not a served model"):
         load_models([extra], default="transformer")
@@ -106,3 +108,15 @@ def test_train_never_writes_over_a_shipped_model(tmp_path_factory, tmp_path, mon
     out = tmp_path / "models" / f"markov-{data.name}"
     assert (out / "config.json").is_file() and "default" not in json.loads((out / "config.json").read_text())
     assert f"cadenza serve --models models" in res.output
+
+
+def test_the_wheel_carries_every_shipped_model():
+    """pyproject.toml's data-files put each shipped model folder into the wheel (pip and pipx
+    installs serve from there); a model folder added to models/ without its line would be served
+    from a clone and silently missing from an install."""
+    import tomllib
+
+    files = tomllib.loads((MODELS.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    shipped = sorted(p.name for p in MODELS.iterdir() if (p / "config.json").is_file())
+    assert {f"share/cadenza/models/{name}": [f"models/{name}/*"] for name in shipped}.items() <= files.items()
+    assert len(shipped) >= 4

@@ -50,7 +50,7 @@ def _models_dir(tmp_path: Path) -> Path:
     torch-int8 (what a model folder chosen for torch on another machine says)."""
     d = tmp_path / "models"
     d.mkdir()
-    for name in ("markov", "transformer"):
+    for name in ("markov", "transformer", "rnn", "vae", "gan", "groove"):
         (d / name).symlink_to(MODELS / name, target_is_directory=True)
     torchy = d / "torchy"
     torchy.mkdir()
@@ -95,15 +95,36 @@ def test_every_shipped_model_serves_without_torch(daemon):
     assert "markov" in ready and "transformer (default)" in ready and "device: cpu" in ready
     with Client(port=port) as c:
         models = {args[0]: args for _, args in c.query("models")}
-        assert set(models) == {"markov", "transformer"}  # torchy was skipped
+        assert set(models) == {"markov", "transformer", "rnn", "vae", "gan", "groove"}  # torchy was skipped
         assert models["transformer"][3] == "int8"
-        for model in ("transformer", "markov"):
+        assert models["rnn"][3] == "int8"
+        for model in ("transformer", "markov", "rnn", "vae", "gan"):
             for role in ("melody", "drums"):
                 res = c.request("generate", {"model": model, "role": role, "bars": 4, "seed": 7, "variations": 2})
                 assert sorted(res.variations) == [0, 1]
                 for v in res.variations.values():
                     assert v["length_beats"] == 16.0 and v["notes"], (model, role)
                     assert all(0 <= s < 16.0 and 0 < d and 1 <= vel <= 127 for _, s, d, vel in v["notes"])
+
+
+def test_a_band_serves_without_torch(daemon):
+    port, _, _ = daemon
+    with Client(port=port) as c:
+        res = c.request("generate", {"role": "band", "bars": 2, "seed": 3, "style": "rock"})
+    assert res.info["model"] == "gan" and res.info["roles"] == "drums,bass,chords,melody"
+    assert [v["role"] for _, v in sorted(res.variations.items())] == ["drums", "bass", "chords", "melody"]
+    assert all(v["length_beats"] == 8.0 for v in res.variations.values())
+
+
+def test_groove_serves_without_torch(daemon):
+    port, _, _ = daemon
+    beat = {"length_beats": 4.0, "notes": [[42, e / 2, 0.25, 100] for e in range(8)] + [[36, 0.0, 0.25, 100]]}
+    with Client(port=port) as c:
+        a = c.request("groove", {"seed": 3, "swing": 0.5}, clip=beat)
+        b = c.request("groove", {"seed": 3, "swing": 0.5}, clip=beat)
+    assert a.info["model"] == "groove" and a.variations == b.variations
+    notes = a.variations[0]["notes"]
+    assert sorted(p for p, *_ in notes) == sorted(p for p, *_ in beat["notes"]) and a.variations[0]["length_beats"] == 4.0
 
 
 def test_same_seed_same_notes_without_torch(daemon):

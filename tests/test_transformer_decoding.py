@@ -10,6 +10,7 @@ import bridge.engines.decoding.vocab as V
 from bridge.engines.decoding.constraints import (RegionSpec, RowState, contour_mask, grid_positions, key_bias,
                                                  pitch_mask)
 from bridge.engines.decoding.sampling import decode_region, top_p_sample
+from bridge.errors import BadRequest
 from bridge.music.grid import on_grid
 from bridge.music.theory import parse_key
 
@@ -106,6 +107,14 @@ def test_contour_mask_moves_the_asked_way_or_starts_near():
     assert np.array_equal(contour_mask(top, 60, +1, 2), top)  # nothing higher is allowed: fall back
 
 
+def test_drum_pitches_stay_on_the_gm_kit():
+    kit = np.flatnonzero(pitch_mask(0, 127, None, False, True)) - V.PITCH_OFFSET
+    assert kit.min() == 27 and kit.max() == 87 and len(kit) == 61
+    assert pitch_mask(0, 127, None, False, False)[V.PITCH_OFFSET + 20]  # pitched parts keep 0..127
+    with pytest.raises(BadRequest, match="drums: GM keys 27-87"):
+        pitch_mask(90, 100, None, False, True)
+
+
 class _FlatModel:
     """Equal logits for every token: only the constraints shape what comes out."""
 
@@ -151,3 +160,107 @@ def test_measure_loop_reports_loop_bare_and_python_columns():
     assert row["steps_a_run"] > 2 * 2  # at least a BAR and a note a bar
     assert {"loop_ms_a_step", "bare_ms_a_step", "python_ms_a_step", "loop_over_bare"} <= set(row)
     assert all(row[k] > 0 for k in ("loop_ms_a_step", "bare_ms_a_step", "python_ms_a_step"))
+
+
+class _PitchLeaningModel(_FlatModel):
+    """Flat, except one pitch is a little likelier than every other everywhere."""
+
+    def _lean(self, rows):
+        x = np.zeros((rows, V.VOCAB_SIZE), dtype=np.float32)
+        x[:, V.PITCH_OFFSET + 64] = 1.0
+        return x
+
+    def prefill(self, prompt, rows):
+        return self._lean(rows)
+
+    def step(self, tokens, pos):
+        return self._lean(len(tokens))
+
+
+def test_family_temperatures_scale_only_the_named_families():
+    from bridge.engines.decoding.constraints import family_temperatures
+
+    assert family_temperatures(None) is None and family_temperatures({}) is None
+    t = family_temperatures({"pitch": 1.2, "pos": 0.5})
+    assert t[V.PITCH_OFFSET + 60] == pytest.approx(1.2) and t[V.POS_OFFSET + 3] == 0.5
+    assert t[V.DUR_OFFSET] == 1.0 and t[V.BAR] == 1.0
+    with pytest.raises(ValueError, match="families are special"):
+        family_temperatures({"pitches": 1.1})
+    with pytest.raises(ValueError, match="from 0.05 to 5.0"):
+        family_temperatures({"pitch": 0.0})
+
+
+def test_role_temperatures_let_a_role_keep_its_own_families():
+    from bridge.engines.decoding.constraints import role_temperatures
+
+    t = role_temperatures({"pitch": 1.1, "drums": {"pos": 0.9}, "chords": {}})
+    assert t["melody"][V.PITCH_OFFSET + 60] == pytest.approx(1.1) and t["bass"][V.POS_OFFSET] == 1.0
+    assert t["drums"][V.POS_OFFSET] == pytest.approx(0.9) and t["drums"][V.PITCH_OFFSET + 36] == 1.0
+    assert t["chords"] is None  # an empty dict: plain temperature for that role
+    assert all(v is None for v in role_temperatures(None).values())
+
+
+def test_a_cold_pitch_family_picks_the_likeliest_pitch_and_leaves_rhythm_free():
+    from bridge.engines.decoding.constraints import family_temperatures
+    from bridge.engines.decoding.tokenizer import decode
+
+    def lowest_and_onsets(temp_scale):
+        """The lowest pitch at each onset (notes at one onset ascend, so 64 can lead only once) and
+        each row's onsets."""
+        spec = _spec(bars=2, tpb=48)
+        spec.temp_scale = temp_scale
+        out = decode_region(_PitchLeaningModel(), [V.BOS], 4, spec, 1.0, 1.0, np.random.default_rng(5), 1024)
+        rows = [decode(t, 48) for t in out]
+        lowest = [n[n[:, 0] == s, 2].min() for n in rows for s in np.unique(n[:, 0])]
+        return np.array(lowest), {tuple(n[:, 0]) for n in rows}
+
+    plain, _ = lowest_and_onsets(None)
+    cold, cold_onsets = lowest_and_onsets(family_temperatures({"pitch": 0.05}))
+    assert (plain != 64).mean() > 0.5  # a logit of 1 over 127 rivals: mostly other pitches
+    assert (cold == 64).all()  # at a twentieth of the temperature the lean decides every first pitch
+    assert len(cold_onsets) > 1  # rhythm still sampled at temperature 1: the rows differ
+
+
+def test_bar_copier_follows_an_earlier_bar_through_velocities_and_picks_up_after_a_fill():
+    from bridge.engines.decoding.constraints import BarCopier
+
+    pos, pitch, dur, vel = (lambda k: V.POS_OFFSET + k), (lambda p: V.PITCH_OFFSET + p), V.DUR_OFFSET, V.VEL_OFFSET
+    bar = [pos(0), vel + 6, pitch(36), dur, pos(12), pitch(38), dur]
+    c = BarCopier()
+    assert c.suggestions() == set()
+    c.push(V.BAR)
+    for t in bar:
+        assert c.suggestions() == set()  # nothing earlier to copy in the first bar
+        c.push(t)
+    c.push(V.BAR)
+    assert c.suggestions() == {pos(0)}
+    for t in (pos(0), vel + 2, pitch(36)):  # another velocity neither counts nor breaks the copy
+        c.push(t)
+    assert c.suggestions() == {dur}
+    c.push(dur)
+    c.push(pos(6))  # a fill: an onset the earlier bar does not have
+    assert c.suggestions() == set()
+    for t in (pitch(42), dur, pos(12)):  # back on an onset the bar has: the copy goes on from there
+        c.push(t)
+    assert c.suggestions() == {pitch(38)}
+    c.push(pitch(38))
+    c.push(dur)
+    assert c.suggestions() == {V.BAR, V.EOS}  # the earlier bar ended here
+
+
+def test_copy_bias_makes_a_flat_model_repeat_its_bars():
+    from bridge.engines.decoding.tokenizer import decode
+
+    def repeats(bias):
+        spec = _spec(bars=4, tpb=48, drums=True)
+        spec.copy_bias = bias
+        out = decode_region(_FlatModel(), [V.BOS], 8, spec, 1.0, 1.0, np.random.default_rng(2), 1024)
+        count = 0
+        for toks in out:
+            notes = decode(toks, 48)
+            bars = [frozenset((int(s) % 48, int(p)) for s, _, p, _ in notes if s // 48 == b) for b in range(4)]
+            count += sum(bars[b] in bars[:b] for b in range(1, 4))
+        return count / (3 * len(out))
+
+    assert repeats(0.0) == 0.0  # flat logits over dozens of tokens: a bar never comes back by chance
+    assert repeats(8.0) > 0.8  # a strong prior: nearly every bar plays an earlier one again

@@ -246,3 +246,23 @@ def test_a_model_without_guidance_ignores_the_key(engine):
     finally:
         engine.composer.guidance = saved
     assert [c.notes for c in a] == [c.notes for c in b]
+
+
+def test_the_model_default_temperature_applies_unless_the_request_names_one(engine):
+    """config.json's `temperature` is the model's tuned default: a request that names none is
+    decoded at it (the same notes as naming it), one that names a temperature gets that."""
+    args = ["bars", 2, "seed", 11, "variations", 2]
+    saved = engine.config.get("temperature")
+    try:
+        engine.config["temperature"] = 1.4
+        default = run(engine, "generate", args)
+        named = run(engine, "generate", args + ["temperature", 1.4])
+        plain = run(engine, "generate", args + ["temperature", 1.0])
+        engine.config.pop("temperature")
+        unset = run(engine, "generate", args)
+    finally:
+        engine.config.pop("temperature", None)
+        if saved is not None:
+            engine.config["temperature"] = saved
+    assert [c.notes for c in default] == [c.notes for c in named]
+    assert [c.notes for c in unset] == [c.notes for c in plain] != [c.notes for c in default]

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 import bridge.engines.decoding.vocab as V
-from bridge.engines.transformer.model import ExternalCacheStep, ModelConfig, MusicTransformer
+from bridge.engines.transformer.buffer_step import BufferCacheStep
+from bridge.engines.transformer.model import ModelConfig, MusicTransformer
 
 
 @pytest.fixture(scope="module")
@@ -56,41 +57,45 @@ def test_static_step_for_cuda_graphs_matches_the_slice_path(model):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
 
 
-def test_functional_past_matches(model):
-    x = _seq(12, 2)
+def _buffer_run(model, chunks, rows: int, size: int = 32):
+    """The export graphs' forward in PyTorch: each chunk of tokens [rows, t] through BufferCacheStep
+    (one_token for 1-token chunks), its new keys/values written into buffers [rows, H, size, hd]."""
     cfg = model.cfg
+    bufs = [torch.zeros(rows, cfg.n_heads, size, cfg.d_model // cfg.n_heads) for _ in range(2 * cfg.n_layers)]
+    multi, one = BufferCacheStep(model), BufferCacheStep(model, one_token=True)
+    out, pos = [], 0
+    for chunk in chunks:
+        t = chunk.shape[1]
+        logits, *new = (one if t == 1 else multi)(chunk, torch.tensor([pos]), *bufs)
+        for buf, kv in zip(bufs, new):
+            buf[:, :, pos : pos + t] = kv
+        out.append(logits)
+        pos += t
+    return out
+
+
+def test_buffer_graph_matches_the_whole_sequence(model):
+    """What the ONNX graphs compute (unwritten buffer positions masked off, halves-rotary with
+    permuted q/k rows, the scale folded in) is the model's forward, prefill and steps alike."""
+    x = _seq(12, 2)
     with torch.no_grad():
         full = model(x)
-        past = [torch.zeros(0, 2, cfg.n_heads, cfg.d_model // cfg.n_heads) for _ in range(2 * cfg.n_layers)]
-        step = ExternalCacheStep(model)
-        out, *new = step(x[:, :7], *past)
-        past = [torch.cat([a, b]) for a, b in zip(past, new)]
-        torch.testing.assert_close(out, full[:, 6], atol=1e-4, rtol=1e-4)
-        for i in range(7, 12):
-            out, *new = step(x[:, i : i + 1], *past)
-            past = [torch.cat([a, b]) for a, b in zip(past, new)]
-            torch.testing.assert_close(out, full[:, i], atol=1e-4, rtol=1e-4)
-    assert past[0].shape[0] == 12
+        got = _buffer_run(model, [x[:, :7]] + [x[:, i : i + 1] for i in range(7, 12)], rows=2)
+    for i, logits in zip(range(6, 12), got):
+        torch.testing.assert_close(logits, full[:, i], atol=1e-4, rtol=1e-4)
 
 
 def test_every_way_through_forward_gives_the_same_logits_in_fp32(model):
     """Whole sequence == prefill then one cached step a token (slices, and fixed shapes with a
-    position tensor) == the export path with the cache outside the network, to 1e-5 in fp32."""
+    position tensor) == the export graphs over a cache buffer, to 1e-5 in fp32."""
     x = _seq(20, 2)
-    cfg = model.cfg
     with torch.no_grad():
         full = model(x)  # [2, 20, V]
         model.setup_cache(2)
         sliced = [model(x[:, :12], 0)] + [model(x[:, i : i + 1], i) for i in range(12, 20)]
         model.setup_cache(2)
         fixed = [model(x[:, :12], torch.arange(12))] + [model(x[:, i : i + 1], torch.tensor([i])) for i in range(12, 20)]
-        step = ExternalCacheStep(model)
-        past = [torch.zeros(0, 2, cfg.n_heads, cfg.d_model // cfg.n_heads) for _ in range(2 * cfg.n_layers)]
-        external = []
-        for chunk in [x[:, :12]] + [x[:, i : i + 1] for i in range(12, 20)]:
-            out, *new = step(chunk, *past)
-            past = [torch.cat([a, b]) for a, b in zip(past, new)]
-            external.append(out)
+        external = _buffer_run(model, [x[:, :12]] + [x[:, i : i + 1] for i in range(12, 20)], rows=2)
     want = full[:, 11:].transpose(0, 1)  # [9, 2, V]: the logits after the prompt, then after each step
     for got in (sliced, fixed, external):
         torch.testing.assert_close(torch.stack(got), want, atol=1e-5, rtol=0)
@@ -105,24 +110,32 @@ def test_decoding_without_a_cache_says_how_to_set_one_up():
         m(_seq(3), 6)
 
 
-def test_ort_stepper_keeps_its_cache_in_buffers_allocated_once(model, tmp_path):
+def test_ort_stepper_steps_over_buffers_it_never_copies_until_they_grow(model, tmp_path):
     pytest.importorskip("onnxruntime")
-    from bridge.engines.transformer.tools.export import export_onnx
+    from bridge.engines.transformer.tools.export import export_onnx, step_path
     from bridge.engines.transformer.runtime import OrtStepper, TorchStepper
     import copy
 
-    st = OrtStepper(export_onnx(model, tmp_path / "m.onnx"), threads=1, max_len=model.cfg.max_len)
+    path = export_onnx(model, tmp_path / "m.onnx")
+    assert step_path(path).is_file()
+    st = OrtStepper(path, threads=1, max_len=model.cfg.max_len)
+    st.MIN_BUFFER = 16  # small, so the test crosses a doubling
     ref = TorchStepper(copy.deepcopy(model), int8=False)
-    buffers = [b.ctypes.data for b in st.store]
     prompt = _seq(9, 1)[0].tolist()
+    toks = [V.BAR, V.pos_token(0), V.VEL_OFFSET + 3, V.pitch_token(60), V.dur_token(12), V.BAR, V.pos_token(6),
+            V.VEL_OFFSET + 4, V.pitch_token(62), V.dur_token(6)]
     for rows in (3, 1):
         got, want = st.prefill(prompt, rows), ref.prefill(prompt, rows)
         assert isinstance(got, np.ndarray) and got.dtype == np.float32 and got.shape == (rows, V.VOCAB_SIZE)
         np.testing.assert_allclose(got, want, atol=1e-3, rtol=1e-3)
-        for i, t in enumerate([V.BAR, V.pos_token(0), V.VEL_OFFSET + 3, V.pitch_token(60)]):
+        first, sizes = [b.ctypes.data for b in st.bufs], set()
+        for i, t in enumerate(toks):  # positions 9..18: the 16-long buffer doubles once, at 16
             tok = np.full(rows, t, dtype=np.int64)
             np.testing.assert_allclose(st.step(tok, 9 + i), ref.step(tok, 9 + i), atol=1e-3, rtol=1e-3)
-    assert [b.ctypes.data for b in st.store] == buffers
+            sizes.add(st.bufs[0].shape[2])
+            if 9 + i < 16:
+                assert [b.ctypes.data for b in st.bufs] == first  # the same arrays, step after step
+        assert sizes == {16, 32}
 
 
 def test_copy_cache_row_serves_every_variation(model):

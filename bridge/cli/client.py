@@ -1,41 +1,23 @@
-"""Client commands: `cadenza ping|status|models|generate|continue|restyle|infill`.
+"""Client commands: `cadenza ping|status|models|generate|continue|restyle|infill|interpolate|accompany|groove|drumify`.
 
 Each one talks to the running daemon (TCP by default) and imports nothing heavy, so the REAPER
 scripts and shell users get an answer fast. Errors are one clean line on stderr and exit code 1;
-with `--out FILE.json` the error is also written there for front ends that poll a file.
+with `--out FILE.json` the error is also written there for front ends that poll a file. What the
+generating commands share (options, clip files, the request, the answer's files) is in ask.py.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import click
 
-from bridge.server.client import Client, RemoteError, default_host, default_port
-from bridge.server.router import ROOT
-from bridge.cli.files import write_atomic
+from bridge.cli.ask import (_client, _connection_options, _context_option, _fail, _generation_options, _groove_options,
+                           _run)
 from bridge.errors import CadenzaError
-from bridge.music.limits import MAX_BARS, MAX_VARIATIONS
-
-
-def _connection_options(f):
-    f = click.option("--udp", "transport", flag_value="udp", help="Talk UDP instead of TCP.")(f)
-    f = click.option("--port", type=int, default=None, help="Daemon port [default: 7500 or $CADENZA_PORT].")(f)
-    f = click.option("--host", default=None, help="Daemon host [default: 127.0.0.1 or $CADENZA_HOST].")(f)
-    return f
-
-
-def _client(host, port, transport, timeout=60.0) -> Client:
-    return Client(host or default_host(), port or default_port(), transport or "tcp", timeout=timeout)
-
-
-def _fail(message: str, out: str | None = None, code: str = "error"):
-    if out and out.lower().endswith(".json"):
-        write_atomic(Path(out), json.dumps({"ok": False, "error": {"code": code, "message": message}}))
-    click.echo(f"cadenza: {message}", err=True)
-    sys.exit(1)
+from bridge.music.limits import DEFAULT_STEPS, MAX_INTERPOLATE_BARS, MAX_STEPS, MIN_STEPS
+from bridge.music.theory import ROLES
+from bridge.server.client import model_rows
 
 
 @click.command()
@@ -94,13 +76,7 @@ def format_uptime(seconds: float) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def models(host, port, transport, as_json):
     """List resident models with their engine, device, quantization and vocabularies."""
-    replies = _query(host, port, transport, "models")
-    rows = []
-    for _, args in replies:
-        name, engine, device, quant, *kv = args
-        row = {"name": name, "engine": engine, "device": device, "quantization": quant}
-        row.update(dict(zip(kv[::2], kv[1::2])))
-        rows.append(row)
+    rows = model_rows(_query(host, port, transport, "models"))
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
@@ -110,179 +86,24 @@ def models(host, port, transport, as_json):
         star = "*" if r.get("default") else " "
         click.echo(f"{star} {r['name']:<{width}} {r['engine']:<12} {r['device']:<6} {r['quantization']:<6} "
                    f"{r.get('eval', 'missing')}")
-        for k in ("styles", "roles", "moods"):
+        for k in ("operations", "styles", "roles", "moods"):
             click.echo(f"    {k}: {r.get(k, '')}")
-
-
-OUT_SUFFIXES = {"out": (".mid", ".midi", ".json"), "png": (".png",), "wav": (".wav",)}
-SUFFIX_HINTS = {".wav": "for audio use --wav FILE.wav", ".png": "for a picture use --png FILE.png",
-                ".mid": "for MIDI use --out FILE.mid", ".midi": "for MIDI use --out FILE.mid",
-                ".json": "for JSON use --out FILE.json"}
-
-
-def _check_suffix(ctx, param, value):
-    """--out, --png and --wav each write one kind of file: refuse any other extension."""
-    if value is None:
-        return value
-    allowed = OUT_SUFFIXES[param.name]
-    suffix = Path(value).suffix.lower()
-    if suffix not in allowed:
-        hint = SUFFIX_HINTS.get(suffix) if suffix not in allowed else None
-        raise click.BadParameter(f"{value!r} must end in {' or '.join(allowed)}"
-                                 f"{'; ' + hint if hint else ''}", param_hint=f"--{param.name}")
-    return value
-
-
-def _generation_options(f):
-    opts = [
-        click.option("--json", "as_json", is_flag=True, help="Print the JSON result on stdout."),
-        click.option("--wav", default=None, callback=_check_suffix,
-                     help="Also write a WAV preview (FluidSynth, General MIDI); variations play in turn."),
-        click.option("--png", default=None, callback=_check_suffix,
-                     help="Also write a piano-roll PNG (one lane and colour per variation)."),
-        click.option("--program", type=click.IntRange(0, 127), default=None,
-                     help="GM program of the .mid tracks [default by role: melody 73, bass 33, chords/keys 0]."),
-        click.option("--out", default=None, callback=_check_suffix,
-                     help="Write the result: .mid (one track per variation) or .json."),
-        click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait."),
-        click.option("--cancel-file", default=None, metavar="FILE",
-                     help="Watch FILE while waiting: when it appears, cancel the request (/cadenza/cancel) "
-                          "and answer 'cancelled' (exit code 1, nothing written but the --out .json answer)."),
-        click.option("--progress", "progress_file", default=None, metavar="FILE",
-                     help="While waiting, keep FILE holding the latest /cadenza/progress fraction "
-                          "(0..1, one number), written atomically."),
-        click.option("--scale-lock", is_flag=True, help="Only notes of the key (a hard mask)."),
-        click.option("--density", type=float, default=None, help="0 (sparse) to 1 (dense)."),
-        click.option("--pitch-high", type=int, default=None, help="Highest MIDI pitch."),
-        click.option("--pitch-low", type=int, default=None, help="Lowest MIDI pitch."),
-        click.option("--variations", "-n", type=int, default=None, help=f"How many variations (1-{MAX_VARIATIONS})."),
-        click.option("--seed", type=int, default=None, help="Same seed, same notes."),
-        click.option("--guidance", "-g", type=float, default=None,
-                     help="How closely style, mood and key are followed, 0-5 (1 plain; default: the model's)."),
-        click.option("--top-p", type=float, default=None, help="Nucleus sampling, 0.05-1."),
-        click.option("--temperature", "-t", type=float, default=None, help="0.05-3; higher is wilder."),
-        click.option("--prompt", "-p", default=None, help='Free text: "calm folk tune in D minor, 8 bars".'),
-        click.option("--mood", default=None, help="happy, tense, sad or calm."),
-        click.option("--style", "-s", default=None, help="A style the model knows (see `cadenza models`)."),
-        click.option("--key", "-k", default=None, help='"D minor", "F#", "Bbm", ...'),
-        click.option("--tempo", type=float, default=None, help="BPM."),
-        click.option("--meter", default=None, help='"4/4", "3/4", "6/8", ...'),
-        click.option("--bars", "-b", type=int, default=None, help=f"Length in bars (1-{MAX_BARS})."),
-        click.option("--role", "-r", default=None, help="melody, bass, chords, keys or drums."),
-        click.option("--model", "-m", default=None, help="Model name (default: the daemon's default)."),
-        _connection_options,
-    ]
-    for o in opts:
-        f = o(f)
-    return f
-
-
-OPTION_KEYS = ("model", "role", "bars", "meter", "tempo", "key", "style", "mood", "prompt", "temperature",
-               "top_p", "guidance", "seed", "variations", "pitch_low", "pitch_high", "density")
-
-
-def _run(operation, kw, clip_path=None, positional=(), extra=None):
-    out, as_json = kw["out"], kw["as_json"]
-    options = {k: kw.get(k) for k in OPTION_KEYS}
-    if kw.get("scale_lock"):
-        options["scale_lock"] = 1
-    options.update(extra or {})
-    clip = None
-    if clip_path is not None:
-        try:
-            from bridge.music.clip import read_clip
-
-            c = read_clip(clip_path)
-            clip = c.to_dict()
-        except CadenzaError as exc:
-            _fail(exc.message, out, exc.code)
-        except (OSError, ValueError) as exc:
-            _fail(f"cannot read {clip_path}: {exc}", out, "bad_request")
-    options = {k: (float(v) if k in ("tempo", "temperature", "top_p", "guidance", "density", "strength") and v is not None else v)
-               for k, v in options.items()}
-    cancel_file = kw.get("cancel_file")
-    try:
-        with _client(kw["host"], kw["port"], kw["transport"], kw["timeout"]) as c:
-            res = c.request(operation, options, clip=clip, positional=positional,
-                            on_reply=_progress_writer(kw.get("progress_file")),
-                            should_cancel=(lambda: Path(cancel_file).exists()) if cancel_file else None)
-    except RemoteError as exc:
-        if exc.code == "cancelled" and cancel_file and Path(cancel_file).exists():
-            _fail(f"cancelled: {cancel_file} appeared, so {exc.message}; no notes were written", out, "cancelled")
-        _fail(f"{exc.code}: {exc.message}", out, exc.code)
-    except CadenzaError as exc:
-        _fail(exc.message, out, exc.code)
-    info = res.info
-    result = {
-        "ok": True,
-        "operation": operation,
-        "id": res.req_id,
-        "model": info.get("model"),
-        "elapsed_ms": round(res.elapsed_ms, 2),
-        "seed": info.get("seed"),
-        "meter": info.get("meter") or options.get("meter") or (clip or {}).get("meter") or "4/4",
-        "tempo": info.get("tempo") or options.get("tempo") or (clip or {}).get("tempo") or 120.0,
-        "key": info.get("key"),
-        "style": info.get("style"),
-        "mood": info.get("mood"),
-        "role": info.get("role"),
-        "bars": info.get("bars"),
-        "unknown_words": info.get("unknown", "").split() if info.get("unknown") else [],
-        "variations": [res.variations[v] for v in sorted(res.variations)],
-    }
-    if result["unknown_words"]:
-        click.echo(f"cadenza: prompt words not used: {' '.join(result['unknown_words'])}", err=True)
-    if out:
-        if out.lower().endswith((".mid", ".midi")):
-            from bridge.music.clip import clip_to_midi
-
-            clips = result_clips(result)
-            write_atomic(Path(out), writer=lambda tmp: clip_to_midi(clips, tmp, name=f"Cadenza {operation}",
-                                                                    role=result["role"], program=kw.get("program")))
-        else:
-            write_atomic(Path(out), json.dumps(result))
-    if kw.get("png") or kw.get("wav"):
-        from bridge.cli.render_cmd import write_previews
-
-        write_previews(result_clips(result), kw.get("png"), kw.get("wav"), together=False, out=out)
-    if as_json:
-        click.echo(json.dumps(result))
-    elif not out:
-        for var in result["variations"]:
-            click.echo(f"variation {var['variation']}: {len(var['notes'])} notes, {var['length_beats']:g} beats")
-    if out and not as_json:
-        total = sum(len(v["notes"]) for v in result["variations"])
-        click.echo(f"wrote {out}: {len(result['variations'])} variation(s), {total} notes, seed {result['seed']}, "
-                   f"{result['elapsed_ms']:.0f} ms")
-
-
-def _progress_writer(path: str | None):
-    """An on_reply callback that keeps `path` holding the latest progress fraction, or None."""
-    if not path:
-        return None
-
-    def on_reply(address: str, args: list) -> None:
-        if address == f"{ROOT}/progress" and len(args) >= 2:
-            try:
-                write_atomic(Path(path), f"{min(1.0, max(0.0, float(args[1]))):.4f}\n")
-            except OSError:  # a reader holding the file on Windows: the next fraction comes soon
-                pass
-
-    return on_reply
-
-
-def result_clips(result: dict) -> list:
-    """The answer's variations as clips, with the answer's meter, tempo, key and role."""
-    from bridge.music.clip import Clip
-
-    return [Clip.from_dict(dict(var, meter=result["meter"], tempo=result["tempo"], key=result["key"],
-                                drums=result["role"] == "drums")) for var in result["variations"]]
+        defaults = ", ".join(f"{k} {r[k]:g}" for k in ("guidance", "temperature") if k in r)
+        if defaults:
+            click.echo(f"    defaults: {defaults}")
 
 
 @click.command()
+@click.option("--roles", default=None,
+              help='A band\'s parts, comma-separated, e.g. "drums,bass,chords" (implies --role band; a model '
+                   "whose operations include band, the gan engine).")
 @_generation_options
 def generate(**kw):
     """Generate a new clip from conditions or a free-text prompt.
+
+    With --role band (every part of the model) or --roles drums,bass the answer is a band: one
+    clip a part and take, written as one multi-track MIDI file (one track a part, drums on
+    channel 10) and, as JSON, with each variation's role and take.
 
     \b
     Examples:
@@ -290,6 +111,8 @@ def generate(**kw):
       cadenza generate -p "calm folk tune in D minor, 8 bars" --json
       cadenza generate --role drums --style rock -n 4 --out beats.mid
       cadenza generate --style irish-folk -n 2 --out tune.mid --png tune.png --wav tune.wav
+      cadenza generate --role band --style rock --bars 4 --out band.mid
+      cadenza generate --roles drums,bass --style funk --json
     """
     _run("generate", kw)
 
@@ -297,15 +120,20 @@ def generate(**kw):
 @click.command(name="continue")
 @click.option("--in", "clip_in", required=True, type=click.Path(exists=True, dir_okay=False),
               help="The clip to continue (.mid or .json).")
+@_context_option
 @_generation_options
-def continue_(clip_in, **kw):
+def continue_(clip_in, context, **kw):
     """Continue a clip: the answer is the continuation alone, starting at beat 0.
 
+    With --context the continuation fits the other tracks, which span the continuation's bars
+    (they start where the clip ends); it needs a model that accompanies.
+
     \b
-    Example:
+    Examples:
       cadenza continue --in verse.mid --bars 4 --out next.mid
+      cadenza continue --in bass.mid --context melody=chorus-lead.mid --role bass --out next.mid
     """
-    _run("continue", kw, clip_in)
+    _run("continue", kw, clip_in, context_paths=context)
 
 
 @click.command()
@@ -327,15 +155,110 @@ def restyle(clip_in, preserve, strength, **kw):
 
 @click.command()
 @click.option("--in", "clip_in", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="The clip to fill (.mid or .json).")
-@click.option("--start-bar", type=int, required=True, help="First bar to regenerate (0-based).")
-@click.option("--end-bar", type=int, required=True, help="Bar after the last one to regenerate.")
+              help="The clip to play with feel (.mid or .json).")
+@click.option("--amount", type=float, default=None,
+              help="0 (the clip as sent) to 1 (the model's timing and velocity) [1].")
+@click.option("--swing", type=float, default=None, help="0 (straight) to 1 (off-beats on the triplet point) [0].")
+@_groove_options
+def groove(clip_in, amount, swing, **kw):
+    """Play a clip with feel: the same notes, new onsets and velocities (a model that grooves).
+
+    \b
+    Examples:
+      cadenza groove --in beat.mid --amount 0.8 --swing 0.3 --style funk --out played.mid
+      cadenza groove --in bass.mid --role bass --style rock -n 3 --out takes.mid
+    """
+    _run("groove", kw, clip_in, extra={"amount": amount, "swing": swing})
+
+
+@click.command()
+@click.option("--in", "clip_in", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The clip whose rhythm the drums follow (.mid or .json).")
+@click.option("--strength", type=float, default=None, help="0 (unchanged) to 1 (fully rewritten).")
 @_generation_options
-def infill(clip_in, start_bar, end_bar, **kw):
-    """Regenerate bars start..end (end exclusive) of a clip, keeping the rest as context.
+def drumify(clip_in, strength, **kw):
+    """Turn a clip's rhythm into a drum part on its onsets (restyle role drums preserve rhythm, on
+    the model docs/ENGINES.md names best at it unless --model names one).
 
     \b
     Example:
-      cadenza infill --in song.mid --start-bar 4 --end-bar 6 --out fixed.mid
+      cadenza drumify --in tune.mid --style rock --out drums.mid
     """
-    _run("infill", kw, clip_in, positional=(start_bar, end_bar))
+    _run("drumify", kw, clip_in, extra={"strength": strength})
+
+
+@click.command()
+@click.option("--in", "clip_in", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The clip to fill (.mid or .json).")
+@click.option("--start-bar", type=int, required=True, help="First bar to regenerate (0-based).")
+@click.option("--end-bar", type=int, required=True, help="Bar after the last one to regenerate.")
+@_context_option
+@_generation_options
+def infill(clip_in, start_bar, end_bar, context, **kw):
+    """Regenerate bars start..end (end exclusive) of a clip, keeping the rest as context.
+
+    With --context the new bars also fit the other tracks over the same bars (each as long as
+    the clip); it needs a model that accompanies.
+
+    \b
+    Examples:
+      cadenza infill --in song.mid --start-bar 4 --end-bar 6 --out fixed.mid
+      cadenza infill --in bass.mid --start-bar 2 --end-bar 4 --context melody=lead.mid --role bass --out fixed.mid
+    """
+    _run("infill", kw, clip_in, positional=(start_bar, end_bar), context_paths=context)
+
+
+@click.command()
+@click.option("--a", "clip_a", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The clip to start from (.mid or .json): the first step.")
+@click.option("--b", "clip_b", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The clip to arrive at (.mid or .json, in the same meter as --a): the last step.")
+@click.option("--steps", type=int, default=None,
+              help=f"How many clips, both ends included ({MIN_STEPS}-{MAX_STEPS}) [default: {DEFAULT_STEPS}].")
+@_generation_options(variations=False, bars_max=MAX_INTERPOLATE_BARS)
+def interpolate(clip_a, clip_b, steps, **kw):
+    """Morph one clip into another: one variation per step, in order from --a to --b.
+
+    Needs a model whose engine interpolates (the vae engine; `cadenza models` lists each model's
+    operations).
+
+    \b
+    Example:
+      cadenza interpolate --a verse.mid --b chorus.mid --steps 5 --out morph.mid
+    """
+    kw["variations"] = None
+    _run("interpolate", kw, extra={"steps": steps}, slot_paths={"a": clip_a, "b": clip_b})
+
+
+@click.command()
+@_context_option
+@click.option("--roles", default=None,
+              help='Several parts, comma-separated, e.g. "bass,chords": each written over the context and the '
+                   "parts before it (a harmonisation), one track a part in the .mid.")
+@_generation_options
+def accompany(context, **kw):
+    """Write the part for --role that fits the other tracks (--context ROLE=FILE, up to 8).
+
+    With --roles bass,chords the parts are written in that order, each over the context and the
+    parts before it: given a soprano, a bass and then the inner voices.
+
+    The answer keeps the context's meter, length (--bars may ask for fewer) and key (estimated
+    from the pitched tracks unless --key says otherwise). Needs a model that accompanies
+    (`cadenza models` lists each model's operations).
+
+    \b
+    Examples:
+      cadenza accompany --context melody=lead.mid --role bass --out bass.mid
+      cadenza accompany --context melody=lead.mid --context drums=beat.mid --role chords -n 3 --out chords.mid
+      cadenza accompany --context melody=tune.json --role bass --json
+      cadenza accompany --context melody=soprano.mid --roles bass,chords --style baroque-chorale --out satb.mid
+    """
+    if not context:
+        raise click.UsageError("accompany needs at least one --context ROLE=FILE (the other tracks), "
+                               "e.g. --context melody=lead.mid")
+    if not kw.get("role") and not kw.get("roles"):
+        raise click.UsageError(f"accompany needs --role, the part to write (one of {', '.join(ROLES)}), "
+                               "or --roles for several, e.g. --roles bass,chords")
+    if kw.get("role") and kw.get("roles"):
+        raise click.UsageError("give --role (one part) or --roles (several), not both")
+    _run("accompany", kw, context_paths=context)

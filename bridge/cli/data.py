@@ -90,3 +90,66 @@ def stats(folder, as_json):
         click.echo()
     else:
         click.echo(format_table(manifest))
+
+
+@data.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Pairs folder (default: <user data dir>/cadenza/groove/pairs-v1).")
+@click.option("--sources", default="debian,mma", show_default=True,
+              help="Comma-separated played sources to read (debian: freedoom, simutrans, openttd MIDI; mma).")
+@click.option("--midi", "midi_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Read your own folder of played MIDI files instead.")
+@click.option("--style", default=None, help="Style label for the pieces in --midi.")
+@click.option("--dataset", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Clip dataset whose split the pairs follow [the newest dataset].")
+@click.option("--limit", type=int, default=None, help="At most N files per source (a quick trial).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def groove(out, sources, midi_dir, style, dataset, limit, quiet):
+    """Build the groove engine's training pairs: played parts from the raw sources, before the
+    corpus cleaner quantises them, each note beside its grid point (offset and velocity).
+
+    \b
+    Examples:
+      cadenza data groove
+      cadenza data groove --midi ~/played-drums --style my-band --out ~/groove-pairs
+      cadenza train --engine groove --data ~/.local/share/cadenza/groove/pairs-v1 --minutes 30
+    """
+    import json
+
+    from bridge.data.groove_pairs import build_pairs, default_pairs_dir, format_summary, groove_tasks
+    from bridge.data.locate import newest_dataset
+
+    if style and midi_dir is None:
+        raise click.UsageError("--style labels the pieces of --midi DIR; give --midi too")
+    out = out or default_pairs_dir()
+    ds = dataset or newest_dataset()
+    splits = {}
+    if ds is not None and (Path(ds) / "manifest.json").is_file():
+        splits = {p["id"]: p["split"] for p in json.loads((Path(ds) / "manifest.json").read_text()).get("pieces", [])
+                  if "split" in p}
+    try:
+        tasks = groove_tasks(tuple(s.strip() for s in sources.split(",") if s.strip()), midi_dir, style, limit=limit)
+    except (FileNotFoundError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    bar = {"bar": None}
+
+    def progress(done, total, label):
+        if quiet:
+            return
+        if bar["bar"] is None:
+            bar["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar["bar"].__enter__()
+        bar["bar"].update(done - bar["bar"].pos)
+
+    try:
+        pairs = build_pairs(tasks, splits, progress=progress, log=lambda m: click.echo(m, err=True))
+    finally:
+        if bar["bar"] is not None:
+            bar["bar"].__exit__(None, None, None)
+    if not len(pairs.parts):
+        raise click.ClickException(f"no played parts in {len(tasks)} files: every part sat on the grid")
+    pairs.manifest["split_from"] = str(ds) if splits else "bridge/data/split.py over the groove pieces"
+    pairs.save(out)
+    click.echo(format_summary(pairs.manifest["summary"]))
+    click.echo(f"wrote {out} ({(Path(out) / 'pairs.npz').stat().st_size / 1e6:.1f} MB) in "
+               f"{pairs.manifest['build_seconds']} s")

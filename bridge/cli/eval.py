@@ -54,7 +54,17 @@ def _engine_of(model: Path) -> str | None:
 @click.option("--out-card/--no-out-card", default=True, show_default=True,
               help="Write the report into MODEL/MODEL_CARD.md (and MODEL/eval.json).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-def eval_cmd(model, data, n, variations, bars, seed, max_real, max_style_fit, baseline, no_baseline, out_card, device):
+@click.option("--accompany-windows", type=click.IntRange(0, 10000), default=40, show_default=True,
+              help="Held-out multi-part windows for the accompany section (models that answer accompany; 0 skips).")
+@click.option("--split", type=click.Choice(["test", "val"]), default="test", show_default=True,
+              help="Clips to score against: val tunes decoding settings without looking at test "
+                   "(the card is then left alone).")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the whole report as JSON to this file.")
+@click.option("--accompany-only", is_flag=True,
+              help="Only the accompany section: print it and write MODEL/eval-accompany.json (the card is left alone).")
+def eval_cmd(model, data, n, variations, bars, seed, max_real, max_style_fit, baseline, no_baseline, out_card, device,
+             accompany_windows, split, json_out, accompany_only):
     """Score MODEL against held-out clips and write the report into its model card.
 
     \b
@@ -73,6 +83,7 @@ def eval_cmd(model, data, n, variations, bars, seed, max_real, max_style_fit, ba
       cadenza eval models/markov
       cadenza eval models/transformer --n 16
       cadenza eval models/markov --data ~/.local/share/cadenza/datasets/v1-permissive --no-out-card
+      cadenza eval /tmp/try-pitch-1.1 --split val --json try.json   (tuning a decoding setting)
     """
     from bridge.errors import CadenzaError
     from bridge.evaluation.card import write_section
@@ -82,19 +93,26 @@ def eval_cmd(model, data, n, variations, bars, seed, max_real, max_style_fit, ba
     model = Path(model)
     if not (model / "config.json").is_file():
         raise click.ClickException(f"{model} is not a model folder (it has no config.json)")
+    if _engine_of(model) == "groove":  # it generates nothing: its report is timing and velocity (docs/ENGINES.md)
+        _groove_eval(model, Path(data) if data else None, seed, out_card)
+        return
     data_dir = Path(data) if data else _default_data(model)
     if data_dir is None or not (data_dir / "manifest.json").is_file():
         raise click.ClickException(
             f"no dataset to evaluate against ({data_dir or 'none found'}); pass --data DIR "
             "or build one with `cadenza data build`"
         )
+    if accompany_only:
+        _accompany_only(model, data_dir, accompany_windows or 40, bars, seed, device, split, json_out)
+        return
     models = [model]
     if not no_baseline:
         base = Path(baseline) if baseline else model.parent / "markov"
         if base.resolve() != model.resolve() and (base / "config.json").is_file() and _engine_of(base) == "markov":
             models.append(base)
     settings = EvalSettings(n=n, variations=min(variations, n) if n > 1 else 2, bars=bars, seed=seed,
-                            max_real=max_real, max_style_fit=max_style_fit, device=device)
+                            max_real=max_real, max_style_fit=max_style_fit, device=device,
+                            accompany_windows=accompany_windows, split=split)
     click.echo(f"evaluating {', '.join(str(m) for m in models)} on {data_dir}", err=True)
     state = {"label": None}
 
@@ -108,7 +126,10 @@ def eval_cmd(model, data, n, variations, bars, seed, max_real, max_style_fit, ba
     except (CadenzaError, ValueError, OSError) as exc:
         raise click.ClickException(str(getattr(exc, "message", exc))) from None
     text = render(result)
-    if out_card:
+    if json_out:
+        write_atomic(Path(json_out), json.dumps(result, indent=1, default=str))
+    to_card = out_card and split == "test"  # a val run tunes; the card reports test
+    if to_card:
         write_section(model / "MODEL_CARD.md", text)
         write_atomic(model / "eval.json", json.dumps(result, indent=1, default=str))
     else:
@@ -119,5 +140,59 @@ def eval_cmd(model, data, n, variations, bars, seed, max_real, max_style_fit, ba
     click.echo(f"evaluated in {result['seconds']} s:")
     for line in summary_lines(result):
         click.echo("  " + line)
-    if out_card:
+    if json_out:
+        click.echo(f"report written to {json_out}")
+    if to_card:
         click.echo(f"report written to {model / 'MODEL_CARD.md'} and {model / 'eval.json'}")
+
+
+def _accompany_only(model: Path, data_dir: Path, windows: int, bars: int, seed: int, device: str,
+                    split: str = "test", json_out: str | None = None) -> None:
+    """`--accompany-only`: the accompany section alone (docs/EVAL.md "Accompany"), into
+    MODEL/eval-accompany.json (a test run) and `--json`'s file."""
+    from bridge.data.dataset import Dataset
+    from bridge.engines.registry import load_model
+    from bridge.errors import CadenzaError
+    from bridge.evaluation.accompany import AccompanySettings, evaluate_accompany, section
+
+    try:
+        engine = load_model(model, device=device)
+        if "accompany" not in engine.operations:
+            raise click.ClickException(f"{model} does not answer accompany (its operations: "
+                                       f"{', '.join(engine.operations)}); train it with data.context_rate > 0")
+        acc = evaluate_accompany(engine, Dataset.load(data_dir), AccompanySettings(windows=windows, bars=bars, seed=seed, split=split),
+                                 lambda what, done, total: click.echo(f"  [{done + 1}/{total}] {what}", err=True))
+    except (CadenzaError, ValueError, OSError) as exc:
+        raise click.ClickException(str(getattr(exc, "message", exc))) from None
+    outs = ([model / "eval-accompany.json"] if split == "test" else []) + ([Path(json_out)] if json_out else [])
+    for out in outs:
+        write_atomic(out, json.dumps(acc, indent=1, default=str))
+    click.echo("\n".join(section(acc, model.name)))
+    for out in outs:
+        click.echo(f"written to {out}", err=True)
+
+
+def _groove_eval(model: Path, data: Path | None, seed: int, out_card: bool) -> None:
+    """A groove model's report: bridge/engines/groove/measure.py on the held-out played parts of
+    its pairs (--data: a pairs folder; default: the one it was trained on), into the card's block."""
+    from bridge.data.groove_pairs import GroovePairs
+    from bridge.engines.groove.measure import measure, section
+    from bridge.engines.registry import load_model
+    from bridge.evaluation.card import write_section
+
+    folder = data or Path(json.loads((model / "config.json").read_text()).get("pairs", ""))
+    try:
+        pairs = GroovePairs.load(folder)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"no groove pairs to evaluate against ({exc}); pass --data PAIRS "
+                                   "(`cadenza data groove` builds them)") from None
+    click.echo(f"evaluating {model} on the held-out parts of {folder}", err=True)
+    result = measure(load_model(model), pairs, seed=seed)
+    text = section(result, model.name)
+    if out_card:
+        write_section(model / "MODEL_CARD.md", text)
+        row = {"name": model.name, "engine": "groove", "overall": {"groove": result}}
+        write_atomic(model / "eval.json", json.dumps({"models": [row], "pairs": str(folder)}, indent=1))
+        click.echo(f"report written to {model / 'MODEL_CARD.md'} and {model / 'eval.json'}")
+    else:
+        sys.stdout.write(text + "\n")

@@ -19,13 +19,15 @@ from dataclasses import dataclass, field
 from bridge.server.osc import MAX_DATAGRAM, SlipDecoder, decode_packet, encode_bundle, encode_message, slip_encode
 
 ADDRESSES = ["ping", "status", "models", "clip/begin", "clip/notes", "generate", "continue", "restyle",
-             "infill", "cancel", "stream/start", "stream/set", "stream/stop", "stream/keepalive", "nope"]
+             "infill", "interpolate", "accompany", "groove", "drumify", "cancel", "stream/start", "stream/set", "stream/stop", "stream/keepalive",
+             "nope"]
 KEYS = ["bars", "model", "role", "meter", "tempo", "key", "style", "mood", "prompt", "temperature", "top_p",
         "guidance", "seed", "variations", "pitch_low", "pitch_high", "density", "scale_lock", "timeout",
-        "reply_port", "strength", "preserve", "lookahead_ms", "channel", "colour"]
+        "reply_port", "strength", "preserve", "lookahead_ms", "channel", "colour", "steps", "slot", "roles",
+        "amount", "swing"]
 HOSTILE_VALUES = [0, -1, 2**31 - 1, -(2**31), 2**40, 0.0, -0.0, float("nan"), float("inf"), float("-inf"), 1e38,
                   1e-38, "", "x" * 3000, "\u97f3" * 2000, "\U0001f3b5" * 500, "D minor", "4/4", "0/0", "markov",
-                  "transformer", True, False, b"\x00" * 64, "\x00", "../../etc/passwd", "%s%n"]
+                  "transformer", True, False, b"\x00" * 64, "\x00", "../../etc/passwd", "%s%n", "a", "b", "c1", "c9"]
 TAGS = "ifsbhdtTFNIrm[]cSZ\x00,"
 KINDS = ("random", "mutated", "padding", "tags", "bundle", "values", "huge")
 
@@ -37,7 +39,14 @@ def _valid(rng: random.Random, port: int) -> bytes:
     for _ in range(rng.randrange(0, 4)):
         k = rng.choice(KEYS)
         args += [k, port if k == "reply_port" else rng.choice(HOSTILE_VALUES[:20])]
+    if address.endswith("clip/begin") and rng.random() < 0.3:  # a context slot, with or without a role
+        args = [args[0], rng.choice([8.0, 4, -1.0, 1e9])] + (args[1:] if rng.random() < 0.2 else [])
+        args += ["slot", rng.choice(["c1", "c8", "c9", "a", "c0"])]
+        if rng.random() < 0.7:
+            args += ["role", rng.choice(["melody", "drums", "tuba", "", 3])]
     if address.endswith("clip/notes"):
+        if rng.random() < 0.3:  # a slot name after the id (interpolate's "a"/"b", context's "c1".., or no slot)
+            args.insert(1, rng.choice(["a", "b", "c", "", "c1", "c8", "c9"]))
         args += [rng.randrange(0, 128), rng.random() * 8, 0.25, 90] * rng.randrange(0, 3)
     return encode_message(address, *args)
 

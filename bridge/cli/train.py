@@ -93,10 +93,10 @@ def _summary_lines(result: dict) -> list[str]:
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Model folder [models/<engine>-<dataset name>]; never a shipped model's folder.")
 @click.option("--from", "init_from", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Fine-tune: start from this model folder's weights, vocabulary and styles (transformer).")
-@click.option("--minutes", type=float, default=None, help="Time budget (transformer only).")
+              help="Fine-tune or resume: start from this model folder's weights, vocabulary and styles (transformer, rnn, vae, gan, groove).")
+@click.option("--minutes", type=float, default=None, help="Time budget (transformer, rnn, vae, gan, groove).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
-              help="Where to train (transformer only; markov always counts on the CPU).")
+              help="Where to train (transformer, rnn; markov always counts on the CPU).")
 def train(engine, config, data, out, init_from, minutes, device):
     """Train a model folder from a dataset.
 
@@ -106,6 +106,9 @@ def train(engine, config, data, out, init_from, minutes, device):
       cadenza train --engine markov --data ~/.local/share/cadenza/datasets/v1-permissive --out models/markov
       cadenza train --engine transformer --config configs/transformer-cpu.toml --minutes 20
       cadenza train --engine transformer --from models/transformer --data DATASET --minutes 10
+      cadenza train --engine rnn --config configs/rnn-cpu.toml --data DATASET --out models/rnn-mine --minutes 35
+      cadenza train --engine gan --config configs/gan-cpu.toml --data DATASET --out models/gan-mine --minutes 35
+      cadenza train --engine groove --config configs/groove-cpu.toml --data ~/.local/share/cadenza/groove/pairs-v1 --minutes 28
 
     \b
     Your own MIDI folder, one style:
@@ -115,7 +118,7 @@ def train(engine, config, data, out, init_from, minutes, device):
     if minutes is not None and minutes <= 0:
         raise click.BadParameter(f"must be > 0 minutes, got {minutes}", param_hint="--minutes")
     if init_from is not None and "init_from" not in registry.family(engine).train_options:
-        raise click.BadParameter(f"the {engine} trainer cannot start from a model; fine-tune a transformer",
+        raise click.BadParameter(f"the {engine} trainer cannot start from a model; fine-tune a transformer or resume an rnn",
                                  param_hint="--from")
     data_dir = resolve_data(data)
     out_dir = Path(out) if out else Path("models") / f"{engine}-{data_dir.name}"

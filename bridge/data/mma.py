@@ -144,7 +144,9 @@ def _fit_meter(piece: Piece, bars: int) -> None:
     piece.meters = [(0, max(1, int(round(beats))), 4)]
 
 
-def render_groove(task: dict) -> list[Piece]:
+def render_midi(task: dict) -> tuple[bytes, list[tuple[int, int, str]]]:
+    """The MIDI bytes MMA renders for a task (humanised, at MMA's own resolution) and the stated
+    keys of its sections; the corpus reads them onto the grid, the groove pairs read them as played."""
     exe = shutil.which("mma")
     if exe is None:
         raise RuntimeError("mma is not installed (Debian package `mma`)")
@@ -156,14 +158,23 @@ def render_groove(task: dict) -> list[Piece]:
         if not out.exists():
             msg = (res.stdout + res.stderr).strip().splitlines()
             raise RuntimeError(f"mma could not render {task['groove']}: {msg[-1] if msg else res.returncode}")
-        data = out.read_bytes()
+        return out.read_bytes(), keys
+
+
+def track_role(name: str, drum: bool) -> str | None:
+    """The role MMA's track name states (Drum-*, Bass-*, Walk-*, Chord-*), None when it states none."""
+    low = name.lower()
+    return "drums" if drum else next((r for w, r in ROLE_BY_TRACK if low.startswith(w)), None)
+
+
+def render_groove(task: dict) -> list[Piece]:
+    data, keys = render_midi(task)
     pieces = read_midi(task["path"], piece_id=task["id"], source="mma", style=task["style"],
                        licence=task["licence"], group=task["group"], title=task["groove"], data=data)
     for piece in pieces:
         piece.path = f"{task['path']}#{task['groove']}"
         for part in piece.parts:
-            low = part.name.lower()
-            part.role = "drums" if part.drum else next((r for w, r in ROLE_BY_TRACK if low.startswith(w)), None)
+            part.role = track_role(part.name, part.drum)
         _fit_meter(piece, len(keys) * BARS_PER_PROGRESSION)
         bar_ticks = piece.meters[0][1] * 4 * TICKS_PER_BEAT // piece.meters[0][2]
         piece.keys = [(b * bar_ticks, tonic, mode) for b, tonic, mode in keys]

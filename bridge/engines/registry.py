@@ -54,6 +54,14 @@ register("markov", engine="bridge.engines.markov.engine:MarkovEngine", trainer="
 register("transformer", engine="bridge.engines.transformer:TransformerEngine",
          trainer="bridge.engines.transformer.train:train", card="bridge.engines.transformer.card:write_card",
          train_options=("minutes", "device", "init_from"))
+register("rnn", engine="bridge.engines.rnn.engine:RnnEngine", trainer="bridge.engines.rnn.train:train",
+         card="bridge.engines.rnn.card:write_card", train_options=("minutes", "device", "init_from"))
+register("vae", engine="bridge.engines.vae.engine:VAEEngine", trainer="bridge.engines.vae.train:train",
+         card="bridge.engines.vae.card:write_card", train_options=("minutes", "device", "init_from"))
+register("gan", engine="bridge.engines.gan.engine:GANEngine", trainer="bridge.engines.gan.train:train",
+         card="bridge.engines.gan.card:write_card", train_options=("minutes", "device", "init_from"))
+register("groove", engine="bridge.engines.groove.engine:GrooveEngine", trainer="bridge.engines.groove.train:train",
+         card="bridge.engines.groove.card:write_card", train_options=("minutes", "device", "init_from"))
 
 
 def _resolve(path: str):

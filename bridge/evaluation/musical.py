@@ -76,6 +76,17 @@ class ClipArray:
         lab = ds.labels(int(i))
         return cls.from_ticks(ds.clip_notes(int(i)), lab["meter"], lab["bars"], lab["key"], lab["role"] == "drums")
 
+    def first_bars(self, bars: int) -> "ClipArray":
+        """The clip's first `bars` bars (itself when it is no longer): notes starting in them, cut
+        at the last bar line. Real clips are compared with generated ones of the same length, since
+        a 16-bar clip uses more pitches, a wider range and repeats more bars than any 4-bar one."""
+        if self.bars <= bars:
+            return self
+        end = bars * self.ticks_per_bar
+        a = self.notes[self.notes[:, 0] < end].copy()
+        a[:, 1] = np.minimum(a[:, 1], end - a[:, 0])
+        return ClipArray(a, self.meter, int(bars), self.key, self.drums)
+
     def clip(self) -> Clip:
         return Clip(ticks_to_notes(self.notes), self.bars * self.meter.beats_per_bar, self.meter, key=self.key, drums=self.drums)
 

@@ -24,6 +24,7 @@ MIN_STYLE_CLIPS = 20  # test clips a (style, role) needs before its style recall
 MIN_VAL_PIECES = 3  # val pieces a group needs before its own val-vs-test ceiling is trusted
 STYLE_TARGET = 0.8  # generated recall must reach this share of real recall
 OVERLAP_TARGET = 0.85  # every overlap column must reach this share of its ceiling
+CEILING_ROUNDS = 8  # draws of val clips a ceiling averages (MusicalReference.sample_size)
 COPY_COLUMN = "copy_share"  # runner.score's share of clips copying >= 16 notes
 
 
@@ -41,31 +42,62 @@ def _spread(idx: list[int], k: int) -> list[int]:
     return idx if len(idx) <= k else [idx[j] for j in np.linspace(0, len(idx) - 1, k).astype(int)]
 
 
+def drawn_ceiling(val_items: list[ClipArray], test: MC.Profile, style: str, role: str, size: int | None,
+                  seed: int) -> dict:
+    """MC.ceiling of `size` val clips against the test clips, averaged over CEILING_ROUNDS seeded
+    draws (all val clips at once when there are no more than `size`, or `size` is None)."""
+    if not val_items:
+        return MC.ceiling(None, test, style, role)
+    if size is None or len(val_items) <= size:
+        return MC.ceiling(MC.profile(val_items), test, style, role)
+    rng = np.random.default_rng(seed)
+    draws = [MC.ceiling(MC.profile([val_items[j] for j in rng.choice(len(val_items), size, replace=False)]),
+                        test, style, role) for _ in range(CEILING_ROUNDS)]
+    out = {}
+    for name in draws[0]:
+        vals = [d[name] for d in draws if d.get(name) is not None]
+        out[name] = float(np.mean(vals)) if vals else None
+    return out
+
+
 class MusicalReference:
     """Real clips' profiles per (style, role), their ceilings, and a style model per role."""
 
     def __init__(self, ds: Dataset, combos: dict, val_combos: dict, max_real: int, max_style_fit: int,
-                 progress=None):
+                 progress=None, sample_size: int | None = None, bars: int | None = None,
+                 test_counts: Counter | None = None):
+        # sample_size: how many clips a model writes per group. An overlap of 8 clips' histogram
+        # with the test clips' is lower than 200 clips' would be, however real the 8 are, so the
+        # ceiling compares that many val clips (CEILING_ROUNDS draws, averaged) with the test
+        # clips: a model writing real music then scores 1 on average. None: every val clip.
+        self.sample_size = sample_size
+        # bars: the length of the generated clips; real test and val clips are cut to their first
+        # `bars` bars so every column compares clips of one length (None: whole clips)
+        def real(i: int) -> ClipArray:
+            ca = ClipArray.from_dataset(ds, i)
+            return ca.first_bars(bars) if bars else ca
         self.notes: list[str] = []
         say = progress or (lambda what, done, total: None)
-        self.test_counts = Counter((ds.labels(int(i))["style"], ds.labels(int(i))["role"]) for i in ds.indices("test"))
-        if not self.test_counts:  # runner.Reference let val clips stand in for the test split
-            self.test_counts = Counter({k: len(v) for k, v in combos.items()})
+        # test_counts: reference clips per group before `combos` was spread to max_real (the split
+        # runner.Reference scores against: test, or val with --split val or without a test split)
+        self.test_counts = test_counts if test_counts is not None else Counter({k: len(v) for k, v in combos.items()})
         self.items: dict[tuple, list[ClipArray]] = {}
         self.test: dict[tuple, MC.Profile] = {}
         self.val: dict[tuple, MC.Profile] = {}
+        self.val_items: dict[tuple, list[ClipArray]] = {}
         self.val_pieces: dict[tuple, int] = {}
         for k, combo in enumerate(combos):
             say("musical profiles of real clips", k, len(combos))
-            self.items[combo] = [ClipArray.from_dataset(ds, i) for i in combos[combo]]
+            self.items[combo] = [real(i) for i in combos[combo]]
             self.test[combo] = MC.profile(self.items[combo])
             vids = _spread(list(val_combos.get(combo, [])), max_real)
             if vids:
-                self.val[combo] = MC.profile([ClipArray.from_dataset(ds, i) for i in vids])
+                self.val_items[combo] = [real(i) for i in vids]
+                self.val[combo] = MC.profile(self.val_items[combo])
                 self.val_pieces[combo] = len(set(ds.clips[vids, COL["piece"]].tolist()))
         roles = sorted({r for _, r in combos})
         role_test = {r: MC.merge([p for (_, rr), p in self.test.items() if rr == r]) for r in roles}
-        role_val = {r: MC.merge([p for (_, rr), p in self.val.items() if rr == r]) for r in roles}
+        role_val = {r: [ca for (_, rr), items in self.val_items.items() if rr == r for ca in items] for r in roles}
         self.ceilings: dict[tuple, dict] = {}
         self.fallback: dict[tuple, list[str]] = {}  # columns whose ceiling is the role's pooled one
         for combo in combos:
@@ -77,13 +109,17 @@ class MusicalReference:
             say(f"style model: {role}", k, len(roles))
             self._fit_style(ds, role, [c for c in combos if c[1] == role], max_style_fit)
 
-    def _ceiling(self, combo, role_val: MC.Profile, role_test: MC.Profile) -> tuple[dict, list[str]]:
+    def draw_ceiling(self, val_items: list[ClipArray], test: MC.Profile, style: str, role: str, seed: int) -> dict:
+        return drawn_ceiling(val_items, test, style, role, self.sample_size, seed)
+
+    def _ceiling(self, combo, role_val: list[ClipArray], role_test: MC.Profile) -> tuple[dict, list[str]]:
         """The group's ceiling, column by column falling back on the role's pooled ceiling where the
         group's is noisy (fewer than MIN_VAL_PIECES val pieces: an overlap then compares one MMA
         groove with another) or missing or 0 (a ratio to 0 means nothing)."""
         style, role = combo
-        own = MC.ceiling(self.val.get(combo), self.test[combo], style, role)
-        pooled = MC.ceiling(role_val if role_val.clips else None, role_test, style, role)
+        seed = sum(map(ord, f"{style}/{role}"))
+        own = self.draw_ceiling(self.val_items.get(combo, []), self.test[combo], style, role, seed)
+        pooled = self.draw_ceiling(role_val, role_test, style, role, seed + 1)
         few = self.val_pieces.get(combo, 0) < MIN_VAL_PIECES
         out, fell = {}, []
         for name, v in own.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bridge.evaluation import report_musical
+from bridge.evaluation.accompany import section as accompany_section
 
 
 def _f(v, digits: int = 2, pct: bool = False) -> str:
@@ -76,6 +77,8 @@ def render(result: dict) -> str:
         roles = "; ".join(f"{r}: {', '.join(c)}" for r, c in result["classifier_roles"].items())
         lines += ["", f"Style classifier classes by role: {roles}."]
     lines += report_musical.section(result)
+    for m in result["models"]:
+        lines += accompany_section(m.get("accompany"), m["name"])
     lines += ["", "### By style and role", "", DETAIL_HEAD]
     real_by = {(r["style"], r["role"]): r for r in real["combos"]}
     for m in result["models"]:

@@ -26,6 +26,7 @@ from bridge.errors import CadenzaError
 from bridge.music.limits import DEFAULT_BARS
 from bridge.music.request import Request
 import bridge.evaluation.metrics as M
+from bridge.evaluation.accompany import AccompanySettings, evaluate_accompany
 from bridge.evaluation.classifier import StyleClassifier
 from bridge.evaluation.musical_run import MIN_STYLE_CLIPS, MusicalReference, apply, missing_dependency
 from bridge.evaluation.originality import COPY_THRESHOLD, NgramIndex, clip_tokens, tokens_from_ticks
@@ -39,12 +40,14 @@ class EvalSettings:
     variations: int = 4  # variations per request (distinctness is measured inside a request)
     bars: int = DEFAULT_BARS  # bars per generated clip
     seed: int = 1234  # request seeds are seed, seed + 1, ...
-    temperature: float = 1.0
+    temperature: float | None = None  # None: each model's default (1.0 unless its config names one)
     max_real: int = 200  # real test clips per style and role used for the reference statistics
     max_classifier: int = 3000  # real clips per role the style classifier is trained on
     max_style_fit: int = 150  # real train clips per style the gradient-boosted style model is fitted on
     min_style_clips: int = MIN_STYLE_CLIPS  # test clips a style needs before its style recall counts
     device: str = "auto"
+    accompany_windows: int = 40  # held-out multi-part windows for the accompany section (0: none)
+    split: str = "test"  # "val": score against the val clips (ceilings from test), for tuning decoding settings
 
 
 def _spread(idx: np.ndarray, k: int) -> np.ndarray:
@@ -61,6 +64,9 @@ class Reference:
         self.ds = ds
         test, val = ds.indices("test"), ds.indices("val")
         self.notes: list[str] = []
+        if s.split == "val":  # tuning: the val clips are the reference, test clips only give the ceilings
+            test, val = val, test
+            self.notes.append("scored against the val split (--split val): a tuning run, not the report")
         if len(test) == 0:
             test, val = val, np.zeros(0, dtype=int)
             self.notes.append("the dataset has no test split: val clips stand in for test clips")
@@ -72,6 +78,7 @@ class Reference:
         for i in test:
             lab = ds.labels(int(i))
             self.combos.setdefault((lab["style"], lab["role"]), []).append(int(i))
+        counts = Counter({k: len(v) for k, v in self.combos.items()})  # before the spread: every reference clip
         self.combos = {k: _spread(np.array(v), s.max_real).tolist() for k, v in sorted(self.combos.items())}
         self.val_combos: dict[tuple[str, str], list[int]] = {}
         for i in val:
@@ -83,7 +90,9 @@ class Reference:
         if why:
             self.notes.append(why)
         else:
-            self.musical = MusicalReference(ds, self.combos, self.val_combos, s.max_real, s.max_style_fit, progress)
+            self.musical = MusicalReference(ds, self.combos, self.val_combos, s.max_real, s.max_style_fit, progress,
+                                             sample_size=math.ceil(s.n / s.variations) * s.variations, bars=s.bars,
+                                             test_counts=counts)
             self.notes += self.musical.notes
         train = ds.indices("train")
         if progress:
@@ -221,8 +230,11 @@ def evaluate_model(folder: Path, ref: Reference, s: EvalSettings, progress: Prog
                 key, _, tempo = conds[r % len(conds)]
                 key = None if role == "drums" else key
                 req = Request(operation="generate", role=role, style=style, key=key, meter=meter, bars=s.bars,
-                              tempo=tempo, temperature=s.temperature, seed=s.seed + r, variations=s.variations)
-                req.given = {"role", "style", "meter", "bars", "tempo", "temperature", "seed", "variations"}
+                              tempo=tempo, seed=s.seed + r, variations=s.variations)
+                req.given = {"role", "style", "meter", "bars", "tempo", "seed", "variations"}
+                if s.temperature is not None:  # else the model's own default, as a client gets it
+                    req.temperature = s.temperature
+                    req.given.add("temperature")
                 if key is not None:
                     req.given.add("key")
                 t1 = time.perf_counter()
@@ -241,6 +253,9 @@ def evaluate_model(folder: Path, ref: Reference, s: EvalSettings, progress: Prog
             row.update(ref.musical.group(combo, clips[: s.n], keys[: s.n]))
         out["combos"].append(row)
     out["overall"] = overall(out["combos"])
+    if s.accompany_windows and "accompany" in engine.operations:  # the section: docs/EVAL.md "Accompany"
+        acc = AccompanySettings(windows=s.accompany_windows, bars=s.bars, seed=s.seed, split=s.split)
+        out["accompany"] = evaluate_accompany(engine, ref.ds, acc, progress)
     trained_on = (engine.config.get("dataset") or {}) if isinstance(engine.config.get("dataset"), dict) else {}
     if trained_on.get("fingerprint"):
         if trained_on["fingerprint"] != dataset_fingerprint(ref.ds):

@@ -227,31 +227,39 @@ def midi_to_clips(path: str | Path) -> list[Clip]:
 
 
 def clip_to_midi(clips: Clip | list[Clip], path: str | Path, program: int | None = None, name: str = "Cadenza",
-                 role: str | None = None) -> None:
+                 role: str | list | None = None) -> None:
     """Write one clip (or several as consecutive tracks: one track per variation). Each track is
     named "<name> <role> <n>" and plays the role's GM program (export_program); drums go to the
-    GM kit (channel 10)."""
+    GM kit (channel 10). `role` may list one role a clip (a band: one track a part, each with its
+    own program, named "<name> <role>" and numbered by take when there are several)."""
     import pretty_midi
 
     clips = [clips] if isinstance(clips, Clip) else list(clips)
-    prog = export_program(role, program)
-    if role:
+    per_clip = isinstance(role, (list, tuple))
+    roles = list(role) if per_clip else [role] * len(clips)
+    if role and not per_clip:
         name = f"{name} {role}"
     first = clips[0]
     pm = pretty_midi.PrettyMIDI(resolution=480, initial_tempo=first.tempo)
     pm.time_signature_changes.append(
         pretty_midi.TimeSignature(first.meter.numerator, first.meter.denominator, 0.0)
     )
-    if first.key is not None:
+    key = next((c.key for c in clips if c.key is not None), None)
+    if key is not None:
         pm.key_signature_changes.append(
-            pretty_midi.KeySignature(first.key.tonic + (12 if first.key.mode == "minor" else 0), 0.0)
+            pretty_midi.KeySignature(key.tonic + (12 if key.mode == "minor" else 0), 0.0)
         )
     spb = 60.0 / first.tempo
     # The clip's length (trailing rests included) travels as a text event on its last beat, so a
     # DAW sees the whole clip and `midi_to_clip` reads back the same length.
     pm.text_events.append(pretty_midi.Text(f"{END_MARKER} {max(c.length for c in clips):g}", max(c.length for c in clips) * spb))
+    takes = len(clips) // max(1, len(set(roles))) if per_clip else 1
     for i, clip in enumerate(clips):
-        label = name if len(clips) == 1 else f"{name} {i + 1}"
+        if per_clip:
+            label = f"{name} {roles[i]}" + (f" {i // len(set(roles)) + 1}" if takes > 1 else "")
+        else:
+            label = name if len(clips) == 1 else f"{name} {i + 1}"
+        prog = export_program(roles[i], program)
         inst = pretty_midi.Instrument(program=0 if clip.drums else prog, is_drum=clip.drums, name=label)
         for n in clip.notes:
             inst.notes.append(

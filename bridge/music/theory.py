@@ -16,6 +16,7 @@ BAR_TOLERANCE = 1e-6  # bars: a length this close above a bar line is float nois
 TICKS_PER_BEAT = 12  # grid: 12 ticks a quarter note holds sixteenths (3) and eighth triplets (4)
 
 ROLES = ("melody", "bass", "chords", "keys", "drums")
+GM_DRUM_LOW, GM_DRUM_HIGH = 27, 87  # the GM percussion keys (channel 10), High Q to Open Surdo
 MOODS = ("happy", "tense", "sad", "calm")  # Russell's quadrants: +V+A, -V+A, -V-A, +V-A
 MODES = ("major", "minor")
 
@@ -179,3 +180,41 @@ def mood_defaults(mood: str) -> tuple[str, float]:
         "sad": ("minor", 0.3),
         "tense": ("minor", 0.7),
     }[mood]
+
+
+def chord_root(pcs, lowest: int | None = None) -> int | None:
+    """The root pitch class of a sounding pitch-class set by triad templates (Pardo & Birmingham's
+    template matching, reduced to what a bass line needs): each sounding pitch class scores 2 for
+    its fifth and 1.5 for a major or minor third above it, 0.5 for being the lowest note; the best
+    wins, ties going to the lower pitch class. A lone pitch class is its own root; None for none.
+    Written here because serving has no music21 (whose Chord.root the evaluation uses)."""
+    on = [bool(x) for x in pcs]
+    best, root = -1.0, None
+    for r in range(12):
+        if not on[r]:
+            continue
+        score = 2.0 * on[(r + 7) % 12] + 1.5 * (on[(r + 4) % 12] or on[(r + 3) % 12]) + 0.5 * (r == lowest)
+        if score > best:
+            best, root = score, r
+    return root
+
+
+TRIAD_DEGREE_ORDER = (0, 4, 3, 5, 1, 2, 6)  # ties between diatonic triads: I, V, IV, vi, ii, iii, vii
+
+
+def implied_triad(weight, key: Key) -> tuple[int, tuple[int, int, int]] | None:
+    """The key's diatonic triad holding the most of `weight` (12 pitch-class weights, e.g. a
+    melody's duration in a bar), as (root, (root, third, fifth)); ties go to I, V, IV, vi, ii,
+    iii, vii in that order. None when nothing weighs. The harmony a lone melody implies."""
+    weight = [float(w) for w in weight]
+    if not any(w > 0 for w in weight):
+        return None
+    steps = MAJOR_STEPS if key.mode == "major" else MINOR_STEPS
+    scale = [(key.tonic + s) % 12 for s in steps]
+    best, out = -1.0, None
+    for deg in TRIAD_DEGREE_ORDER:
+        triad = tuple(scale[(deg + k) % 7] for k in (0, 2, 4))
+        w = sum(weight[pc] for pc in triad)
+        if w > best + 1e-9:
+            best, out = w, (scale[deg], triad)
+    return out

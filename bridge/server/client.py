@@ -14,6 +14,18 @@ from bridge.server.osc import NOTES_PER_MESSAGE, SlipDecoder, decode_packet, enc
 from bridge.server.router import ROOT
 
 
+def model_rows(replies: list) -> list[dict]:
+    """`/cadenza/model` replies (from `Client.query("models")`) as one dict a model: name, engine,
+    device, quantization, then the reply's key-value extensions as sent (`operations`, `styles`,
+    `default`, ...)."""
+    rows = []
+    for _, args in replies:
+        name, engine, device, quant, *kv = args
+        rows.append({"name": name, "engine": engine, "device": device, "quantization": quant,
+                     **dict(zip(kv[::2], kv[1::2]))})
+    return rows
+
+
 def default_host() -> str:
     return os.environ.get("CADENZA_HOST", "127.0.0.1")
 
@@ -159,25 +171,34 @@ class Client:
                 raise RemoteError(args[1], args[2])
             out.append((address, args[1:]))
 
-    def upload(self, req_id: int, clip_dict: dict) -> None:
+    def upload(self, req_id: int, clip_dict: dict, slot: str | None = None, role: str | None = None) -> None:
+        """Upload a clip under `req_id`; `slot` ("a" or "b") for interpolate's two clips, "c1" ...
+        "c8" with the `role` it plays for a context track."""
         opts = []
         for k in ("meter", "tempo", "key"):
             if clip_dict.get(k) is not None:
                 opts += [k, clip_dict[k] if k != "tempo" else float(clip_dict[k])]
-        self.send(f"{ROOT}/clip/begin", req_id, float(clip_dict["length_beats"]), *opts)
+        named = [slot] if slot else []
+        self.send(f"{ROOT}/clip/begin", req_id, float(clip_dict["length_beats"]), *opts,
+                  *(["slot", slot] if slot else []), *(["role", role] if role else []))
         notes = clip_dict["notes"]
         for i in range(0, len(notes), NOTES_PER_MESSAGE):
             flat = []
             for p, s, d, v in notes[i : i + NOTES_PER_MESSAGE]:
                 flat += [int(p), float(s), float(d), int(v)]
-            self.send(f"{ROOT}/clip/notes", req_id, *flat)
+            self.send(f"{ROOT}/clip/notes", req_id, *named, *flat)
 
     CANCEL_POLL_S = 0.1  # how often `should_cancel` is asked while waiting
     CANCEL_WAIT_S = 3.0  # after /cadenza/cancel, how long to wait for the daemon's terminal reply
 
     def request(self, operation: str, options: dict, clip: dict | None = None, req_id: int | None = None,
-                positional: tuple = (), on_reply=None, should_cancel=None) -> Result:
+                positional: tuple = (), on_reply=None, should_cancel=None, slots: dict | None = None,
+                context: list | None = None) -> Result:
         """Send one generating request and collect its result (raises RemoteError on /cadenza/error).
+
+        `clip` is uploaded as the id's single clip; `slots` ({"a": clip, "b": clip}) as the slot
+        uploads interpolate takes; `context` ([(role, clip), ...], at most 8) as the context
+        tracks in slots c1, c2, ... that accompany (and infill and continue) take.
 
         `should_cancel()` is asked every CANCEL_POLL_S while waiting; once it says yes the request
         is cancelled (/cadenza/cancel) and this raises RemoteError("cancelled"), whatever the
@@ -185,6 +206,10 @@ class Client:
         req_id = req_id if req_id is not None else self.new_id()
         if clip is not None:
             self.upload(req_id, clip)
+        for slot, slot_clip in (slots or {}).items():
+            self.upload(req_id, slot_clip, slot)
+        for i, (role, context_clip) in enumerate(context or (), start=1):
+            self.upload(req_id, context_clip, f"c{i}", role)
         args = []
         for k, v in options.items():
             if v is not None:
@@ -219,8 +244,9 @@ class Client:
             if on_reply:
                 on_reply(address, rargs)
             if address == f"{ROOT}/result/begin":
-                _, v, count, length = rargs
-                res.variations[v] = {"variation": v, "length_beats": float(length), "notes": []}
+                _, v, count, length = rargs[:4]  # a band's clips carry `role R take v` after these
+                res.variations[v] = {"variation": v, "length_beats": float(length), "notes": [],
+                                     **dict(zip(rargs[4::2], rargs[5::2]))}
                 res.expected[v] = count
             elif address == f"{ROOT}/result/notes":
                 notes = res.variations[rargs[1]]["notes"]

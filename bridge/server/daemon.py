@@ -227,7 +227,7 @@ class Daemon:
         t0 = time.perf_counter()
         try:
             job.check()
-            clips = self.engines.run(job.model_name, req, job.clip, progress)
+            clips = self.engines.run_job(job.model_name, job.operation, req, job.clip, job.clip_b, progress)
             for c in clips:
                 c.validate()
             job.check()
@@ -244,7 +244,7 @@ class Daemon:
             return  # cancelled or timed out meanwhile: its terminal reply is already sent
         peer.send(replies.info(job.req_id, info))
         for v, c in enumerate(clips):
-            for packet in replies.result_messages(job.req_id, v, c):
+            for packet in replies.result_messages(job.req_id, v, c, replies.band_label(req, v)):
                 peer.send(packet)
         ms = (time.perf_counter() - t0) * 1000
         peer.send(replies.done(job.req_id, ms))

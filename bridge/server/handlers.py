@@ -1,4 +1,5 @@
-"""Protocol v1's request handlers: ping, status, models, the generating requests and cancel.
+"""Protocol v1's request handlers: ping, status, models, the generating requests (interpolate
+and accompany included) and cancel.
 
 Handlers receive decoded arguments and a `Peer`; they validate, answer the cheap requests at
 once and hand generating requests to the queue. They never touch sockets (the peer does) and
@@ -20,7 +21,9 @@ from bridge.server.osc import encode_fitted
 from bridge.server.replies import accepted, done
 from bridge.server.router import ROOT
 
-OPERATIONS = ("generate", "continue", "restyle", "infill")  # the queued generating requests
+# the queued generating requests; drumify is restyle role drums preserve rhythm (on the model
+# admission picks for it), groove re-times and re-voices a clip (the groove engine)
+OPERATIONS = ("generate", "continue", "restyle", "infill", "interpolate", "accompany", "groove", "drumify")
 
 
 class Handlers:
@@ -74,7 +77,8 @@ class Handlers:
                 f"{ROOT}/model", req_id, name, i.engine, i.device, i.quantization,
                 "default", 1 if i.default else 0,
                 "styles", ",".join(i.styles), "roles", ",".join(i.roles), "moods", ",".join(i.moods),
-                "eval", i.extra.get("eval", "missing"),
+                "eval", i.extra.get("eval", "missing"), "operations", ",".join(engine.operations),
+                *[x for k in ("guidance", "temperature") if k in i.extra for x in (k, float(i.extra[k]))],
             ))
         peer.send(done(req_id, (time.perf_counter() - t0) * 1000))
 
@@ -88,7 +92,7 @@ class Handlers:
         a = self.admission.admit(operation, args, peer)
         req = a.request
         timeout = min(req.timeout or self.request_timeout, self.request_timeout)
-        job = Job(a.peer.scope, a.req_id, a.peer, operation, req, a.clip, a.model_name, timeout)
+        job = Job(a.peer.scope, a.req_id, a.peer, operation, req, a.clip, a.model_name, timeout, a.clip_b)
         position = self.queue.submit(job)
         a.peer.send(accepted(a.req_id, position))
         job.acknowledged.set()

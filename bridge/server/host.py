@@ -2,7 +2,7 @@
 
 Why a lock per engine: the request worker and every stream's generator thread share the engines
 loaded once at start, and an engine may keep state between calls (the Transformer's KV cache is
-allocated once), so one thread at a time may be inside a given engine's `run`. Different engines
+allocated once), so one thread at a time may be inside a given engine's `run` or `interpolate`. Different engines
 still run at the same time. An engine that is safe to call from several threads says so with a
 class attribute `thread_safe = True` and gets no lock.
 """
@@ -30,6 +30,20 @@ class EngineHost:
             return engine.run(request, clip, progress)
         with lock:
             return engine.run(request, clip, progress)
+
+    def interpolate(self, name: str, request, a, b, progress) -> list:
+        """`engine.interpolate(request, a, b, progress)` for model `name`, one caller at a time."""
+        engine, lock = self.models[name], self._locks[name]
+        if lock is None:
+            return engine.interpolate(request, a, b, progress)
+        with lock:
+            return engine.interpolate(request, a, b, progress)
+
+    def run_job(self, name: str, operation: str, request, clip, clip_b, progress) -> list:
+        """The work of one queued request: `interpolate` for interpolate, else `run`."""
+        if operation == "interpolate":
+            return self.interpolate(name, request, clip, clip_b, progress)
+        return self.run(name, request, clip, progress)
 
     @property
     def device(self) -> str:

@@ -25,6 +25,7 @@ class Job:
     clip: Any
     model_name: str  # the engine that runs it, by name: the daemon's EngineHost holds the engines
     timeout: float
+    clip_b: Any = None  # interpolate: the clip of slot b (`clip` is slot a's)
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
@@ -99,7 +100,11 @@ class WorkQueue:
         return sum(len(q) for q in self._pending.values())
 
     def is_active(self, key) -> bool:
-        return key in self._active
+        """Queued or running and not yet answered: once a request's terminal reply is claimed, its
+        id is free again, even while its worker is still winding down (a client may reuse an id
+        the moment it reads done)."""
+        job = self._active.get(key)
+        return job is not None and not job.finished
 
     def submit(self, job: Job) -> int:
         """Queue `job`; return how many requests for its model are ahead of it."""

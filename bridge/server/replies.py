@@ -8,6 +8,7 @@ decided here, and the queue's worker, the handlers and the streams all send thro
 from __future__ import annotations
 
 from bridge.errors import CadenzaError
+from bridge.music.request import BAND
 from bridge.server.osc import NOTES_PER_MESSAGE, cut_utf8, encode_fitted, encode_message
 from bridge.server.router import ROOT
 
@@ -40,14 +41,21 @@ def info(req_id: int, pairs: list) -> bytes:
 
 def request_info(request, model_name: str, clips: list, clip=None) -> list:
     """What a request resolved to, as key/value pairs for /cadenza/info: the seed to reuse,
-    the model, and the key/meter/tempo the answer is in (the clip's when the request named none)."""
+    the model, the context's roles when it had context, and the key/meter/tempo the answer is in
+    (the clip's when the request named none)."""
     req, first = request, clips[0] if clips else None
     bars = round(first.bars) if req.bars is None and first else req.effective_bars()
     out = ["seed", int(req.seed), "model", model_name, "role", req.role, "bars", int(bars)]
+    if req.role == BAND:  # the band's parts, in answer order
+        out += ["roles", ",".join(req.parts)]
+    if req.operation == "interpolate":
+        out += ["steps", int(req.steps)]
+    if req.context:  # accompany, infill or continue with context: the context's roles, in slot order
+        out += ["context", ",".join(role for role, _ in req.context)]
     for name in ("style", "mood"):
         if getattr(req, name):
             out += [name, getattr(req, name)]
-    key = req.key or (first.key if first else None) or (clip.key if clip else None)
+    key = req.key or next((c.key for c in clips if c.key is not None), None) or (clip.key if clip else None)
     if key is not None:
         out += ["key", key.name]
     if first is not None:
@@ -67,9 +75,19 @@ def note_chunks(notes, size: int = NOTES_PER_MESSAGE):
         yield flat
 
 
-def result_messages(req_id: int, variation: int, clip) -> list[bytes]:
-    """The replies for one variation: result/begin, result/notes chunks, result/end."""
-    msgs = [encode_message(f"{ROOT}/result/begin", req_id, variation, len(clip.notes), float(clip.length))]
+def band_label(request, n: int) -> list:
+    """result/begin's trailing pairs for clip n of an answer: a band's `role R take v` (clip
+    n = v x P + i is part i of take v), nothing for any other request."""
+    if request.role != BAND or not request.parts:
+        return []
+    take, part = divmod(n, len(request.parts))
+    return ["role", request.parts[part], "take", take]
+
+
+def result_messages(req_id: int, variation: int, clip, label: list = ()) -> list[bytes]:
+    """The replies for one variation: result/begin (with `label`'s pairs after its four
+    arguments: band_label), result/notes chunks, result/end."""
+    msgs = [encode_message(f"{ROOT}/result/begin", req_id, variation, len(clip.notes), float(clip.length), *label)]
     for flat in note_chunks(clip.notes):
         msgs.append(encode_message(f"{ROOT}/result/notes", req_id, variation, *flat))
     msgs.append(encode_message(f"{ROOT}/result/end", req_id, variation))

@@ -24,7 +24,7 @@ import threading
 import time
 
 from bridge.errors import BadRequest, Busy, CadenzaError, Cancelled
-from bridge.music.request import pairs, parse_request
+from bridge.music.request import BAND, pairs, parse_request
 from bridge.server.admission import request_id
 from bridge.server.osc import encode_fitted, is_integral
 from bridge.server.replies import accepted, info
@@ -123,6 +123,9 @@ class StreamManager:
         if STREAM_MODEL in self.engines.models and not any(k == "model" for k, _ in pairs(rest)):
             rest += ["model", STREAM_MODEL]
         a = self.admission.admit("generate", [args[0], *rest], peer, check=_one_part, what="stream")
+        if "generate" not in a.engine.operations:  # a stream generates bar after bar (the groove model cannot)
+            raise BadRequest(f"model {a.model_name!r} ({a.engine.info.engine} engine) cannot generate, so it cannot "
+                             f"stream; its operations: {', '.join(a.engine.operations)}")
         with self.lock:
             if self.closed:
                 raise Busy("the daemon is shutting down; no new streams")
@@ -183,6 +186,9 @@ def _one_part(req) -> None:
     """The stream's own admission rule, checked after the request's keys are parsed."""
     if req.variations != 1:
         raise BadRequest(f"a stream plays one part: variations must be 1, got {req.variations}")
+    if req.role == BAND:
+        raise BadRequest("a stream plays one part: role \"band\" and roles are for /cadenza/generate; "
+                         "start one stream a part")
 
 
 def _split_stream_keys(args: list) -> tuple[list, dict]:

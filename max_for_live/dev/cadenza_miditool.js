@@ -66,13 +66,17 @@ var CadenzaProtocol = (function () {
     }
 
     // The upload for continue/restyle/infill: clip/begin, then clip/notes in chunks.
-    // clip: {length, meter, tempo, key, notes: [[p, s, d, v], ...]}
-    function upload(id, clip, replyPort) {
+    // clip: {length, meter, tempo, key, notes: [[p, s, d, v], ...]}. `slot` (optional, "a" or
+    // "b"): interpolate's two uploads under one id, `clip/begin id len slot "a" ...` and
+    // `clip/notes id "a" ...` (docs/PROTOCOL.md, Interpolate); "c1" ... "c8" with the `role` the
+    // context track plays for accompany (docs/PROTOCOL.md, Accompany).
+    function upload(id, clip, replyPort, slot, role) {
         var messages = [[ROOT + "/clip/begin", id, clip.length].concat(optionArgs([
-            ["meter", clip.meter], ["tempo", clip.tempo], ["key", clip.key], ["reply_port", replyPort]
+            ["slot", slot], ["role", role], ["meter", clip.meter], ["tempo", clip.tempo], ["key", clip.key],
+            ["reply_port", replyPort]
         ]))];
         for (var i = 0; i < clip.notes.length; i += NOTES_PER_MESSAGE) {
-            var flat = [ROOT + "/clip/notes", id];
+            var flat = slot ? [ROOT + "/clip/notes", id, slot] : [ROOT + "/clip/notes", id];
             var chunk = clip.notes.slice(i, i + NOTES_PER_MESSAGE);
             for (var j = 0; j < chunk.length; j++) {
                 flat.push(chunk[j][0], chunk[j][1], chunk[j][2], chunk[j][3]);
@@ -86,18 +90,44 @@ var CadenzaProtocol = (function () {
     function parseModel(args) {
         var model = {
             name: String(args[1]), engine: String(args[2]), device: String(args[3]),
-            quantization: String(args[4]), isDefault: false, styles: [], roles: [], moods: []
+            quantization: String(args[4]), isDefault: false, styles: [], roles: [], moods: [],
+            operations: [] // the requests it answers (`operations` extension); [] from an older daemon
         };
         for (var i = 5; i + 1 < args.length; i += 2) {
             var key = String(args[i]);
             var value = args[i + 1];
             if (key === "default") {
                 model.isDefault = Number(value) === 1;
-            } else if (key === "styles" || key === "roles" || key === "moods") {
+            } else if (key === "styles" || key === "roles" || key === "moods" || key === "operations") {
                 model[key] = splitList(value);
             }
         }
         return model;
+    }
+
+    // true when the model lists `operation` (e.g. "interpolate") among the requests it answers.
+    function can(model, operation) {
+        return !!model && model.operations.indexOf(operation) >= 0;
+    }
+
+    // The model an extension request (interpolate, accompany) goes to, as the daemon chooses
+    // it: the chosen one when it can, else the default when it can, else the first resident
+    // model that can; null when none can.
+    function modelFor(models, chosen, operation) {
+        var found = null;
+        for (var i = 0; models && i < models.length; i++) {
+            var m = models[i];
+            if (!can(m, operation)) {
+                continue;
+            }
+            if (m.name === chosen) {
+                return m;
+            }
+            if (!found || (m.isDefault && !found.isDefault)) {
+                found = m;
+            }
+        }
+        return found;
     }
 
     function splitList(value) {
@@ -146,6 +176,14 @@ var CadenzaProtocol = (function () {
             }
             this.variations[v] = {index: v, expected: Number(args[2]), length: Number(args[3]),
                 notes: [], ended: false, seen: {}};
+            // a band answer's clip also says its part and take (docs/PROTOCOL.md, Band)
+            for (var k = 4; k + 1 < args.length; k += 2) {
+                if (args[k] === "role") {
+                    this.variations[v].role = String(args[k + 1]);
+                } else if (args[k] === "take") {
+                    this.variations[v].take = Number(args[k + 1]);
+                }
+            }
             return {kind: "begin", variation: v};
         case ROOT + "/result/notes":
             return this.addNotes(Number(args[1]), args);
@@ -220,8 +258,11 @@ var CadenzaProtocol = (function () {
         cancel: cancel,
         upload: upload,
         wireNote: wireNote,
+        roundBeats: roundBeats,
+        modelFor: modelFor,
         parseModel: parseModel,
         splitList: splitList,
+        can: can,
         Assembler: Assembler
     };
 }());
@@ -384,7 +425,9 @@ var CadenzaClient = (function () {
     };
 
     // A generating request. clip (for continue/restyle/infill) is uploaded first under the same
-    // id. handlers: event(ev) for accepted/progress/info/notes, done(result), fail(code, message).
+    // id; for interpolate it is {a: clip, b: clip}, uploaded in slots "a" then "b"; for
+    // accompany {context: [{slot: "c1", role, clip}, ...]}, each in its slot with its role.
+    // handlers: event(ev) for accepted/progress/info/notes, done(result), fail(code, message).
     Client.prototype.run = function (operation, options, clip, handlers, positional) {
         var id = this.newId();
         var entry = {kind: "work", operation: operation, assembler: new P.Assembler(id),
@@ -392,8 +435,15 @@ var CadenzaClient = (function () {
         this.pending[id] = entry;
         this.arm(id, ACCEPT_TIMEOUT_MS);
         var withPort = options.concat([["reply_port", this.replyPort]]);
-        if (clip) {
-            var uploads = P.upload(id, clip, this.replyPort);
+        var slots = clip && clip.a && clip.b ? [["a", clip.a], ["b", clip.b]] : (clip ? [[null, clip]] : []);
+        if (clip && clip.context) {
+            slots = [];
+            for (var c = 0; c < clip.context.length; c++) {
+                slots.push([clip.context[c].slot, clip.context[c].clip, clip.context[c].role]);
+            }
+        }
+        for (var s = 0; s < slots.length; s++) {
+            var uploads = P.upload(id, slots[s][1], this.replyPort, slots[s][0], slots[s][2]);
             for (var i = 0; i < uploads.length; i++) {
                 this.send(uploads[i]);
             }
@@ -591,11 +641,12 @@ var CadenzaReceiver = (function () {
 // into protocol values and into plain-English status lives here, testable without Max.
 
 var CadenzaUI = (function () {
-    var MODES = ["generate", "continue", "restyle", "infill"];
+    var MODES = ["generate", "continue", "restyle", "infill", "interpolate", "accompany", "groove", "drumify", "band"];
     // Where new clips go (Session view): the next empty slot from the selected scene down (or
     // below the source clip), this track's slot in the selected scene, or a new MIDI track.
     var TARGETS = ["next", "selected", "new_track"];
     var ROLES = ["melody", "bass", "chords", "keys", "drums"];
+    var BAND_PARTS = ["drums", "bass", "chords", "melody"]; // Band's tick boxes, in answer order
     var MOODS = ["", "happy", "tense", "sad", "calm"];          // "" is the menu's "any"
     var KEY_ROOTS = ["follow", "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
     var SCALES = ["major", "minor"];
@@ -608,7 +659,11 @@ var CadenzaUI = (function () {
     var TOP_P_DEFAULT = 0.95; // the daemon's default: sent only when the user moves it
     var SEED_MAX = 99999; // Live parameters are 32-bit floats: keep seeds exact and typeable
     // Clip colours per operation (Live snaps an RGB value to its nearest palette colour).
-    var COLORS = {generate: 0x1ABC9C, "continue": 0x3C8CE7, restyle: 0xF39C12, infill: 0x9B59B6};
+    var COLORS = {generate: 0x1ABC9C, "continue": 0x3C8CE7, restyle: 0xF39C12, infill: 0x9B59B6,
+        interpolate: 0xE84393, accompany: 0x27AE60, groove: 0xE74C3C, drumify: 0xD35400,
+        band: 0x2980B9};
+    var STEPS_MIN = 2;  // Interpolate: clips from A to B, both ends included (the daemon's range)
+    var STEPS_MAX = 16;
 
     function clamp(x, lo, hi) {
         return Math.max(lo, Math.min(hi, x));
@@ -646,6 +701,10 @@ var CadenzaUI = (function () {
         this.scaleLock = false;
         this.target = "next";
         this.fromBar = 1;       // Infill without selected notes: the first bar to regenerate
+        this.steps = 5;         // Interpolate: clips from A to B, both ends included
+        this.amount = 1.0;      // Groove: 0 the clip as sent ... 1 the model's timing and velocity
+        this.swing = 0.0;       // Groove: 0 straight ... 1 off-beats on the triplet point (2:1)
+        this.band = {drums: true, bass: true, chords: true, melody: true}; // Band: the parts ticked
         this.program = "";      // the cadenza program the device may start; "" = find it
     }
 
@@ -685,6 +744,12 @@ var CadenzaUI = (function () {
         case "scale_lock": this.scaleLock = Number(value) !== 0; break;
         case "target": this.target = pick(TARGETS, value); break;
         case "from_bar": this.fromBar = clamp(Math.round(Number(value)) || 1, 1, 64); break;
+        case "steps": this.steps = clamp(Math.round(Number(value)) || 5, STEPS_MIN, STEPS_MAX); break;
+        case "amount": this.amount = clamp(Number(value) || 0, 0, 1); break;
+        case "swing": this.swing = clamp(Number(value) || 0, 0, 1); break;
+        case "band_drums": case "band_bass": case "band_chords": case "band_melody":
+            this.band[name.slice(5)] = Number(value) !== 0;
+            break;
         case "program": this.program = textOf(value).replace(/^\s+|\s+$/g, ""); break;
         case "host":
             // [textedit] may prefix its contents with "text".
@@ -714,8 +779,21 @@ var CadenzaUI = (function () {
         return this.seed;
     };
 
-    // Request options in protocol order (unset ones are left out by CadenzaProtocol).
-    Settings.prototype.options = function (key, context, bars) {
+    // Request options in protocol order (unset ones are left out by CadenzaProtocol). `model`
+    // (optional) replaces the Model menu's choice: Interpolate names a model that can.
+    Settings.prototype.options = function (key, context, bars, model) {
+        if (this.mode === "interpolate") {
+            return this.interpolateOptions(key, context, model);
+        }
+        if (this.mode === "groove") {
+            return this.grooveOptions(model);
+        }
+        if (this.mode === "band") {
+            return this.bandOptions(key, context, bars, model);
+        }
+        if (this.mode === "drumify") {
+            return this.drumifyOptions(context, model);
+        }
         var opts = [
             // Live runs from 20 to 999 BPM, the daemon takes 20 to 300: the model only needs
             // the feel, so a faster set is sent as 300.
@@ -727,7 +805,98 @@ var CadenzaUI = (function () {
             ["variations", this.mode === "infill" ? 1 : this.variations]
         ];
         // The rest only when set away from "the daemon decides", so a plain request stays short.
-        opts.push(["model", this.model], ["prompt", this.prompt]);
+        opts.push(["model", model || this.model], ["prompt", this.prompt]);
+        this.soundOptions(opts, key);
+        if (this.mode === "restyle" || this.mode === "infill") {
+            opts.push(["strength", this.strength]);
+        }
+        if (this.mode === "restyle") {
+            opts.push(["preserve", this.preserve]);
+        }
+        return opts;
+    };
+
+    // Interpolate (docs/PROTOCOL.md, Interpolate): `steps` instead of variations; no bars (the
+    // longer clip's), no role (clip A's: drums when A is drums); the model is one that can.
+    Settings.prototype.interpolateOptions = function (key, context, model) {
+        var opts = [
+            ["meter", context.meter], ["tempo", clamp(context.tempo, 20, 300)],
+            ["key", key], ["style", this.style], ["mood", this.mood],
+            ["temperature", this.temperature], ["seed", this.seed], ["steps", this.steps],
+            ["model", model], ["prompt", this.prompt]
+        ];
+        this.soundOptions(opts, key);
+        return opts;
+    };
+
+    // Accompany (docs/PROTOCOL.md, Accompany): the part for this device's Role over the
+    // context's bars and meter (no bars: the context's length); the model is one that can;
+    // `variations`: 1 where only one answer fits (the Arrangement's loop brace).
+    Settings.prototype.accompanyOptions = function (key, context, model, variations) {
+        var opts = [
+            ["role", this.role], ["meter", context.meter], ["tempo", clamp(context.tempo, 20, 300)],
+            ["key", key], ["style", this.style], ["mood", this.mood],
+            ["temperature", this.temperature], ["seed", this.seed], ["variations", variations],
+            ["model", model], ["prompt", this.prompt]
+        ];
+        this.soundOptions(opts, key);
+        return opts;
+    };
+
+    // The parts Band asks for, in answer order.
+    Settings.prototype.bandParts = function () {
+        var out = [];
+        for (var i = 0; i < BAND_PARTS.length; i++) {
+            if (this.band[BAND_PARTS[i]]) {
+                out.push(BAND_PARTS[i]);
+            }
+        }
+        return out;
+    };
+
+    // Band (docs/PROTOCOL.md, Band): `role band` when every part is ticked (all the model
+    // writes), else `roles "drums,bass"`; the model is one whose operations include band.
+    Settings.prototype.bandOptions = function (key, context, bars, model) {
+        var parts = this.bandParts();
+        var all = parts.length === BAND_PARTS.length;
+        var opts = [
+            ["role", all ? "band" : ""], ["roles", all ? "" : parts.join(",")], ["bars", bars],
+            ["meter", context.meter], ["tempo", clamp(context.tempo, 20, 300)],
+            ["key", key], ["style", this.style], ["mood", this.mood],
+            ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations],
+            ["model", model], ["prompt", this.prompt]
+        ];
+        this.soundOptions(opts, key);
+        return opts;
+    };
+
+    // Groove (docs/PROTOCOL.md, Groove): the clip's own bars, key and meter are kept, so only
+    // what it plays (this device's Role), how much feel, and whose; the model is one that grooves.
+    Settings.prototype.grooveOptions = function (model) {
+        return [
+            ["role", this.role], ["amount", Math.round(this.amount * 1000) / 1000],
+            ["swing", Math.round(this.swing * 1000) / 1000], ["style", this.style],
+            ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations],
+            ["model", model]
+        ];
+    };
+
+    // Drumify (docs/PROTOCOL.md, Drumify): restyle role drums preserve rhythm, so neither is
+    // sent, nor a key (a kit has none); the daemon picks the model best at it unless the Model
+    // menu names one.
+    Settings.prototype.drumifyOptions = function (context, model) {
+        var opts = [
+            ["meter", context.meter], ["tempo", clamp(context.tempo, 20, 300)],
+            ["style", this.style], ["mood", this.mood],
+            ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations],
+            ["model", model || this.model], ["prompt", this.prompt], ["strength", this.strength]
+        ];
+        this.soundOptions(opts, "");
+        return opts;
+    };
+
+    // The sampling and range options every operation shares, appended to `opts`.
+    Settings.prototype.soundOptions = function (opts, key) {
         if (Math.abs(this.topP - TOP_P_DEFAULT) > 1e-6) {
             opts.push(["top_p", Math.round(this.topP * 1000) / 1000]);
         }
@@ -745,13 +914,6 @@ var CadenzaUI = (function () {
         if (this.scaleLock && key) {
             opts.push(["scale_lock", 1]); // a hard mask needs a key to mask with
         }
-        if (this.mode === "restyle" || this.mode === "infill") {
-            opts.push(["strength", this.strength]);
-        }
-        if (this.mode === "restyle") {
-            opts.push(["preserve", this.preserve]);
-        }
-        return opts;
     };
 
     // What getvalueof() stores with the Live set: the settings that are not Live parameters
@@ -812,8 +974,15 @@ var CadenzaUI = (function () {
     // "Cadenza folk Dm s42", plus " v2" for the second variation and the operation for
     // Continue/Restyle, so a clip says how to get it again.
     function clipName(mode, style, role, key, seed, variation, variations) {
-        var parts = ["Cadenza", style || role];
-        var k = shortKey(key);
+        if (mode === "interpolate") {
+            return "Cadenza interp " + (variation + 1) + "/" + variations; // step k of N, from A to B
+        }
+        if (mode === "band") { // "Cadenza drums rock s7 band": the part first, a kit has no key
+            return ["Cadenza", role].concat(style ? [style] : [], role !== "drums" && shortKey(key) ? [shortKey(key)] : [],
+                ["s" + seed], variations > 1 ? ["v" + (variation + 1)] : [], ["band"]).join(" ");
+        }
+        var parts = ["Cadenza", style || (mode === "drumify" ? "drums" : role)];
+        var k = mode === "groove" || mode === "drumify" ? "" : shortKey(key); // they keep the clip's key, or have none
         if (k) {
             parts.push(k);
         }
@@ -822,9 +991,18 @@ var CadenzaUI = (function () {
             parts.push("v" + (variation + 1));
         }
         if (mode !== "generate") {
-            parts.push(mode === "continue" ? "cont" : "restyle");
+            parts.push({"continue": "cont", accompany: "acc", groove: "groove", drumify: "drumify"}[mode] || "restyle");
         }
         return parts.join(" ");
+    }
+
+    // "transformer, markov, vae": the resident models, for a status line that says none can.
+    function modelNames(models) {
+        var out = [];
+        for (var i = 0; models && i < models.length; i++) {
+            out.push(models[i].name);
+        }
+        return out.join(", ");
     }
 
     function plural(n, word) {
@@ -855,6 +1033,7 @@ var CadenzaUI = (function () {
         MODES: MODES,
         TARGETS: TARGETS,
         ROLES: ROLES,
+        BAND_PARTS: BAND_PARTS,
         MOODS: MOODS,
         KEY_ROOTS: KEY_ROOTS,
         SCALES: SCALES,
@@ -864,10 +1043,13 @@ var CadenzaUI = (function () {
         DENSITIES: DENSITIES,
         GUIDANCES: GUIDANCES,
         COLORS: COLORS,
+        STEPS_MIN: STEPS_MIN,
+        STEPS_MAX: STEPS_MAX,
         Settings: Settings,
         shortKey: shortKey,
         clipName: clipName,
         plural: plural,
+        modelNames: modelNames,
         slotList: slotList,
         seconds: seconds,
         bar: bar
@@ -875,12 +1057,11 @@ var CadenzaUI = (function () {
 }());
 
 // ---- live_set.js ----
-// Reading and writing the Live set through the LiveAPI.
-//
-// Why: this is the only file that touches Live, so the rules that keep a user's set safe live
-// here: a clip slot that holds a clip is never written to, an Arrangement range that holds a
+// Reading and writing the Live set through the LiveAPI. Why: the only file that writes to Live
+// (live_tracks.js reads the other tracks for Accompany), so the rules that keep a user's set safe
+// live here: a clip slot that holds a clip is never written to, an Arrangement range that holds a
 // clip is skipped, the source clip of Continue/Restyle is only read, and every insertion is one
-// undo step. No music logic: beats in, beats out.
+// undo step. No music logic.
 
 var CadenzaLive = (function () {
     var PITCH_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
@@ -1070,6 +1251,28 @@ var CadenzaLive = (function () {
         detail = exists(detail) && num(detail, "is_midi_clip") ? detail : null;
         var first = focusedView() === "Arranger" ? (detail || highlighted) : (highlighted || detail);
         return first ? locate(first) : null;
+    }
+
+    // Interpolate's clip B: the next MIDI clip after `source` on its track (below it, or to its right); or null.
+    function nextClipAfter(source) {
+        var track = api(source.trackPath);
+        var best = null;
+        var i;
+        if (!source.arrangement) {
+            for (i = source.slotIndex + 1; i < track.getcount("clip_slots") && !best; i++) {
+                best = midiClipIn(api(source.trackPath + " clip_slots " + i));
+            }
+            return best ? locate(best) : null;
+        }
+        var ids = refIds(track.get("arrangement_clips"));
+        for (i = 0; i < ids.length; i++) {
+            var c = byId(ids[i]);
+            if (num(c, "is_midi_clip") && num(c, "start_time") > source.start + 1e-9 &&
+                    (!best || num(c, "start_time") < num(best, "start_time"))) {
+                best = c;
+            }
+        }
+        return best ? locate(best) : null;
     }
 
     // The notes of the clip's loop (or, unlooped, between its markers), clip-relative.
@@ -1269,39 +1472,26 @@ var CadenzaLive = (function () {
     }
 
     return {
-        PITCH_NAMES: PITCH_NAMES,
-        api: api,
-        exists: exists,
-        version: version,
-        ARRANGEMENT_CLIPS_SINCE: ARRANGEMENT_CLIPS_SINCE,
-        atLeast: atLeast,
-        canCreateArrangementClips: canCreateArrangementClips,
-        versionText: versionText,
-        deviceTrack: deviceTrack,
-        keyOf: keyOf,
-        setContext: setContext,
-        focusedView: focusedView,
-        selectedSceneIndex: selectedSceneIndex,
-        sourceClip: sourceClip,
-        readNotes: readNotes,
-        selectedBars: selectedBars,
-        replaceNotes: replaceNotes,
-        trackIndex: trackIndex,
-        createMidiTrack: createMidiTrack,
-        slotHasClip: slotHasClip,
-        stillThere: stillThere,
-        withUndo: withUndo,
-        emptySlots: emptySlots,
-        writeSessionClip: writeSessionClip,
-        writeArrangementClip: writeArrangementClip,
-        freeArrangementStart: freeArrangementStart,
-        trackName: trackName,
-        songTime: songTime
+        PITCH_NAMES: PITCH_NAMES, api: api, exists: exists, trackName: trackName, songTime: songTime,
+        prop: prop, num: num, refId: refId, refIds: refIds, byId: byId, midiClipIn: midiClipIn,
+        version: version, ARRANGEMENT_CLIPS_SINCE: ARRANGEMENT_CLIPS_SINCE, atLeast: atLeast,
+        canCreateArrangementClips: canCreateArrangementClips, versionText: versionText,
+        deviceTrack: deviceTrack, keyOf: keyOf, setContext: setContext, focusedView: focusedView,
+        selectedSceneIndex: selectedSceneIndex, sourceClip: sourceClip, nextClipAfter: nextClipAfter,
+        readNotes: readNotes, selectedBars: selectedBars,
+        // writing (call inside withUndo)
+        replaceNotes: replaceNotes, trackIndex: trackIndex, createMidiTrack: createMidiTrack,
+        slotHasClip: slotHasClip, stillThere: stillThere, withUndo: withUndo, emptySlots: emptySlots,
+        writeSessionClip: writeSessionClip, writeArrangementClip: writeArrangementClip,
+        freeArrangementStart: freeArrangementStart
     };
 }());
 
 // ---- miditool_main.js ----
-// Cadenza Generate / Cadenza Restyle: Live 12 MIDI Tools on live.miditool.in/out.
+// Cadenza Generate / Cadenza Restyle / Cadenza Groove: Live 12 MIDI Tools on live.miditool.in/out.
+// Restyle and Groove are Transformations (the selected notes in, their replacement out); Groove
+// answers with the same pitches and note count, new timing and velocity, from a model whose
+// operations include groove (docs/PROTOCOL.md, Groove).
 //
 // Why it works this way: Live's apply cycle is synchronous. live.miditool.in emits the notes
 // (and, first, the context) and live.miditool.out must get a notes dictionary back before the
@@ -1321,7 +1511,7 @@ var CadenzaLive = (function () {
 // control change; the patcher sends that bang through a [qlim] to live.miditool.in, so turning
 // a dial asks at most a few times a second (as h1data's reference MIDI Tools do).
 //
-// [js cadenza_miditool.js generate] or [js cadenza_miditool.js restyle].
+// [js cadenza_miditool.js generate], [js cadenza_miditool.js restyle] or [js cadenza_miditool.js groove].
 // Inlets: 0 notes dictionary, controls, init and OSC replies; 1 context dictionary.
 // Outlets: 0 -> live.miditool.out, 1 -> udpsend, 2 -> status line, 3 -> [qlim] ->
 // live.miditool.in (bang), 4 -> control feedback (style and model menus). The [udpreceive] that feeds
@@ -1340,9 +1530,11 @@ var RETRIGGER_WINDOW_MS = 1000; // a cycle this soon after our answer's bang is 
 // Controls whose change re-runs the tool (host and ports only reconnect).
 var RERUN_ON = {role: 1, bars: 1, style: 1, mood: 1, key: 1, scale: 1, temperature: 1, seed: 1,
     strength: 1, preserve: 1, model: 1, prompt: 1, top_p: 1, guidance: 1, density: 1,
-    pitch_low: 1, pitch_high: 1, scale_lock: 1};
+    pitch_low: 1, pitch_high: 1, scale_lock: 1, amount: 1, swing: 1};
 
-var TOOL = jsarguments.length > 1 && String(jsarguments[1]) === "restyle" ? "restyle" : "generate";
+var TOOLS = {generate: 1, restyle: 1, groove: 1};
+var TOOL = jsarguments.length > 1 && TOOLS[String(jsarguments[1])] ? String(jsarguments[1]) : "generate";
+var TRANSFORMS = TOOL !== "generate"; // the selected notes in, their replacement out
 var INSTANCE = Math.floor(Math.random() * 2176782335).toString(36);
 var cache = new Dict("cadenza_tool_cache_" + INSTANCE);
 var answer = new Dict("cadenza_tool_notes_" + INSTANCE);
@@ -1419,13 +1611,23 @@ function showModels(list) {
     showStyles();
 }
 
-function showStyles() {
+// The model this tool asks: Groove's is one that grooves (null when none does); the others:
+// the one the Model menu names, else the daemon's default.
+function toolModel() {
+    if (TOOL === "groove") {
+        return CadenzaProtocol.modelFor(models, settings.model, "groove");
+    }
     var model = null;
     for (var i = 0; models && i < models.length; i++) {
         if (models[i].name === settings.model || (!settings.model && models[i].isDefault) || !model) {
             model = models[i];
         }
     }
+    return model;
+}
+
+function showStyles() {
+    var model = toolModel();
     if (!model) {
         return;
     }
@@ -1472,7 +1674,7 @@ function dictionary(name) {
 // every note that sounds inside the range (live.miditool.in may hand over more of the clip).
 function unchanged(input) {
     var notes = (input && input.notes) || [];
-    if (TOOL === "restyle") {
+    if (TRANSFORMS) {
         return notes;
     }
     var range = generatorRange();
@@ -1550,7 +1752,13 @@ function describe(input) {
             key: request.key, notes: notes};
     }
     request.bars = Math.max(1, Math.min(64, Math.ceil(request.length / timing.beatsPerBar - 1e-9)));
-    request.options = settings.options(request.key, timing, TOOL === "restyle" ? null : request.bars);
+    // Groove: with the Model menu on default the daemon picks the model that grooves, by the rule
+    // modelFor keeps, so the request (and its cache key) is the same before and after the model
+    // list is in; a menu choice that cannot groove gives way to one that can.
+    var model = TOOL === "groove" ? toolModel() : null;
+    request.model = model;
+    request.options = settings.options(request.key, timing, TRANSFORMS ? null : request.bars,
+        model && settings.model ? model.name : undefined);
     request.cacheKey = JSON.stringify([TOOL, request.options, request.from, request.length,
         request.clip && request.clip.notes]);
     return request;
@@ -1589,8 +1797,15 @@ function fetch(request) {
     if (inFlight) {
         client.cancel(inFlight.id);
     }
-    if (TOOL === "restyle" && !request.clip.notes.length) {
-        status("Select the notes to restyle first.");
+    if (TRANSFORMS && !request.clip.notes.length) {
+        status("Select the notes to " + TOOL + " first.");
+        return;
+    }
+    // Before the model list is in, the daemon chooses (the first model that grooves); after,
+    // a daemon with none is told here rather than refused there.
+    if (TOOL === "groove" && models && !request.model) {
+        status("Cadenza Groove needs a model that grooves, and this Cadenza serves none (" +
+            CadenzaUI.modelNames(models) + "): start `cadenza serve` with models/groove.");
         return;
     }
     var ask = function () {
@@ -1675,7 +1890,7 @@ function controlState() {
     var s = settings;
     return JSON.stringify([s.role, s.bars, s.style, s.mood, s.keyRoot, s.scale, s.temperature,
         s.seed, s.strength, s.preserve, s.model, s.prompt, s.topP, s.guidance, s.density,
-        s.pitchLow, s.pitchHigh, s.scaleLock]);
+        s.pitchLow, s.pitchHigh, s.scaleLock, s.amount, s.swing]);
 }
 
 // A control changed: run the tool again (through the patcher's [qlim] into live.miditool.in).

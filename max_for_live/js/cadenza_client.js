@@ -155,7 +155,9 @@ var CadenzaClient = (function () {
     };
 
     // A generating request. clip (for continue/restyle/infill) is uploaded first under the same
-    // id. handlers: event(ev) for accepted/progress/info/notes, done(result), fail(code, message).
+    // id; for interpolate it is {a: clip, b: clip}, uploaded in slots "a" then "b"; for
+    // accompany {context: [{slot: "c1", role, clip}, ...]}, each in its slot with its role.
+    // handlers: event(ev) for accepted/progress/info/notes, done(result), fail(code, message).
     Client.prototype.run = function (operation, options, clip, handlers, positional) {
         var id = this.newId();
         var entry = {kind: "work", operation: operation, assembler: new P.Assembler(id),
@@ -163,8 +165,15 @@ var CadenzaClient = (function () {
         this.pending[id] = entry;
         this.arm(id, ACCEPT_TIMEOUT_MS);
         var withPort = options.concat([["reply_port", this.replyPort]]);
-        if (clip) {
-            var uploads = P.upload(id, clip, this.replyPort);
+        var slots = clip && clip.a && clip.b ? [["a", clip.a], ["b", clip.b]] : (clip ? [[null, clip]] : []);
+        if (clip && clip.context) {
+            slots = [];
+            for (var c = 0; c < clip.context.length; c++) {
+                slots.push([clip.context[c].slot, clip.context[c].clip, clip.context[c].role]);
+            }
+        }
+        for (var s = 0; s < slots.length; s++) {
+            var uploads = P.upload(id, slots[s][1], this.replyPort, slots[s][0], slots[s][2]);
             for (var i = 0; i < uploads.length; i++) {
                 this.send(uploads[i]);
             }

@@ -19,7 +19,6 @@ var OUT_STATUS = 1;
 var OUT_UI = 2;
 var OUT_LAUNCH = 3;
 var GO_DEBOUNCE_MS = 400; // one click of a button object may report press and release
-var MAX_BARS = 64;        // the daemon's limit for a clip; checked here for a clear message
 
 var settings = new CadenzaUI.Settings();
 var receiver = new CadenzaReceiver.Receiver(this);
@@ -36,7 +35,17 @@ var stored = settings.saved(); // what the pattr last took: it is told only when
 // Controls that are not Live parameters (or, for seed_lock, decide whether the seed is kept):
 // the pattr stores them.
 var STORED = {style: 1, seed: 1, seed_lock: 1, model: 1, prompt: 1, program: 1};
-var VERBS = {generate: "Generating", "continue": "Continuing", restyle: "Restyling", infill: "Infilling"};
+var VERBS = {generate: "Generating", "continue": "Continuing", restyle: "Restyling", infill: "Infilling",
+    interpolate: "Interpolating", accompany: "Accompanying", groove: "Grooving", drumify: "Drumifying",
+    band: "Writing a band"};
+// The modes that need a model of their own kind (its `operations` list them): their modules
+// name the model and say which (model(), modelText()).
+var CHOOSER = {interpolate: CadenzaInterp, accompany: CadenzaAccomp, groove: CadenzaGroove, band: CadenzaBand};
+// ... and those among them that also read their own sources, describe the request and place the
+// answer (Groove reads and writes as Restyle does).
+var SPECIAL = {interpolate: CadenzaInterp, accompany: CadenzaAccomp, band: CadenzaBand};
+// The request a mode sends, where it is not its own name: a band is a generate request.
+var OPERATION = {band: "generate"};
 
 setinletassist(0, "controls, init, go, and OSC replies from udpreceive");
 setoutletassist(OUT_UDP, "to udpsend");
@@ -130,6 +139,13 @@ function loadModels(then) {
     }, status);
 }
 
+// The model whose styles the Style menu lists: the one that answers this mode (Groove's styles
+// are feels, Band's the gan's), else the one requests go to.
+function styleModel() {
+    var chooser = CHOOSER[settings.mode];
+    return (chooser && chooser.model(models, settings.model)) || currentModel();
+}
+
 // The model requests go to: the one chosen in the Model menu, else the daemon's default.
 function currentModel() {
     var chosen = null;
@@ -163,7 +179,7 @@ function showModels(list) {
         settings.model = ""; // that model is not loaded any more: the default answers
     }
     outlet(OUT_UI, "model_menu", "setsymbol", settings.model || CadenzaUI.DEFAULT_MODEL);
-    showStyles(currentModel());
+    showStyles(styleModel());
 }
 
 function showStyles(model) {
@@ -176,6 +192,10 @@ function showStyles(model) {
         outlet(OUT_UI, "style_menu", "append", model.styles[j]);
     }
     outlet(OUT_UI, "style_menu", "setsymbol", settings.style || CadenzaUI.ANY_STYLE);
+    if (CHOOSER[settings.mode]) {
+        status(CHOOSER[settings.mode].modelText(models, settings.model));
+        return;
+    }
     status("Connected to Cadenza " + client.version + " (" + origin() + "): model " + model.name + ", " +
         CadenzaUI.plural(model.styles.length, "style") + ". Ready.");
 }
@@ -227,34 +247,12 @@ function prepare() {
     if (plan.context.numerator > 16) {
         throw new Error("Cadenza writes meters up to 16 beats a bar; this set is in " + plan.context.meter + ".");
     }
+    if (SPECIAL[plan.mode]) {
+        SPECIAL[plan.mode].prepare(plan, arrangementOk, settings); // its sources, and where the answer goes
+        return plan;
+    }
     if (plan.mode !== "generate") {
-        var source = CadenzaLive.sourceClip();
-        if (!source) {
-            throw new Error("Select a MIDI clip first: highlight its slot in Session view, or click it in the Arrangement.");
-        }
-        var read = CadenzaLive.readNotes(source.clip);
-        if (read.length > MAX_BARS * plan.context.beatsPerBar + 1e-6) {
-            throw new Error("The selected clip is longer than " + MAX_BARS + " bars: shorten its loop first.");
-        }
-        if (plan.mode === "restyle" && !read.notes.length) {
-            throw new Error("The selected clip has no notes to restyle.");
-        }
-        plan.source = source;
-        plan.trackPath = source.trackPath; // the new clip goes beside its source
-        plan.trackName = CadenzaLive.trackName(source.trackPath);
-        plan.arrangement = source.arrangement && arrangementOk;
-        plan.tooOld = source.arrangement && !arrangementOk;
-        plan.clip = {length: read.length, meter: plan.context.meter, tempo: plan.context.tempo,
-            key: plan.key, notes: read.notes};
-        if (plan.mode === "restyle") {
-            plan.bars = null; // restyle keeps the source's length
-        }
-        if (plan.mode === "infill") {
-            plan.infill = CadenzaPlace.infillBars(source.clip, read, plan.context.beatsPerBar, settings);
-            plan.bars = null; // the answer is the whole clip, as long as it is
-            plan.arrangement = false; // written in place, wherever the clip is
-            plan.tooOld = false;
-        }
+        CadenzaPlace.readSource(plan, settings, arrangementOk); // the selected clip, and where beside it
     }
     if (plan.mode !== "infill") {
         plan.target = CadenzaPlace.chooseTarget(plan, settings);
@@ -263,6 +261,16 @@ function prepare() {
 }
 
 function start(plan) {
+    var special = SPECIAL[plan.mode];
+    var chooser = CHOOSER[plan.mode];
+    if (chooser) {
+        var chosen = chooser.model(models, settings.model);
+        if (!chosen) {
+            status(chooser.modelText(models, settings.model)); // says that none can
+            return;
+        }
+        plan.model = chosen.name;
+    }
     plan.seed = settings.nextSeed();
     // The seed box is a plain [number], not a Live parameter: showing the seed adds no undo
     // entry. It is stored with the set only when the user locks or types it (store()).
@@ -271,8 +279,12 @@ function start(plan) {
     job = plan;
     outlet(OUT_UI, "progress", 0);
     var verb = VERBS[plan.mode];
-    status(verb + " (" + CadenzaPlace.describe(plan, settings) + ") ...");
-    plan.id = client.run(plan.mode, settings.options(plan.key, plan.context, plan.bars), plan.clip, {
+    status(verb + " (" + (special ? special.describe(plan, settings) : CadenzaPlace.describe(plan, settings)) +
+        ") ...");
+    var options = plan.mode === "accompany" ?
+        settings.accompanyOptions(plan.key, plan.context, plan.model, plan.variations || settings.variations) :
+        settings.options(plan.key, plan.context, plan.bars, plan.model);
+    plan.id = client.run(OPERATION[plan.mode] || plan.mode, options, plan.clip, {
         event: function (ev) { guard(function () { progress(plan, verb, ev); }); },
         done: function (result) { guard(function () { finish(plan, result); }); },
         fail: function (code, message) { guard(function () { failed(plan, code, message); }); }
@@ -334,6 +346,10 @@ function finish(plan, result) {
         status("Cadenza answered with no clip. Try other settings.");
         return;
     }
+    if (SPECIAL[plan.mode]) {
+        status(SPECIAL[plan.mode].insert(plan, result, settings, liveVersion));
+        return;
+    }
     status(plan.infill ? CadenzaPlace.writeInfill(plan, result.variations[0]) :
         CadenzaPlace.insert(plan, result, settings, liveVersion));
 }
@@ -352,13 +368,14 @@ function anything() {
             return;
         }
         var value = args.length > 1 ? args.join(" ") : args[0];
+        var modeBefore = settings.mode;
         var what = settings.apply(name, value);
         if (what === null) {
             post("cadenza: unknown message " + name + "\n");
             return;
         }
-        if (name === "model" && models) {
-            showStyles(currentModel()); // another model, other styles
+        if ((name === "model" || name === "mode" && (CHOOSER[settings.mode] || CHOOSER[modeBefore])) && models && models.length) {
+            showStyles(styleModel()); // another model, other styles; or which model, or that none can
         }
         if (STORED[name] || what === "connection") {
             store(); // the user changed it: the pattr keeps it with the set

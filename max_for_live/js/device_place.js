@@ -8,6 +8,43 @@
 // that says what happened. `settings` is the device's CadenzaUI.Settings, handed in.
 
 var CadenzaPlace = (function () {
+    var MAX_BARS = 64; // the daemon's limit for a clip; checked here for a clear message
+    // The modes whose source clip must hold notes (the daemon refuses an empty one for these).
+    var NEEDS_NOTES = {restyle: "restyle", groove: "groove", drumify: "drumify"};
+
+    // Continue, Restyle, Infill, Groove, Drumify: reads the selected clip into `plan` (its notes,
+    // and the track the answer goes to, beside it) before anything is sent; throws an Error that
+    // says what to do.
+    function readSource(plan, settings, arrangementOk) {
+        var source = CadenzaLive.sourceClip();
+        if (!source) {
+            throw new Error("Select a MIDI clip first: highlight its slot in Session view, or click it in the Arrangement.");
+        }
+        var read = CadenzaLive.readNotes(source.clip);
+        if (read.length > MAX_BARS * plan.context.beatsPerBar + 1e-6) {
+            throw new Error("The selected clip is longer than " + MAX_BARS + " bars: shorten its loop first.");
+        }
+        if (NEEDS_NOTES[plan.mode] && !read.notes.length) {
+            throw new Error("The selected clip has no notes to " + NEEDS_NOTES[plan.mode] + ".");
+        }
+        plan.source = source;
+        plan.trackPath = source.trackPath; // the new clip goes beside its source
+        plan.trackName = CadenzaLive.trackName(source.trackPath);
+        plan.arrangement = source.arrangement && arrangementOk;
+        plan.tooOld = source.arrangement && !arrangementOk;
+        plan.clip = {length: read.length, meter: plan.context.meter, tempo: plan.context.tempo,
+            key: plan.key, notes: read.notes};
+        if (NEEDS_NOTES[plan.mode]) {
+            plan.bars = null; // restyle, groove and drumify keep the source's length
+        }
+        if (plan.mode === "infill") {
+            plan.infill = infillBars(source.clip, read, plan.context.beatsPerBar, settings);
+            plan.bars = null; // the answer is the whole clip, as long as it is
+            plan.arrangement = false; // written in place, wherever the clip is
+            plan.tooOld = false;
+        }
+    }
+
     // The bars Infill regenerates (0-based, end exclusive, from the clip's loop start): those the
     // clip's selected notes touch, else Bars bars from From bar. Bars are counted as the daemon
     // counts them (the clip's length rounded to whole bars).
@@ -180,6 +217,7 @@ var CadenzaPlace = (function () {
     }
 
     return {
+        readSource: readSource,
         infillBars: infillBars,
         barsText: barsText,
         describe: describe,

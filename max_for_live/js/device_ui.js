@@ -5,11 +5,12 @@
 // into protocol values and into plain-English status lives here, testable without Max.
 
 var CadenzaUI = (function () {
-    var MODES = ["generate", "continue", "restyle", "infill"];
+    var MODES = ["generate", "continue", "restyle", "infill", "interpolate", "accompany", "groove", "drumify", "band"];
     // Where new clips go (Session view): the next empty slot from the selected scene down (or
     // below the source clip), this track's slot in the selected scene, or a new MIDI track.
     var TARGETS = ["next", "selected", "new_track"];
     var ROLES = ["melody", "bass", "chords", "keys", "drums"];
+    var BAND_PARTS = ["drums", "bass", "chords", "melody"]; // Band's tick boxes, in answer order
     var MOODS = ["", "happy", "tense", "sad", "calm"];          // "" is the menu's "any"
     var KEY_ROOTS = ["follow", "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
     var SCALES = ["major", "minor"];
@@ -22,7 +23,11 @@ var CadenzaUI = (function () {
     var TOP_P_DEFAULT = 0.95; // the daemon's default: sent only when the user moves it
     var SEED_MAX = 99999; // Live parameters are 32-bit floats: keep seeds exact and typeable
     // Clip colours per operation (Live snaps an RGB value to its nearest palette colour).
-    var COLORS = {generate: 0x1ABC9C, "continue": 0x3C8CE7, restyle: 0xF39C12, infill: 0x9B59B6};
+    var COLORS = {generate: 0x1ABC9C, "continue": 0x3C8CE7, restyle: 0xF39C12, infill: 0x9B59B6,
+        interpolate: 0xE84393, accompany: 0x27AE60, groove: 0xE74C3C, drumify: 0xD35400,
+        band: 0x2980B9};
+    var STEPS_MIN = 2;  // Interpolate: clips from A to B, both ends included (the daemon's range)
+    var STEPS_MAX = 16;
 
     function clamp(x, lo, hi) {
         return Math.max(lo, Math.min(hi, x));
@@ -60,6 +65,10 @@ var CadenzaUI = (function () {
         this.scaleLock = false;
         this.target = "next";
         this.fromBar = 1;       // Infill without selected notes: the first bar to regenerate
+        this.steps = 5;         // Interpolate: clips from A to B, both ends included
+        this.amount = 1.0;      // Groove: 0 the clip as sent ... 1 the model's timing and velocity
+        this.swing = 0.0;       // Groove: 0 straight ... 1 off-beats on the triplet point (2:1)
+        this.band = {drums: true, bass: true, chords: true, melody: true}; // Band: the parts ticked
         this.program = "";      // the cadenza program the device may start; "" = find it
     }
 
@@ -99,6 +108,12 @@ var CadenzaUI = (function () {
         case "scale_lock": this.scaleLock = Number(value) !== 0; break;
         case "target": this.target = pick(TARGETS, value); break;
         case "from_bar": this.fromBar = clamp(Math.round(Number(value)) || 1, 1, 64); break;
+        case "steps": this.steps = clamp(Math.round(Number(value)) || 5, STEPS_MIN, STEPS_MAX); break;
+        case "amount": this.amount = clamp(Number(value) || 0, 0, 1); break;
+        case "swing": this.swing = clamp(Number(value) || 0, 0, 1); break;
+        case "band_drums": case "band_bass": case "band_chords": case "band_melody":
+            this.band[name.slice(5)] = Number(value) !== 0;
+            break;
         case "program": this.program = textOf(value).replace(/^\s+|\s+$/g, ""); break;
         case "host":
             // [textedit] may prefix its contents with "text".
@@ -128,8 +143,21 @@ var CadenzaUI = (function () {
         return this.seed;
     };
 
-    // Request options in protocol order (unset ones are left out by CadenzaProtocol).
-    Settings.prototype.options = function (key, context, bars) {
+    // Request options in protocol order (unset ones are left out by CadenzaProtocol). `model`
+    // (optional) replaces the Model menu's choice: Interpolate names a model that can.
+    Settings.prototype.options = function (key, context, bars, model) {
+        if (this.mode === "interpolate") {
+            return this.interpolateOptions(key, context, model);
+        }
+        if (this.mode === "groove") {
+            return this.grooveOptions(model);
+        }
+        if (this.mode === "band") {
+            return this.bandOptions(key, context, bars, model);
+        }
+        if (this.mode === "drumify") {
+            return this.drumifyOptions(context, model);
+        }
         var opts = [
             // Live runs from 20 to 999 BPM, the daemon takes 20 to 300: the model only needs
             // the feel, so a faster set is sent as 300.
@@ -141,7 +169,98 @@ var CadenzaUI = (function () {
             ["variations", this.mode === "infill" ? 1 : this.variations]
         ];
         // The rest only when set away from "the daemon decides", so a plain request stays short.
-        opts.push(["model", this.model], ["prompt", this.prompt]);
+        opts.push(["model", model || this.model], ["prompt", this.prompt]);
+        this.soundOptions(opts, key);
+        if (this.mode === "restyle" || this.mode === "infill") {
+            opts.push(["strength", this.strength]);
+        }
+        if (this.mode === "restyle") {
+            opts.push(["preserve", this.preserve]);
+        }
+        return opts;
+    };
+
+    // Interpolate (docs/PROTOCOL.md, Interpolate): `steps` instead of variations; no bars (the
+    // longer clip's), no role (clip A's: drums when A is drums); the model is one that can.
+    Settings.prototype.interpolateOptions = function (key, context, model) {
+        var opts = [
+            ["meter", context.meter], ["tempo", clamp(context.tempo, 20, 300)],
+            ["key", key], ["style", this.style], ["mood", this.mood],
+            ["temperature", this.temperature], ["seed", this.seed], ["steps", this.steps],
+            ["model", model], ["prompt", this.prompt]
+        ];
+        this.soundOptions(opts, key);
+        return opts;
+    };
+
+    // Accompany (docs/PROTOCOL.md, Accompany): the part for this device's Role over the
+    // context's bars and meter (no bars: the context's length); the model is one that can;
+    // `variations`: 1 where only one answer fits (the Arrangement's loop brace).
+    Settings.prototype.accompanyOptions = function (key, context, model, variations) {
+        var opts = [
+            ["role", this.role], ["meter", context.meter], ["tempo", clamp(context.tempo, 20, 300)],
+            ["key", key], ["style", this.style], ["mood", this.mood],
+            ["temperature", this.temperature], ["seed", this.seed], ["variations", variations],
+            ["model", model], ["prompt", this.prompt]
+        ];
+        this.soundOptions(opts, key);
+        return opts;
+    };
+
+    // The parts Band asks for, in answer order.
+    Settings.prototype.bandParts = function () {
+        var out = [];
+        for (var i = 0; i < BAND_PARTS.length; i++) {
+            if (this.band[BAND_PARTS[i]]) {
+                out.push(BAND_PARTS[i]);
+            }
+        }
+        return out;
+    };
+
+    // Band (docs/PROTOCOL.md, Band): `role band` when every part is ticked (all the model
+    // writes), else `roles "drums,bass"`; the model is one whose operations include band.
+    Settings.prototype.bandOptions = function (key, context, bars, model) {
+        var parts = this.bandParts();
+        var all = parts.length === BAND_PARTS.length;
+        var opts = [
+            ["role", all ? "band" : ""], ["roles", all ? "" : parts.join(",")], ["bars", bars],
+            ["meter", context.meter], ["tempo", clamp(context.tempo, 20, 300)],
+            ["key", key], ["style", this.style], ["mood", this.mood],
+            ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations],
+            ["model", model], ["prompt", this.prompt]
+        ];
+        this.soundOptions(opts, key);
+        return opts;
+    };
+
+    // Groove (docs/PROTOCOL.md, Groove): the clip's own bars, key and meter are kept, so only
+    // what it plays (this device's Role), how much feel, and whose; the model is one that grooves.
+    Settings.prototype.grooveOptions = function (model) {
+        return [
+            ["role", this.role], ["amount", Math.round(this.amount * 1000) / 1000],
+            ["swing", Math.round(this.swing * 1000) / 1000], ["style", this.style],
+            ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations],
+            ["model", model]
+        ];
+    };
+
+    // Drumify (docs/PROTOCOL.md, Drumify): restyle role drums preserve rhythm, so neither is
+    // sent, nor a key (a kit has none); the daemon picks the model best at it unless the Model
+    // menu names one.
+    Settings.prototype.drumifyOptions = function (context, model) {
+        var opts = [
+            ["meter", context.meter], ["tempo", clamp(context.tempo, 20, 300)],
+            ["style", this.style], ["mood", this.mood],
+            ["temperature", this.temperature], ["seed", this.seed], ["variations", this.variations],
+            ["model", model || this.model], ["prompt", this.prompt], ["strength", this.strength]
+        ];
+        this.soundOptions(opts, "");
+        return opts;
+    };
+
+    // The sampling and range options every operation shares, appended to `opts`.
+    Settings.prototype.soundOptions = function (opts, key) {
         if (Math.abs(this.topP - TOP_P_DEFAULT) > 1e-6) {
             opts.push(["top_p", Math.round(this.topP * 1000) / 1000]);
         }
@@ -159,13 +278,6 @@ var CadenzaUI = (function () {
         if (this.scaleLock && key) {
             opts.push(["scale_lock", 1]); // a hard mask needs a key to mask with
         }
-        if (this.mode === "restyle" || this.mode === "infill") {
-            opts.push(["strength", this.strength]);
-        }
-        if (this.mode === "restyle") {
-            opts.push(["preserve", this.preserve]);
-        }
-        return opts;
     };
 
     // What getvalueof() stores with the Live set: the settings that are not Live parameters
@@ -226,8 +338,15 @@ var CadenzaUI = (function () {
     // "Cadenza folk Dm s42", plus " v2" for the second variation and the operation for
     // Continue/Restyle, so a clip says how to get it again.
     function clipName(mode, style, role, key, seed, variation, variations) {
-        var parts = ["Cadenza", style || role];
-        var k = shortKey(key);
+        if (mode === "interpolate") {
+            return "Cadenza interp " + (variation + 1) + "/" + variations; // step k of N, from A to B
+        }
+        if (mode === "band") { // "Cadenza drums rock s7 band": the part first, a kit has no key
+            return ["Cadenza", role].concat(style ? [style] : [], role !== "drums" && shortKey(key) ? [shortKey(key)] : [],
+                ["s" + seed], variations > 1 ? ["v" + (variation + 1)] : [], ["band"]).join(" ");
+        }
+        var parts = ["Cadenza", style || (mode === "drumify" ? "drums" : role)];
+        var k = mode === "groove" || mode === "drumify" ? "" : shortKey(key); // they keep the clip's key, or have none
         if (k) {
             parts.push(k);
         }
@@ -236,9 +355,18 @@ var CadenzaUI = (function () {
             parts.push("v" + (variation + 1));
         }
         if (mode !== "generate") {
-            parts.push(mode === "continue" ? "cont" : "restyle");
+            parts.push({"continue": "cont", accompany: "acc", groove: "groove", drumify: "drumify"}[mode] || "restyle");
         }
         return parts.join(" ");
+    }
+
+    // "transformer, markov, vae": the resident models, for a status line that says none can.
+    function modelNames(models) {
+        var out = [];
+        for (var i = 0; models && i < models.length; i++) {
+            out.push(models[i].name);
+        }
+        return out.join(", ");
     }
 
     function plural(n, word) {
@@ -269,6 +397,7 @@ var CadenzaUI = (function () {
         MODES: MODES,
         TARGETS: TARGETS,
         ROLES: ROLES,
+        BAND_PARTS: BAND_PARTS,
         MOODS: MOODS,
         KEY_ROOTS: KEY_ROOTS,
         SCALES: SCALES,
@@ -278,10 +407,13 @@ var CadenzaUI = (function () {
         DENSITIES: DENSITIES,
         GUIDANCES: GUIDANCES,
         COLORS: COLORS,
+        STEPS_MIN: STEPS_MIN,
+        STEPS_MAX: STEPS_MAX,
         Settings: Settings,
         shortKey: shortKey,
         clipName: clipName,
         plural: plural,
+        modelNames: modelNames,
         slotList: slotList,
         seconds: seconds,
         bar: bar

@@ -1,9 +1,8 @@
-// Reading and writing the Live set through the LiveAPI.
-//
-// Why: this is the only file that touches Live, so the rules that keep a user's set safe live
-// here: a clip slot that holds a clip is never written to, an Arrangement range that holds a
+// Reading and writing the Live set through the LiveAPI. Why: the only file that writes to Live
+// (live_tracks.js reads the other tracks for Accompany), so the rules that keep a user's set safe
+// live here: a clip slot that holds a clip is never written to, an Arrangement range that holds a
 // clip is skipped, the source clip of Continue/Restyle is only read, and every insertion is one
-// undo step. No music logic: beats in, beats out.
+// undo step. No music logic.
 
 var CadenzaLive = (function () {
     var PITCH_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
@@ -193,6 +192,28 @@ var CadenzaLive = (function () {
         detail = exists(detail) && num(detail, "is_midi_clip") ? detail : null;
         var first = focusedView() === "Arranger" ? (detail || highlighted) : (highlighted || detail);
         return first ? locate(first) : null;
+    }
+
+    // Interpolate's clip B: the next MIDI clip after `source` on its track (below it, or to its right); or null.
+    function nextClipAfter(source) {
+        var track = api(source.trackPath);
+        var best = null;
+        var i;
+        if (!source.arrangement) {
+            for (i = source.slotIndex + 1; i < track.getcount("clip_slots") && !best; i++) {
+                best = midiClipIn(api(source.trackPath + " clip_slots " + i));
+            }
+            return best ? locate(best) : null;
+        }
+        var ids = refIds(track.get("arrangement_clips"));
+        for (i = 0; i < ids.length; i++) {
+            var c = byId(ids[i]);
+            if (num(c, "is_midi_clip") && num(c, "start_time") > source.start + 1e-9 &&
+                    (!best || num(c, "start_time") < num(best, "start_time"))) {
+                best = c;
+            }
+        }
+        return best ? locate(best) : null;
     }
 
     // The notes of the clip's loop (or, unlooped, between its markers), clip-relative.
@@ -392,33 +413,17 @@ var CadenzaLive = (function () {
     }
 
     return {
-        PITCH_NAMES: PITCH_NAMES,
-        api: api,
-        exists: exists,
-        version: version,
-        ARRANGEMENT_CLIPS_SINCE: ARRANGEMENT_CLIPS_SINCE,
-        atLeast: atLeast,
-        canCreateArrangementClips: canCreateArrangementClips,
-        versionText: versionText,
-        deviceTrack: deviceTrack,
-        keyOf: keyOf,
-        setContext: setContext,
-        focusedView: focusedView,
-        selectedSceneIndex: selectedSceneIndex,
-        sourceClip: sourceClip,
-        readNotes: readNotes,
-        selectedBars: selectedBars,
-        replaceNotes: replaceNotes,
-        trackIndex: trackIndex,
-        createMidiTrack: createMidiTrack,
-        slotHasClip: slotHasClip,
-        stillThere: stillThere,
-        withUndo: withUndo,
-        emptySlots: emptySlots,
-        writeSessionClip: writeSessionClip,
-        writeArrangementClip: writeArrangementClip,
-        freeArrangementStart: freeArrangementStart,
-        trackName: trackName,
-        songTime: songTime
+        PITCH_NAMES: PITCH_NAMES, api: api, exists: exists, trackName: trackName, songTime: songTime,
+        prop: prop, num: num, refId: refId, refIds: refIds, byId: byId, midiClipIn: midiClipIn,
+        version: version, ARRANGEMENT_CLIPS_SINCE: ARRANGEMENT_CLIPS_SINCE, atLeast: atLeast,
+        canCreateArrangementClips: canCreateArrangementClips, versionText: versionText,
+        deviceTrack: deviceTrack, keyOf: keyOf, setContext: setContext, focusedView: focusedView,
+        selectedSceneIndex: selectedSceneIndex, sourceClip: sourceClip, nextClipAfter: nextClipAfter,
+        readNotes: readNotes, selectedBars: selectedBars,
+        // writing (call inside withUndo)
+        replaceNotes: replaceNotes, trackIndex: trackIndex, createMidiTrack: createMidiTrack,
+        slotHasClip: slotHasClip, stillThere: stillThere, withUndo: withUndo, emptySlots: emptySlots,
+        writeSessionClip: writeSessionClip, writeArrangementClip: writeArrangementClip,
+        freeArrangementStart: freeArrangementStart
     };
 }());

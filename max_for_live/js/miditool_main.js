@@ -1,4 +1,7 @@
-// Cadenza Generate / Cadenza Restyle: Live 12 MIDI Tools on live.miditool.in/out.
+// Cadenza Generate / Cadenza Restyle / Cadenza Groove: Live 12 MIDI Tools on live.miditool.in/out.
+// Restyle and Groove are Transformations (the selected notes in, their replacement out); Groove
+// answers with the same pitches and note count, new timing and velocity, from a model whose
+// operations include groove (docs/PROTOCOL.md, Groove).
 //
 // Why it works this way: Live's apply cycle is synchronous. live.miditool.in emits the notes
 // (and, first, the context) and live.miditool.out must get a notes dictionary back before the
@@ -18,7 +21,7 @@
 // control change; the patcher sends that bang through a [qlim] to live.miditool.in, so turning
 // a dial asks at most a few times a second (as h1data's reference MIDI Tools do).
 //
-// [js cadenza_miditool.js generate] or [js cadenza_miditool.js restyle].
+// [js cadenza_miditool.js generate], [js cadenza_miditool.js restyle] or [js cadenza_miditool.js groove].
 // Inlets: 0 notes dictionary, controls, init and OSC replies; 1 context dictionary.
 // Outlets: 0 -> live.miditool.out, 1 -> udpsend, 2 -> status line, 3 -> [qlim] ->
 // live.miditool.in (bang), 4 -> control feedback (style and model menus). The [udpreceive] that feeds
@@ -37,9 +40,11 @@ var RETRIGGER_WINDOW_MS = 1000; // a cycle this soon after our answer's bang is 
 // Controls whose change re-runs the tool (host and ports only reconnect).
 var RERUN_ON = {role: 1, bars: 1, style: 1, mood: 1, key: 1, scale: 1, temperature: 1, seed: 1,
     strength: 1, preserve: 1, model: 1, prompt: 1, top_p: 1, guidance: 1, density: 1,
-    pitch_low: 1, pitch_high: 1, scale_lock: 1};
+    pitch_low: 1, pitch_high: 1, scale_lock: 1, amount: 1, swing: 1};
 
-var TOOL = jsarguments.length > 1 && String(jsarguments[1]) === "restyle" ? "restyle" : "generate";
+var TOOLS = {generate: 1, restyle: 1, groove: 1};
+var TOOL = jsarguments.length > 1 && TOOLS[String(jsarguments[1])] ? String(jsarguments[1]) : "generate";
+var TRANSFORMS = TOOL !== "generate"; // the selected notes in, their replacement out
 var INSTANCE = Math.floor(Math.random() * 2176782335).toString(36);
 var cache = new Dict("cadenza_tool_cache_" + INSTANCE);
 var answer = new Dict("cadenza_tool_notes_" + INSTANCE);
@@ -116,13 +121,23 @@ function showModels(list) {
     showStyles();
 }
 
-function showStyles() {
+// The model this tool asks: Groove's is one that grooves (null when none does); the others:
+// the one the Model menu names, else the daemon's default.
+function toolModel() {
+    if (TOOL === "groove") {
+        return CadenzaProtocol.modelFor(models, settings.model, "groove");
+    }
     var model = null;
     for (var i = 0; models && i < models.length; i++) {
         if (models[i].name === settings.model || (!settings.model && models[i].isDefault) || !model) {
             model = models[i];
         }
     }
+    return model;
+}
+
+function showStyles() {
+    var model = toolModel();
     if (!model) {
         return;
     }
@@ -169,7 +184,7 @@ function dictionary(name) {
 // every note that sounds inside the range (live.miditool.in may hand over more of the clip).
 function unchanged(input) {
     var notes = (input && input.notes) || [];
-    if (TOOL === "restyle") {
+    if (TRANSFORMS) {
         return notes;
     }
     var range = generatorRange();
@@ -247,7 +262,13 @@ function describe(input) {
             key: request.key, notes: notes};
     }
     request.bars = Math.max(1, Math.min(64, Math.ceil(request.length / timing.beatsPerBar - 1e-9)));
-    request.options = settings.options(request.key, timing, TOOL === "restyle" ? null : request.bars);
+    // Groove: with the Model menu on default the daemon picks the model that grooves, by the rule
+    // modelFor keeps, so the request (and its cache key) is the same before and after the model
+    // list is in; a menu choice that cannot groove gives way to one that can.
+    var model = TOOL === "groove" ? toolModel() : null;
+    request.model = model;
+    request.options = settings.options(request.key, timing, TRANSFORMS ? null : request.bars,
+        model && settings.model ? model.name : undefined);
     request.cacheKey = JSON.stringify([TOOL, request.options, request.from, request.length,
         request.clip && request.clip.notes]);
     return request;
@@ -286,8 +307,15 @@ function fetch(request) {
     if (inFlight) {
         client.cancel(inFlight.id);
     }
-    if (TOOL === "restyle" && !request.clip.notes.length) {
-        status("Select the notes to restyle first.");
+    if (TRANSFORMS && !request.clip.notes.length) {
+        status("Select the notes to " + TOOL + " first.");
+        return;
+    }
+    // Before the model list is in, the daemon chooses (the first model that grooves); after,
+    // a daemon with none is told here rather than refused there.
+    if (TOOL === "groove" && models && !request.model) {
+        status("Cadenza Groove needs a model that grooves, and this Cadenza serves none (" +
+            CadenzaUI.modelNames(models) + "): start `cadenza serve` with models/groove.");
         return;
     }
     var ask = function () {
@@ -372,7 +400,7 @@ function controlState() {
     var s = settings;
     return JSON.stringify([s.role, s.bars, s.style, s.mood, s.keyRoot, s.scale, s.temperature,
         s.seed, s.strength, s.preserve, s.model, s.prompt, s.topP, s.guidance, s.density,
-        s.pitchLow, s.pitchHigh, s.scaleLock]);
+        s.pitchLow, s.pitchHigh, s.scaleLock, s.amount, s.swing]);
 }
 
 // A control changed: run the tool again (through the patcher's [qlim] into live.miditool.in).

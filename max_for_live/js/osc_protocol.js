@@ -62,13 +62,17 @@ var CadenzaProtocol = (function () {
     }
 
     // The upload for continue/restyle/infill: clip/begin, then clip/notes in chunks.
-    // clip: {length, meter, tempo, key, notes: [[p, s, d, v], ...]}
-    function upload(id, clip, replyPort) {
+    // clip: {length, meter, tempo, key, notes: [[p, s, d, v], ...]}. `slot` (optional, "a" or
+    // "b"): interpolate's two uploads under one id, `clip/begin id len slot "a" ...` and
+    // `clip/notes id "a" ...` (docs/PROTOCOL.md, Interpolate); "c1" ... "c8" with the `role` the
+    // context track plays for accompany (docs/PROTOCOL.md, Accompany).
+    function upload(id, clip, replyPort, slot, role) {
         var messages = [[ROOT + "/clip/begin", id, clip.length].concat(optionArgs([
-            ["meter", clip.meter], ["tempo", clip.tempo], ["key", clip.key], ["reply_port", replyPort]
+            ["slot", slot], ["role", role], ["meter", clip.meter], ["tempo", clip.tempo], ["key", clip.key],
+            ["reply_port", replyPort]
         ]))];
         for (var i = 0; i < clip.notes.length; i += NOTES_PER_MESSAGE) {
-            var flat = [ROOT + "/clip/notes", id];
+            var flat = slot ? [ROOT + "/clip/notes", id, slot] : [ROOT + "/clip/notes", id];
             var chunk = clip.notes.slice(i, i + NOTES_PER_MESSAGE);
             for (var j = 0; j < chunk.length; j++) {
                 flat.push(chunk[j][0], chunk[j][1], chunk[j][2], chunk[j][3]);
@@ -82,18 +86,44 @@ var CadenzaProtocol = (function () {
     function parseModel(args) {
         var model = {
             name: String(args[1]), engine: String(args[2]), device: String(args[3]),
-            quantization: String(args[4]), isDefault: false, styles: [], roles: [], moods: []
+            quantization: String(args[4]), isDefault: false, styles: [], roles: [], moods: [],
+            operations: [] // the requests it answers (`operations` extension); [] from an older daemon
         };
         for (var i = 5; i + 1 < args.length; i += 2) {
             var key = String(args[i]);
             var value = args[i + 1];
             if (key === "default") {
                 model.isDefault = Number(value) === 1;
-            } else if (key === "styles" || key === "roles" || key === "moods") {
+            } else if (key === "styles" || key === "roles" || key === "moods" || key === "operations") {
                 model[key] = splitList(value);
             }
         }
         return model;
+    }
+
+    // true when the model lists `operation` (e.g. "interpolate") among the requests it answers.
+    function can(model, operation) {
+        return !!model && model.operations.indexOf(operation) >= 0;
+    }
+
+    // The model an extension request (interpolate, accompany) goes to, as the daemon chooses
+    // it: the chosen one when it can, else the default when it can, else the first resident
+    // model that can; null when none can.
+    function modelFor(models, chosen, operation) {
+        var found = null;
+        for (var i = 0; models && i < models.length; i++) {
+            var m = models[i];
+            if (!can(m, operation)) {
+                continue;
+            }
+            if (m.name === chosen) {
+                return m;
+            }
+            if (!found || (m.isDefault && !found.isDefault)) {
+                found = m;
+            }
+        }
+        return found;
     }
 
     function splitList(value) {
@@ -142,6 +172,14 @@ var CadenzaProtocol = (function () {
             }
             this.variations[v] = {index: v, expected: Number(args[2]), length: Number(args[3]),
                 notes: [], ended: false, seen: {}};
+            // a band answer's clip also says its part and take (docs/PROTOCOL.md, Band)
+            for (var k = 4; k + 1 < args.length; k += 2) {
+                if (args[k] === "role") {
+                    this.variations[v].role = String(args[k + 1]);
+                } else if (args[k] === "take") {
+                    this.variations[v].take = Number(args[k + 1]);
+                }
+            }
             return {kind: "begin", variation: v};
         case ROOT + "/result/notes":
             return this.addNotes(Number(args[1]), args);
@@ -216,8 +254,11 @@ var CadenzaProtocol = (function () {
         cancel: cancel,
         upload: upload,
         wireNote: wireNote,
+        roundBeats: roundBeats,
+        modelFor: modelFor,
         parseModel: parseModel,
         splitList: splitList,
+        can: can,
         Assembler: Assembler
     };
 }());

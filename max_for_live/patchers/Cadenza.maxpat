@@ -45,7 +45,7 @@
 		"enablehscroll": 1,
 		"enablevscroll": 1,
 		"devicewidth": 890,
-		"description": "Cadenza: generate, continue and restyle MIDI clips with the Cadenza daemon.",
+		"description": "Cadenza: generate, continue, restyle, infill, interpolate and accompany MIDI clips with the Cadenza daemon.",
 		"digest": "AI composition companion: writes clips in the set's key and tempo.",
 		"tags": "cadenza, generative, midi",
 		"style": "",
@@ -272,17 +272,22 @@
 								"Generate",
 								"Continue",
 								"Restyle",
-								"Infill"
+								"Infill",
+								"Interpolate",
+								"Accompany",
+								"Groove",
+								"Drumify",
+								"Band"
 							],
 							"parameter_initial": [
 								0
 							],
 							"parameter_initial_enable": 1,
 							"parameter_longname": "Mode",
-							"parameter_mmax": 3,
+							"parameter_mmax": 8,
 							"parameter_shortname": "Mode",
 							"parameter_type": 2,
-							"parameter_info": "Generate writes new clips; Continue extends the selected clip; Restyle rewrites it as a new clip; Infill regenerates bars of the selected clip in place."
+							"parameter_info": "Generate writes new clips; Continue extends the selected clip; Restyle rewrites it as a new clip; Infill regenerates bars of the selected clip in place; Interpolate morphs from the selected clip (A) to the next clip after it on its track (B) in Steps clips; Accompany writes this track's Role for the other tracks' clips in the scene (Session) or under the loop brace (Arrangement); Groove plays the selected clip with feel (new timing and velocity, same notes) as a new clip, with Amount and Swing; Drumify writes a drum part on the selected clip's onsets as a new clip; Band writes a loop of the parts ticked, one clip per part, on this track and the tracks to its right that hold a Cadenza device (by their Role), and on new tracks for the rest."
 						}
 					},
 					"varname": "Mode"
@@ -2615,6 +2620,568 @@
 					],
 					"text": "prepend launcher"
 				}
+			},
+			{
+				"box": {
+					"id": "obj-97",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1060,
+						310,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						762,
+						56,
+						60,
+						16
+					],
+					"text": "Steps",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-98",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1060,
+						340,
+						44,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						840,
+						56,
+						44,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								5
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Steps",
+							"parameter_mmin": 2,
+							"parameter_mmax": 16,
+							"parameter_shortname": "Steps",
+							"parameter_type": 1,
+							"parameter_unitstyle": 0,
+							"parameter_info": "Interpolate: how many clips from A to B, both ends included (the first close to A, the last close to B)."
+						}
+					},
+					"varname": "Steps"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-99",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1060,
+						370,
+						110,
+						22
+					],
+					"text": "prepend steps"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-100",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1060,
+						400,
+						44,
+						48
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						384,
+						4,
+						40,
+						40
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								1.0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Amount",
+							"parameter_mmin": 0,
+							"parameter_mmax": 1,
+							"parameter_shortname": "Amount",
+							"parameter_type": 0,
+							"parameter_unitstyle": 1,
+							"parameter_info": "Groove: 0 keeps the clip's timing and velocity, 1 applies the model's fully."
+						}
+					},
+					"varname": "Amount"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-101",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1060,
+						460,
+						110,
+						22
+					],
+					"text": "prepend amount"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-102",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1120,
+						400,
+						44,
+						48
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						384,
+						48,
+						40,
+						40
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								0.0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Swing",
+							"parameter_mmin": 0,
+							"parameter_mmax": 1,
+							"parameter_shortname": "Swing",
+							"parameter_type": 0,
+							"parameter_unitstyle": 1,
+							"parameter_info": "Groove: 0 straight, 1 delays the off-beats to the triplet point (2:1)."
+						}
+					},
+					"varname": "Swing"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-103",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120,
+						460,
+						110,
+						22
+					],
+					"text": "prepend swing"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-104",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1200,
+						40,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						762,
+						110,
+						60,
+						16
+					],
+					"text": "Band parts",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-105",
+					"maxclass": "live.toggle",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1200,
+						70,
+						15,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						762,
+						128,
+						15,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_initial": [
+								1
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Band Drums",
+							"parameter_mmax": 1,
+							"parameter_shortname": "Band Drums",
+							"parameter_type": 2,
+							"parameter_info": "Band: write the drums part."
+						}
+					},
+					"varname": "Band Drums"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-106",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1200,
+						90,
+						20,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						778,
+						127,
+						14,
+						16
+					],
+					"text": "D",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-107",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1200,
+						120,
+						110,
+						22
+					],
+					"text": "prepend band_drums"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-108",
+					"maxclass": "live.toggle",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1240,
+						70,
+						15,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						792,
+						128,
+						15,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_initial": [
+								1
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Band Bass",
+							"parameter_mmax": 1,
+							"parameter_shortname": "Band Bass",
+							"parameter_type": 2,
+							"parameter_info": "Band: write the bass part."
+						}
+					},
+					"varname": "Band Bass"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-109",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1240,
+						90,
+						20,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						808,
+						127,
+						14,
+						16
+					],
+					"text": "B",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-110",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1240,
+						120,
+						110,
+						22
+					],
+					"text": "prepend band_bass"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-111",
+					"maxclass": "live.toggle",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1280,
+						70,
+						15,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						822,
+						128,
+						15,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_initial": [
+								1
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Band Chords",
+							"parameter_mmax": 1,
+							"parameter_shortname": "Band Chords",
+							"parameter_type": 2,
+							"parameter_info": "Band: write the chords part."
+						}
+					},
+					"varname": "Band Chords"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-112",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1280,
+						90,
+						20,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						838,
+						127,
+						14,
+						16
+					],
+					"text": "C",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-113",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1280,
+						120,
+						110,
+						22
+					],
+					"text": "prepend band_chords"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-114",
+					"maxclass": "live.toggle",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1320,
+						70,
+						15,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						852,
+						128,
+						15,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_initial": [
+								1
+							],
+							"parameter_initial_enable": 1,
+							"parameter_longname": "Band Melody",
+							"parameter_mmax": 1,
+							"parameter_shortname": "Band Melody",
+							"parameter_type": 2,
+							"parameter_info": "Band: write the melody part."
+						}
+					},
+					"varname": "Band Melody"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-115",
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1320,
+						90,
+						20,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						868,
+						127,
+						14,
+						16
+					],
+					"text": "M",
+					"textjustification": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-116",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1320,
+						120,
+						110,
+						22
+					],
+					"text": "prepend band_melody"
+				}
 			}
 		],
 		"lines": [
@@ -3493,6 +4060,174 @@
 						0
 					]
 				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-98",
+						0
+					],
+					"destination": [
+						"obj-99",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-99",
+						0
+					],
+					"destination": [
+						"obj-3",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-101",
+						0
+					],
+					"source": [
+						"obj-100",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-101",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-103",
+						0
+					],
+					"source": [
+						"obj-102",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-103",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-107",
+						0
+					],
+					"source": [
+						"obj-105",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-107",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-110",
+						0
+					],
+					"source": [
+						"obj-108",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-110",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-113",
+						0
+					],
+					"source": [
+						"obj-111",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-113",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-116",
+						0
+					],
+					"source": [
+						"obj-114",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-3",
+						0
+					],
+					"source": [
+						"obj-116",
+						0
+					]
+				}
 			}
 		],
 		"parameters": {
@@ -3626,6 +4361,41 @@
 			"obj-90": [
 				"From Bar",
 				"From Bar",
+				0
+			],
+			"obj-98": [
+				"Steps",
+				"Steps",
+				0
+			],
+			"obj-100": [
+				"Amount",
+				"Amount",
+				0
+			],
+			"obj-102": [
+				"Swing",
+				"Swing",
+				0
+			],
+			"obj-105": [
+				"Band Drums",
+				"Band Drums",
+				0
+			],
+			"obj-108": [
+				"Band Bass",
+				"Band Bass",
+				0
+			],
+			"obj-111": [
+				"Band Chords",
+				"Band Chords",
+				0
+			],
+			"obj-114": [
+				"Band Melody",
+				"Band Melody",
 				0
 			]
 		},

@@ -3,12 +3,7 @@
 // sends, what it writes where, and what the status line says.
 const test = require("node:test");
 const assert = require("node:assert");
-const { sentTo, last, parseRequest, notesOf, answer, setup, connect, wireNotes } = require("./helpers/device");
-
-function go(env) {
-  env.clock.advance(1000); // past the Go debounce
-  env.send("go");
-}
+const { sentTo, last, parseRequest, notesOf, answer, setup, connect, go, wireNotes } = require("./helpers/device");
 
 function clipIn(track, slot) {
   return track.slots[slot].clip;

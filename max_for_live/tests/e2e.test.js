@@ -15,7 +15,7 @@ const { createMaxEnv } = require("./helpers/max_env");
 const { FakeLive } = require("./helpers/fake_live");
 const { UdpShim } = require("./helpers/udp_shim");
 const { TOOL_JS } = require("./helpers/device");
-const { waitFor, pressGo, device } = require("./helpers/e2e");
+const { waitFor, whenReady, retriggered, pressGo, device } = require("./helpers/e2e");
 
 const REPO = path.resolve(__dirname, "..", "..");
 // CADENZA_E2E_MODELS points at another models folder (for working on the device before models/ ships).
@@ -47,21 +47,7 @@ function startDaemon() {
   }
   const proc = spawn(command[0], command.slice(1).concat(["serve", "--port", "0", "--models", MODELS, "--log-level", "warning"]),
     { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: Object.assign({}, process.env, { PYTHONUNBUFFERED: "1" }) });
-  let out = "";
-  let err = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { proc.kill(); reject(new Error(`cadenza serve did not get ready in 120 s:\n${out}\n${err}`)); }, 120000);
-    proc.stderr.on("data", (d) => { err += d; });
-    proc.stdout.on("data", (d) => {
-      out += d;
-      const ready = out.split("\n").find((l) => l.startsWith("cadenza ready"));
-      if (ready) {
-        clearTimeout(timer);
-        resolve({ proc, port: Number(/:(\d+) \|/.exec(ready)[1]), ready, log: () => err });
-      }
-    });
-    proc.on("exit", (code) => { clearTimeout(timer); reject(new Error(`cadenza serve exited (${code}):\n${out}\n${err}`)); });
-  });
+  return whenReady(proc);
 }
 
 let daemon = null;
@@ -87,7 +73,7 @@ test("Generate, Continue and Restyle over UDP against cadenza serve fill the Liv
     env.send("seed_lock", 1);
     await pressGo(env);
     const done = await waitFor(env, (s) => /^Done|could not|incomplete|not running|No answer|stopped/.test(s), "Generate");
-    assert.match(done, /^Done: 2 clips \(\d+ notes\) in "Lead", slots 1 and 2/);
+    assert.match(done, /^Done: 2 clips \(\d+ notes?\) in "Lead", slots 1 and 2/);
     const first = lead.slots[0].clip;
     const second = lead.slots[1].clip;
     assert.ok(first && second, "two clips in the first two slots");
@@ -104,7 +90,7 @@ test("Generate, Continue and Restyle over UDP against cadenza serve fill the Liv
     env.send("variations", 1);
     await pressGo(env);
     await waitFor(env, (s) => s !== done && /^Done|could not|incomplete|No answer|stopped/.test(s), "Continue");
-    assert.match(env.status(), /^Done: 1 clip \(\d+ notes\) in "Lead", slot 3/);
+    assert.match(env.status(), /^Done: 1 clip \(\d+ notes?\) in "Lead", slot 3/);
     assert.match(lead.slots[2].clip.props.name, / cont$/);
 
     env.send("mode", 2);
@@ -112,7 +98,7 @@ test("Generate, Continue and Restyle over UDP against cadenza serve fill the Liv
     const before = env.status();
     await pressGo(env);
     await waitFor(env, (s) => s !== before && /^Done|could not|incomplete|No answer|stopped/.test(s), "Restyle");
-    assert.match(env.status(), /^Done: 1 clip \(\d+ notes\) in "Lead", slot 4/);
+    assert.match(env.status(), /^Done: 1 clip \(\d+ notes?\) in "Lead", slot 4/);
     assert.strictEqual(JSON.stringify(first.notes), sourceNotes, "the source clip was only read");
     assert.strictEqual(live.writesTo(first).length, sourceWrites, "nothing was written to the source");
 
@@ -158,15 +144,7 @@ test("a MIDI Generator gets its notes through the second apply cycle", { timeout
     env.send("init");
     await waitFor(env, (s) => /Press Apply|not running/.test(s), "the tool's connection", 10000, 2);
     assert.deepStrictEqual(cycle(), []);
-    await new Promise((resolve, reject) => {
-      const started = Date.now();
-      const poll = () => {
-        if (env.sent(3).length) return resolve();
-        if (Date.now() - started > 60000) return reject(new Error(`no re-trigger; status: ${env.status(2)}`));
-        setTimeout(poll, 20);
-      };
-      poll();
-    });
+    await retriggered(env);
     const notes = cycle();
     assert.ok(notes.length > 0, "the second cycle brings the daemon's notes");
     assert.ok(notes.every((n) => n.start_time >= 0 && n.start_time < 8));
@@ -198,6 +176,39 @@ test("Infill over UDP against cadenza serve rewrites one bar in place", { timeou
     assert.strictEqual(JSON.stringify(clip.notes.filter((n) => n.start_time < 4)), outside, "bar 1 is untouched");
     assert.ok(clip.notes.every((n) => n.start_time < 8 && n.duration > 0));
     assert.strictEqual(lead.slots[1].clip, null, "no new clip");
+  } finally {
+    shim.close();
+  }
+});
+
+// Interpolate against the real daemon: A and the clip below it go up in slots a and b, the
+// daemon's one model that interpolates (the shipped VAE) answers, and the steps land below B.
+test("Interpolate over UDP against cadenza serve fills the slots below B from the shipped VAE", { timeout: 120000 }, async () => {
+  const { live, lead, env, shim } = device(daemon.port);
+  try {
+    const up = [60, 62, 64, 65, 67, 69, 71, 72];
+    const a = live.addClip(lead, 0, { name: "Up", length: 8,
+      notes: up.map((p, i) => ({ pitch: p, start_time: i, duration: 1, velocity: 90 })) });
+    const b = live.addClip(lead, 1, { name: "Down", length: 8,
+      notes: up.slice().reverse().map((p, i) => ({ pitch: p, start_time: i, duration: 0.5, velocity: 80 })) });
+    const before = [a, b].map((c) => JSON.stringify(c.notes));
+    live.highlight(lead, 0);
+    env.send("init");
+    await waitFor(env, (s) => /Ready\.$|no models/.test(s), "the connection", 30000);
+    env.send("mode", 4);
+    assert.match(env.status(), /^Interpolate uses model vae/);
+    env.send("steps", 3);
+    await pressGo(env);
+    const done = await waitFor(env, (s) => /^Done|could not|incomplete|No answer|stopped/.test(s), "Interpolate", 60000);
+    assert.match(done, /^Done: 3 steps from "Up" to "Down" \(\d+ notes?\) in "Lead", slots 3, 4 and 5/);
+    for (let k = 2; k < 5; k++) {
+      const clip = lead.slots[k].clip;
+      assert.ok(clip && clip.notes.length > 0, `step ${k - 1} has notes`);
+      assert.match(clip.props.name, new RegExp(`^Cadenza interp ${k - 1}/3`));
+      assert.ok(clip.notes.every((n) => n.start_time >= 0 && n.start_time < 8 && n.duration > 0));
+    }
+    assert.deepStrictEqual([a, b].map((c) => JSON.stringify(c.notes)), before, "A and B were only read");
+    assert.strictEqual(shim.errors.length, 0);
   } finally {
     shim.close();
   }

@@ -5,12 +5,7 @@ const test = require("node:test");
 const assert = require("node:assert");
 const { FakeLive } = require("./helpers/fake_live");
 const { createMaxEnv } = require("./helpers/max_env");
-const { DEVICE_JS, sentTo, last, parseRequest, notesOf, answer, setup, connect } = require("./helpers/device");
-
-function go(env) {
-  env.clock.advance(1000);
-  env.send("go");
-}
+const { DEVICE_JS, sentTo, last, parseRequest, notesOf, answer, setup, connect, go } = require("./helpers/device");
 
 // A 4-bar clip with a note on every beat (pitch 60 + beat), in slot 1 of Bass.
 function riff(live, bass, props = {}) {
@@ -173,11 +168,15 @@ test("Target New track for Continue: after the source clip's track; the source i
   assert.strictEqual(snapshot(source), before);
 });
 
-test("the patcher has the Target menu, From bar and Infill in the Mode menu", () => {
+test("the patcher has the Target menu, From bar, Steps, and Infill, Interpolate and Accompany in the Mode menu", () => {
   const p = require("../build").readPatcher("Cadenza.maxpat").patcher;
   const byVar = new Map(p.boxes.map((b) => [b.box.varname, b.box]));
-  assert.deepStrictEqual(byVar.get("Mode").saved_attribute_attributes.valueof.parameter_enum, ["Generate", "Continue", "Restyle", "Infill"]);
+  assert.deepStrictEqual(byVar.get("Mode").saved_attribute_attributes.valueof.parameter_enum, ["Generate", "Continue", "Restyle", "Infill", "Interpolate", "Accompany", "Groove", "Drumify", "Band"]);
+  assert.strictEqual(byVar.get("Mode").saved_attribute_attributes.valueof.parameter_mmax, 8);
+  const steps = byVar.get("Steps").saved_attribute_attributes.valueof;
+  assert.deepStrictEqual([steps.parameter_mmin, steps.parameter_mmax, steps.parameter_initial[0]], [2, 16, 5]);
+  assert.deepStrictEqual(p.parameters[byVar.get("Steps").id], ["Steps", "Steps", 0]);
   assert.deepStrictEqual(byVar.get("Target").saved_attribute_attributes.valueof.parameter_enum, ["Next empty slot", "Selected slot", "New track"]);
   const texts = p.boxes.map((b) => b.box.text);
-  for (const word of ["target", "from_bar", "program"]) assert.ok(texts.includes(`prepend ${word}`), word);
+  for (const word of ["target", "from_bar", "program", "steps"]) assert.ok(texts.includes(`prepend ${word}`), word);
 });

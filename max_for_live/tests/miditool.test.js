@@ -8,32 +8,9 @@ const assert = require("node:assert");
 const { createMaxEnv } = require("./helpers/max_env");
 const { FakeLive } = require("./helpers/fake_live");
 const { TOOL_JS, sentTo, last, parseRequest } = require("./helpers/device");
+const { tool, pongAll, applyCycle, reply } = require("./helpers/miditool");
 
 const STATUS = 2;
-
-function tool(kind) {
-  const live = new FakeLive({ tempo: 100 });
-  const env = createMaxEnv({ script: TOOL_JS, live, args: [kind] });
-  env.send("init");
-  return { env, live };
-}
-
-function pongAll(env) {
-  for (const ping of sentTo(env, "/cadenza/ping", 1)) env.send("/cadenza/pong", ping[1], "0.1.0");
-}
-
-// One apply cycle: context first (middle outlet), then notes (left outlet), as Live does.
-function applyCycle(env, context, notes) {
-  const before = env.sent(0).length;
-  env.dicts.set("ctx", JSON.stringify(context));
-  env.dicts.set("in", JSON.stringify({ notes }));
-  env.sendTo(1, "dictionary", "ctx");
-  env.sendTo(0, "dictionary", "in");
-  const out = env.sent(0).slice(before);
-  assert.strictEqual(out.length, 1, "exactly one notes dictionary per apply cycle, synchronously");
-  assert.strictEqual(out[0][0], "dictionary");
-  return JSON.parse(env.dicts.get(out[0][1])).notes;
-}
 
 function context(start, end, scale = { scale_mode: 1, root_note: 9, scale_intervals: [0, 2, 3, 5, 7, 8, 10] }) {
   return {
@@ -41,14 +18,6 @@ function context(start, end, scale = { scale_mode: 1, root_note: 9, scale_interv
       first_note_start: 0, last_note_end: 0, lowest_pitch: 0, highest_pitch: 0 },
     scale, grid: { interval: 0.25, enabled: 1 },
   };
-}
-
-function reply(env, id, notes, length) {
-  env.send("/cadenza/accepted", id, 0);
-  env.send("/cadenza/result/begin", id, 0, notes.length, length);
-  env.send("/cadenza/result/notes", id, 0, ...[].concat(...notes));
-  env.send("/cadenza/result/end", id, 0);
-  env.send("/cadenza/done", id, 5.0);
 }
 
 test("Generator: no change first, then the answer arrives through a re-triggered cycle", () => {
@@ -213,7 +182,7 @@ test("the cycle a control change starts asks for the new request, even right aft
 
 test("both MIDI Tools wire the script's re-run outlet through a qlim into live.miditool.in", () => {
   const build = require("../build");
-  for (const name of ["Cadenza Generate.maxpat", "Cadenza Restyle.maxpat"]) {
+  for (const name of ["Cadenza Generate.maxpat", "Cadenza Restyle.maxpat", "Cadenza Groove.maxpat"]) {
     const p = build.readPatcher(name).patcher;
     const byId = new Map(p.boxes.map((b) => [b.box.id, b.box]));
     const idOf = (re) => p.boxes.find((b) => re.test(b.box.text || "")).box.id;
@@ -253,9 +222,11 @@ test("every front-end patcher has a control for every key the daemon accepts", (
   const common = ["role", "style", "mood", "seed", "temperature", "model", "prompt", "top_p", "guidance",
     "density", "pitch_low", "pitch_high", "scale_lock"];
   const want = {
-    "Cadenza.maxpat": common.concat(["bars", "variations", "key", "scale", "strength", "preserve", "mode", "cancel"]),
+    "Cadenza.maxpat": common.concat(["bars", "variations", "key", "scale", "strength", "preserve", "mode", "cancel", "amount", "swing"]),
     "Cadenza Generate.maxpat": common.concat(["bars"]),
     "Cadenza Restyle.maxpat": common.concat(["strength", "preserve"]),
+    // groove takes only these keys (docs/PROTOCOL.md, Groove)
+    "Cadenza Groove.maxpat": ["role", "style", "seed", "temperature", "model", "amount", "swing"],
   };
   for (const [name, keys] of Object.entries(want)) {
     const texts = build.readPatcher(name).patcher.boxes.map((b) => b.box.text || "");

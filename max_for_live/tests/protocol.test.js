@@ -25,6 +25,15 @@ test("an upload is clip/begin and clip/notes chunks of at most 64 notes", () => 
   assert.ok(msgs.slice(1).every((m) => m[0] === "/cadenza/clip/notes" && m[1] === 5));
 });
 
+test("an interpolate upload names its slot on clip/begin and on every clip/notes chunk", () => {
+  const notes = [];
+  for (let i = 0; i < 65; i++) notes.push([60, i * 0.25, 0.25, 100]);
+  const msgs = plain(P.upload(9, { length: 8, meter: "3/4", notes }, 7501, "b"));
+  assert.deepStrictEqual(msgs[0], ["/cadenza/clip/begin", 9, 8, "slot", "b", "meter", "3/4", "reply_port", 7501]);
+  assert.deepStrictEqual(msgs.slice(1).map((m) => m.slice(0, 3)), [["/cadenza/clip/notes", 9, "b"], ["/cadenza/clip/notes", 9, "b"]]);
+  assert.deepStrictEqual(msgs.slice(1).map((m) => (m.length - 3) / 4), [64, 1]);
+});
+
 test("Live notes become contract notes; ones the daemon would refuse are dropped", () => {
   assert.deepStrictEqual(plain(P.wireNote({ pitch: 60, start_time: 1.0000000001, duration: 0.5, velocity: 99.6 })), [60, 1, 0.5, 100]);
   assert.deepStrictEqual(plain(P.wireNote({ pitch: 60, start_time: 0, duration: 1, velocity: 0.2 })), [60, 0, 1, 1]);
@@ -37,6 +46,11 @@ test("Live notes become contract notes; ones the daemon would refuse are dropped
 test("a model reply becomes menus", () => {
   const m = plain(P.parseModel([3, "markov", "markov", "cpu", "none", "default", 1, "styles", "folk, jazz,", "moods", "happy,sad"]));
   assert.deepStrictEqual([m.name, m.isDefault, m.styles, m.moods, m.roles], ["markov", true, ["folk", "jazz"], ["happy", "sad"], []]);
+  assert.deepStrictEqual(m.operations, [], "an older daemon sends no operations: nothing is assumed");
+  assert.strictEqual(P.can(m, "interpolate"), false);
+  const vae = P.parseModel([3, "vae", "vae", "cpu", "none", "default", 0, "operations", "generate,restyle,interpolate"]);
+  assert.strictEqual(P.can(vae, "interpolate"), true);
+  assert.strictEqual(P.can(vae, "infill"), false);
 });
 
 test("the assembler collects variations, spots repeats and reports what went missing", () => {

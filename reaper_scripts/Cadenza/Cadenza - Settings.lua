@@ -1,5 +1,5 @@
 -- @description Cadenza: Settings (cadenza program, daemon address, musical defaults)
--- @version 1.3.0
+-- @version 1.4.0
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza: Settings
@@ -14,9 +14,9 @@
 --
 --   Needs the package "Cadenza: shared library" from the same repository.
 -- @changelog
---   A menu first: "Choose the model..." lists the daemon's models (name, engine, the default,
---   eval status) in a popup menu, "(the daemon's default)" first; "Edit the settings..." opens
---   the two pages as before. Where the daemon does not answer, it says so and opens the pages.
+--   The model menu marks the models that can interpolate ("interpolates"); the steps and model
+--   of 'Cadenza: Interpolate two selected MIDI items' are asked by that action and kept when the
+--   settings are saved here.
 -- @provides
 --   [main] .
 
@@ -31,14 +31,15 @@ end
 local TITLE = "Cadenza: Settings"
 local S = C.settings
 
--- The two pages of text fields, one dialog each (GetUserInputs shows at most 16 fields);
+-- The two pages of text fields (Settings' own), one dialog each (GetUserInputs shows at most 16 fields);
 -- nothing is saved unless every page is confirmed.
 local function edit_pages()
   local current = S.load()
   local all = {}
+  for k, v in pairs(current) do all[k] = v end -- what no page shows (an action's own) is kept
   for page, p in ipairs(S.PAGES) do
     local answer = S.as_csv(current, page)
-    while true do
+    while not p.action do -- an action's own page is asked by that action
       local ok, text = reaper.GetUserInputs(TITLE .. p.title, S.count(page), S.captions(page), answer)
       if not ok then return end -- cancelled: nothing saved
       local values, errors = S.parse(text, page)

@@ -1,5 +1,5 @@
 -- @description Cadenza: shared library (needed by every Cadenza action)
--- @version 1.6.2
+-- @version 1.10.0
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza shared library
@@ -9,7 +9,11 @@
 --   and placing notes in the project. It registers no action; install it together with the
 --   Cadenza actions.
 -- @changelog
---   One file reader shared by the library's modules (no behaviour change).
+--   For 'Cadenza - Band loop on the selected tracks': `cadenza generate --roles ...` (no --role),
+--   each answer clip's part and take read from the answer, what a track plays
+--   (cadenza/context.lua, role_of: saved, named or guessed from its notes), and the Band dialog
+--   page (parts, model). (1.9.0: `cadenza groove` and `cadenza drumify` for the Groove and
+--   Drumify actions, the Groove dialog page, C.ask_page.)
 -- @provides
 --   [nomain] .
 --   [nomain] cadenza/json.lua
@@ -19,6 +23,7 @@
 --   [nomain] cadenza/serve.lua
 --   [nomain] cadenza/progress.lua
 --   [nomain] cadenza/models.lua
+--   [nomain] cadenza/context.lua
 
 --[[
 The flow every action follows (see `C.run`): read the settings, find the program, let the
@@ -30,13 +35,14 @@ action. Anything wrong before that point shows a message and changes nothing.
 local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
 
 local C = {}
-C.VERSION = "1.6.0"
+C.VERSION = "1.10.0"
 C.TITLE = "Cadenza"
 C.json = dofile(here .. "cadenza/json.lua")
 C.settings = dofile(here .. "cadenza/settings.lua")
 C.cli = dofile(here .. "cadenza/cli.lua")
 C.midi = dofile(here .. "cadenza/midi.lua")
 C.models = dofile(here .. "cadenza/models.lua")(C)
+C.context = dofile(here .. "cadenza/context.lua")
 
 local json = C.json
 math.randomseed(os.time(), math.floor((reaper.time_precise() % 1) * 1e6))
@@ -84,21 +90,59 @@ function C.parse_answer(text)
       notes[ni] = { pitch = math.tointeger(n[1]), start = n[2], duration = n[3], velocity = math.tointeger(n[4]) }
     end
     local length = is_finite(v.length_beats) and v.length_beats > 0 and v.length_beats or nil
-    out[vi] = { notes = notes, length_beats = length }
+    -- a band's clips each say their part and take (docs/PROTOCOL.md, Band)
+    out[vi] = { notes = notes, length_beats = length, role = type(v.role) == "string" and v.role or nil,
+                take = math.type(v.take) == "integer" and v.take or nil }
   end
   return out
 end
 
 -- Settings -> CLI options shared by every operation (values checked by settings.lua).
-local function common_args(op, cfg)
-  local a = { op, "--host", cfg.host, "--port", tostring(cfg.port), "--role", cfg.role,
-              "--temperature", string.format("%g", cfg.temperature),
-              "--variations", tostring(cfg.variations), "--timeout", tostring(cfg.timeout) }
-  for _, key in ipairs({ "model", "style", "mood", "key" }) do
+-- Interpolate (`cadenza interpolate --a A --b B --steps N`) takes every common option but
+-- --variations (its answers are its steps); its role defaults to clip a's at the daemon
+-- (drums when a is drums), and its model is the one asked for in its own dialog (blank: the
+-- daemon picks a model that can interpolate), not the Settings model, which may not.
+-- Accompany's role and model are likewise those of its own dialog.
+local OWN_MODEL = { interpolate = "interpolate_model", accompany = "accompany_model", band = "band_model" }
+
+-- Groove (`cadenza groove`) keeps the clip's bars, key and meter and takes only these: what the
+-- clip plays, how much feel and whose, from its own dialog; blank model: the daemon picks one
+-- that grooves.
+local function groove_args(cfg)
+  local a = { "groove", "--host", cfg.host, "--port", tostring(cfg.port), "--role", cfg.groove_role,
+              "--amount", string.format("%g", cfg.groove_amount), "--swing", string.format("%g", cfg.groove_swing),
+              "--temperature", string.format("%g", cfg.temperature), "--variations", tostring(cfg.variations),
+              "--timeout", tostring(cfg.timeout) }
+  for _, pair in ipairs({ { "--style", "groove_style" }, { "--model", "groove_model" } }) do
+    local flag, key = pair[1], pair[2]
     local v = C.cli.clean_text(cfg[key] or "")
+    if v ~= "" then a[#a + 1] = flag; a[#a + 1] = v end
+  end
+  if cfg.seed ~= nil and cfg.seed ~= "" then a[#a + 1] = "--seed"; a[#a + 1] = tostring(cfg.seed) end
+  return a
+end
+
+-- Drumify (`cadenza drumify`) is restyle role drums preserve rhythm: no --role, --preserve or
+-- --key (a kit has none); the Settings model, when one is set, else the daemon's pick.
+local function common_args(op, cfg)
+  if op == "groove" then return groove_args(cfg) end
+  local interpolate = op == "interpolate"
+  -- a band is `cadenza generate --roles ...` (the action passes --roles; no single --role)
+  local a = { op == "band" and "generate" or op, "--host", cfg.host, "--port", tostring(cfg.port) }
+  local function add(flag, value) a[#a + 1] = flag; a[#a + 1] = value end
+  if not interpolate and op ~= "drumify" and op ~= "band" then add("--role", op == "accompany" and cfg.accompany_role or cfg.role) end
+  add("--temperature", string.format("%g", cfg.temperature))
+  if interpolate then
+    add("--steps", tostring(cfg.steps))
+  else
+    add("--variations", tostring(cfg.variations))
+  end
+  add("--timeout", tostring(cfg.timeout))
+  for _, key in ipairs({ "model", "style", "mood", op ~= "drumify" and "key" or nil }) do
+    local own = key == "model" and OWN_MODEL[op]
+    local v = C.cli.clean_text((own and cfg[own] or cfg[key]) or "")
     if v ~= "" then a[#a + 1] = "--" .. key; a[#a + 1] = v end
   end
-  local function add(flag, value) a[#a + 1] = flag; a[#a + 1] = value end
   local prompt = C.cli.clean_text(cfg.prompt or "")
   if prompt ~= "" then add("--prompt", prompt) end
   if cfg.seed ~= nil and cfg.seed ~= "" then add("--seed", tostring(cfg.seed)) end
@@ -112,11 +156,9 @@ local function common_args(op, cfg)
   if low > 0 or high < 127 then
     add("--pitch-low", tostring(math.tointeger(low))); add("--pitch-high", tostring(math.tointeger(high)))
   end
-  if cfg.scale_lock == "yes" then a[#a + 1] = "--scale-lock" end
-  if op == "restyle" then
-    add("--strength", string.format("%g", cfg.strength))
-    add("--preserve", cfg.preserve or "rhythm")
-  end
+  if cfg.scale_lock == "yes" and op ~= "drumify" then a[#a + 1] = "--scale-lock" end
+  if op == "restyle" or op == "drumify" then add("--strength", string.format("%g", cfg.strength)) end
+  if op == "restyle" then add("--preserve", cfg.preserve or "rhythm") end
   return a
 end
 
@@ -150,7 +192,10 @@ end
 
 --- The whole flow of an action.
 --- spec = { title, operation, prepare = function(cfg) -> plan | nil, message }
---- plan = { args = {extra CLI args}, input = clip table or nil,
+--- plan = { args = {extra CLI args}, input = clip table or nil (sent as --in),
+---          inputs = { {flag = "--a", clip = clip table}, ... } or nil (each its own file;
+---                     `tag` names the file when a flag repeats, `prefix` goes before its path:
+---                     {flag = "--context", tag = "c1", prefix = "melody=", clip = ...}),
 ---          check = function() -> nil or message (what was captured still exists?),
 ---          apply = function(variations) (runs inside the undo block) }
 function C.run(spec)
@@ -159,7 +204,10 @@ function C.run(spec)
   local exe, why = C.cli.find(cfg.cadenza_path)
   if not exe then C.message(why, title) return false end
   local plan, msg = spec.prepare(cfg)
-  if not plan then C.message(msg, title) return false end
+  if not plan then
+    if msg then C.message(msg, title) end -- no message: the user cancelled a dialog of the action
+    return false
+  end
 
   return C.ask(spec, cfg, exe, plan, true)
 end
@@ -193,14 +241,26 @@ function C.ask(spec, cfg, exe, plan, may_start)
   local in_path, out_path = C.cli.temp_paths(windows)
   local args = common_args(spec.operation, cfg)
   for _, a in ipairs(plan.args or {}) do args[#args + 1] = a end
-  if plan.input then
-    local f, err = io.open(in_path, "wb")
-    if not f then C.message("Cannot write the notes for Cadenza to " .. in_path .. ": " .. tostring(err), title) return false end
-    f:write(json.encode(plan.input))
+  local uploads = {}
+  if plan.input then uploads[1] = { flag = "--in", clip = plan.input, path = in_path } end
+  for _, u in ipairs(plan.inputs or {}) do
+    -- "--a" -> "...-a.json" beside the answer file, so the temporary files share one stem
+    local stem = "-" .. (u.tag or u.flag:gsub("^%-+", ""))
+    uploads[#uploads + 1] = { flag = u.flag, clip = u.clip, prefix = u.prefix,
+                              path = (in_path:gsub("%-in%.json$", stem .. ".json")) }
+  end
+  local written = {}
+  for _, u in ipairs(uploads) do
+    local f, err = io.open(u.path, "wb")
+    if not f then
+      for _, path in ipairs(written) do os.remove(path) end
+      C.message("Cannot write the notes for Cadenza to " .. u.path .. ": " .. tostring(err), title)
+      return false
+    end
+    f:write(json.encode(u.clip))
     f:close()
-    args[#args + 1] = "--in"; args[#args + 1] = in_path
-  else
-    in_path = nil
+    written[#written + 1] = u.path
+    args[#args + 1] = u.flag; args[#args + 1] = (u.prefix or "") .. u.path
   end
   args[#args + 1] = "--out"; args[#args + 1] = out_path
   -- The progress window reads the CLI's --progress file; its Cancel creates the --cancel-file.
@@ -209,7 +269,7 @@ function C.ask(spec, cfg, exe, plan, may_start)
   args[#args + 1] = "--cancel-file"; args[#args + 1] = cancel_path
 
   C.cli.start({
-    exe = exe, args = args, out = out_path, input = in_path, title = title,
+    exe = exe, args = args, out = out_path, inputs = written, title = title,
     deadline = cfg.timeout + 15, -- the CLI's own timeout, plus time to start and to write
     on_fail = function(m) C.message(m, title) end,
     on_timeout = function(cmd)
@@ -230,6 +290,27 @@ function C.ask(spec, cfg, exe, plan, may_start)
     end,
   })
   return true
+end
+
+--- Ask an action's own dialog page (settings.PAGES) with the values in `cfg` (the last answers);
+--- the typed answers go into `cfg` and are saved as the next defaults. False when cancelled.
+function C.ask_page(title, cfg, page)
+  local S = C.settings
+  local answer = S.as_csv(cfg, page)
+  while true do
+    local ok, text = reaper.GetUserInputs(title, S.count(page), S.captions(page), answer)
+    if not ok then return false end
+    local values, errors = S.parse(text, page)
+    if values then
+      for k, v in pairs(values) do
+        cfg[k] = v
+        S.set(k, v)
+      end
+      return true
+    end
+    C.message("Please fix:\n\n" .. table.concat(errors, "\n"), title)
+    answer = text
+  end
 end
 
 --- True when `ptr` (a MediaTrack* or MediaItem*) still exists in the current project.
@@ -259,15 +340,17 @@ function C.place_in_new_item(track, span, variations, label, channel)
 end
 
 --- Add one new take per variation to `item` (its takes so far are kept) and make the first
---- new one active.
-function C.add_variation_takes(item, variations, label, channel)
+--- new one active. The notes count from the item's start, or from `span.start_qn` and end at
+--- `span.end_qn` when a span is given (a range inside the item).
+function C.add_variation_takes(item, variations, label, channel, span)
   local start_qn, end_qn = C.midi.item_qn(item)
   local names = {}
   for i = 1, #variations do names[i] = #variations > 1 and (label .. " " .. i) or label end
   local first, err = C.midi.append_takes(item, names, end_qn - start_qn)
   if not first then error(err, 0) end
   for i, v in ipairs(variations) do
-    C.midi.insert_notes(reaper.GetTake(item, first + i - 1), v.notes, start_qn, end_qn, channel)
+    C.midi.insert_notes(reaper.GetTake(item, first + i - 1), v.notes, span and span.start_qn or start_qn,
+      span and span.end_qn or end_qn, channel)
   end
   reaper.SetActiveTake(reaper.GetTake(item, first))
 end

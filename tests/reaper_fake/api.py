@@ -129,15 +129,15 @@ class FakeReaper:
         self.processes: list[subprocess.Popen] = []
         self.commands: list[str] = []  # the cadenza command lines, as a user would type them
         self.launches: list[str] = []  # what ExecProcess was really given
-        self.inputs: list[str] = []  # copies of the --in files the scripts passed
+        self.inputs: list[str] = []  # copies of the --in (--a, --b, --context) files the scripts passed, in order
         self.answers: dict[str, str] = {}  # copies of the --out files, as they appeared
         self.watched_outputs: list[str] = []
         self.missing: list[str] = []
 
     # ---- test helpers ----------------------------------------------------------------------
 
-    def add_track(self, name: str, selected: bool = False) -> Track:
-        t = Track(name, selected)
+    def add_track(self, name: str, selected: bool = False, muted: bool = False) -> Track:
+        t = Track(name, selected, muted=muted)
         self.tracks.append(t)
         return t
 
@@ -161,7 +161,7 @@ class FakeReaper:
     def snapshot(self):
         """Everything an action could change, as plain data (compare before/after)."""
         return (
-            tuple((t.name, t.selected, tuple(
+            tuple((t.name, t.selected, tuple(sorted(t.ext.items())), tuple(
                 (round(i.position, 9), round(i.length, 9), i.selected, i.active,
                  tuple((k.name, k.ppq, k.length_ticks, tuple(n.key() for n in k.notes)) for k in i.takes))
                 for i in t.items)) for t in self.tracks),
@@ -298,7 +298,9 @@ class FakeReaper:
 
     def _watch(self, argv):
         for flag, value in zip(argv, argv[1:]):
-            if flag == "--in" and os.path.isfile(value):
+            if flag == "--context" and "=" in value:
+                value = value.split("=", 1)[1]  # ROLE=FILE
+            if flag in ("--in", "--a", "--b", "--context") and os.path.isfile(value):
                 with open(value, encoding="utf-8") as f:
                     self.inputs.append(f.read())
             elif flag == "--out":
@@ -376,6 +378,9 @@ class FakeReaper:
         sel = [i for i in self._all_items() if i.selected]
         return sel[idx] if idx < len(sel) else None
 
+    def CountSelectedMediaItems(self, proj):
+        return sum(1 for i in self._all_items() if i.selected)
+
     def SelectAllMediaItems(self, proj, selected):
         for i in self._all_items():
             i.selected = bool(selected)
@@ -408,6 +413,51 @@ class FakeReaper:
 
     def TimeMap2_QNToTime(self, proj, qn):
         return self.tempo.qn_to_time(_num(qn, "qn"))
+
+    # ---- tracks -------------------------------------------------------------------------------
+
+    def CountTracks(self, proj):
+        return len(self.tracks)
+
+    def GetTrack(self, proj, idx):
+        _int(idx, -(2**31), 2**31, "track index")
+        return self.tracks[idx] if 0 <= idx < len(self.tracks) else None
+
+    def InsertTrackAtIndex(self, idx, want_defaults):
+        _int(idx, 0, len(self.tracks), "InsertTrackAtIndex index")
+        _check(isinstance(want_defaults, bool), "InsertTrackAtIndex(idx, wantDefaults: boolean)")
+        self.tracks.insert(idx, Track(""))
+        self._changed("InsertTrackAtIndex")
+
+    def GetMediaTrackInfo_Value(self, track, param):
+        track = self._track(track)
+        _check(param in ("IP_TRACKNUMBER", "B_MUTE"), f"GetMediaTrackInfo_Value: parameter {param!r} not faked")
+        if param == "B_MUTE":
+            return 1.0 if track.muted else 0.0
+        return float(self.tracks.index(track) + 1)
+
+    def GetSetMediaTrackInfo_String(self, track, param, value, set_new):
+        track = self._track(track)
+        _check(param == "P_NAME" or param.startswith("P_EXT:") and len(param) > 6,
+               f"GetSetMediaTrackInfo_String: {param!r} not faked")
+        if param.startswith("P_EXT:"):  # extension data kept with the track (REAPER 5.9+)
+            if set_new:
+                _check(isinstance(value, str), "GetSetMediaTrackInfo_String: P_EXT values are strings")
+                track.ext[param] = value
+                self._changed("track ext")
+            return param in track.ext, track.ext.get(param, "")
+        if set_new:
+            _check(isinstance(value, str), "GetSetMediaTrackInfo_String: the name is a string")
+            track.name = value
+            self._changed("track name")
+        return True, track.name
+
+    def CountTrackMediaItems(self, track):
+        return len(self._track(track).items)
+
+    def GetTrackMediaItem(self, track, idx):
+        items = self._track(track).items
+        return items[idx] if 0 <= idx < len(items) else None
 
     # ---- items and takes ----------------------------------------------------------------------
 

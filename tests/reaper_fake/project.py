@@ -41,6 +41,8 @@ class Track:
     selected: bool = False
     alive: bool = True
     items: list = field(default_factory=list)
+    muted: bool = False
+    ext: dict = field(default_factory=dict)  # "P_EXT:key" -> value, saved with the project
 
     def __repr__(self):
         return f"<Track {self.name}>"

@@ -36,12 +36,24 @@ reaper = setmetatable({}, {
 })
 """
 
+# The scripts delete their answer files as soon as they have read them; copy each one before
+# it goes (a copy taken only between UI ticks can miss a file written and read within one).
+KEEP_ANSWERS = """
+local before = ...
+local remove = os.remove
+os.remove = function(path, ...)
+  before()
+  return remove(path, ...)
+end
+"""
+
 
 class ReaperSession:
     def __init__(self, workdir, os_name: str = "Other", tempo_map=None):
         self.api = FakeReaper(workdir, os_name, tempo_map)
         self.lua = LuaRuntime(unpack_returned_tuples=True)
         self.lua.execute(INSTALL, self._lookup, self.api.missing.append)
+        self.lua.execute(KEEP_ANSWERS, self.api.capture_answers)
         self.gfx = FakeGfx(self.lua, self.api.missing)
         self.tick_seconds = 0.01  # real time between UI ticks
         self.clock_speed = 1.0  # simulated seconds per real second

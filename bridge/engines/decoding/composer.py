@@ -11,13 +11,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from bridge.music.clip import Clip, Note
+from bridge.music.clip import Clip, Note, monophonic_legato
 from bridge.errors import BadRequest
 from bridge.music.theory import Key, Meter, density_bucket, density_knob_to_bucket, tempo_bucket
 from bridge.music.request import Request
 import bridge.engines.decoding.vocab as V
 from bridge.engines.resolve import DEFAULT_TEMPO, meter_of, tempo_of
-from bridge.engines.decoding.constraints import RegionSpec, grid_positions, key_bias, notes_per_bar_cap, pitch_mask
+from bridge.engines.decoding.constraints import (RegionSpec, grid_positions, key_bias, role_temperatures,
+                                                 notes_per_bar_cap, pitch_mask)
+from bridge.engines.decoding.harmony import harmony_weights
 from bridge.engines.decoding.sampling import decode_region, template_from_bars
 from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, decode, encode_bars,
                         ticks_to_clip)
@@ -35,6 +37,17 @@ SUFFIX_CONTEXT_TOKENS = 192  # most tokens of later bars given as context
 CONTEXT_BARS = 8  # most bars of context on either side
 
 
+WRITTEN_PARTS = ("generate", "continue", "accompany")  # operations that write a part afresh
+
+
+def one_line(clips: list[Clip], role: str, op: str) -> list[Clip]:
+    """Melody and bass written afresh are single lines: no note rings over the next onset."""
+    if role in ("melody", "bass") and op in WRITTEN_PARTS:
+        for out in clips:
+            out.notes = monophonic_legato(out.notes)
+    return clips
+
+
 class Composer:
     """The musical half of a token-by-token engine: turns a checked request (and its clip) into
     prompts, decodes regions with the model's stepper under the request's constraints, and turns
@@ -43,9 +56,13 @@ class Composer:
     role, style and infill range, and drawn the seed. `gen` is the request's numpy Generator."""
 
     def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict,
-                 guidance: float | None = None):
+                 guidance: float | None = None, family_temperature: dict | None = None,
+                 copy_bias: dict | None = None, harmony_prior: dict | None = None):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
         self.guidance = guidance  # the model's default scale; None: not trained for guidance
+        self.temp_scales = role_temperatures(family_temperature)  # role -> the model's per-family factors
+        self.copy_bias = {r: float(b) for r, b in (copy_bias or {}).items()}  # role -> BarCopier's logit bias
+        self.harmony = harmony_weights(harmony_prior)  # role -> the weights of decoding/harmony.py (tone, root, ...)
 
     def guidance_scale(self, req: Request) -> float:
         """The classifier-free guidance scale for a request: its `guidance`, else the model's
@@ -85,7 +102,8 @@ class Composer:
             bias=key_bias(cond.key, req.scale_lock, drums),
             note_cap=notes_per_bar_cap(cond.density_bucket, cond.meter.beats_per_bar, cond.role),
             bar_token_budget=max(8, (self.max_len - prompt_len - 2) // bars),
-            drums=drums, grid=grid_positions(bar_ticks(cond.meter)),
+            drums=drums, grid=grid_positions(bar_ticks(cond.meter)), temp_scale=self.temp_scales.get(cond.role),
+            copy_bias=self.copy_bias.get(cond.role, 0.0),
         )
 
     def _segment_bars(self, role: str) -> int:
@@ -132,6 +150,20 @@ class Composer:
         return new
 
     # --- operations ----------------------------------------------------------------------
+    def answer(self, req: Request, clip: Clip | None, role: str, gen, progress) -> list[Clip]:
+        """The single-part operations of a family that decodes through this composer (generate,
+        continue, infill, restyle), melody and bass one line at a time (`one_line`)."""
+        op = req.operation
+        if op == "generate":
+            clips = self.generate(req, role, gen, progress)
+        elif op == "continue":
+            clips = self.continue_(req, clip, role, gen, progress)
+        elif op == "infill":
+            clips = self.infill(req, clip, role, gen, progress)
+        else:
+            clips = self.restyle(req, clip, role, gen, progress)
+        return one_line(clips, role, op)
+
     def generate(self, req: Request, role: str, gen, progress) -> list[Clip]:
         cond, tempo, key = self.conditions(req, None, role)
         k = req.effective_bars()

@@ -28,7 +28,7 @@ import numpy as np
 
 from bridge.errors import BadRequest
 from bridge.music.grid import DRUM_TICKS, MIN_TICKS, on_grid
-from bridge.music.theory import DENSITY_CENTERS, Key
+from bridge.music.theory import DENSITY_CENTERS, GM_DRUM_HIGH, GM_DRUM_LOW, ROLES, Key
 import bridge.engines.decoding.vocab as V
 
 SOFT_KEY_PENALTY = 2.0  # logits subtracted from out-of-key pitches without scale_lock
@@ -43,17 +43,50 @@ def grid_positions(tpb: int) -> np.ndarray:
 
 
 def pitch_mask(low: int, high: int, key: Key | None, scale_lock: bool, drums: bool) -> np.ndarray:
-    """Allowed PITCH tokens (bool [V]): inside [low, high], and in the key's scale when locked."""
+    """Allowed PITCH tokens (bool [V]): inside [low, high], in the key's scale when locked, and for
+    drums only the GM percussion keys (a drum part never plays a pitch no kit sounds)."""
     m = np.zeros(V.VOCAB_SIZE, dtype=bool)
     pcs = key.pitch_classes if (key is not None and scale_lock and not drums) else None
+    if drums:
+        low, high = max(low, GM_DRUM_LOW), min(high, GM_DRUM_HIGH)
     for p in range(max(0, low), min(127, high) + 1):
         if pcs is None or p % 12 in pcs:
             m[V.PITCH_OFFSET + p] = True
     if not m.any():
         what = f" in {key.name}" if pcs is not None else ""
         raise BadRequest(f"no pitch from {low} to {high}{what} is allowed: widen pitch_low/pitch_high"
+                         f"{f' (drums: GM keys {GM_DRUM_LOW}-{GM_DRUM_HIGH})' if drums else ''}"
                          f"{' or drop scale_lock' if pcs is not None else ''}")
     return m
+
+
+def family_temperatures(scales: dict | None) -> np.ndarray | None:
+    """float32 [V]: each token's temperature factor from {family: factor} (vocab.FAMILIES names,
+    e.g. {"pitch": 1.1, "pos": 0.9}), 1 for families not named; None when nothing is scaled.
+    Sampling each token family at its own temperature is the Compound Word Transformer's
+    (Hsiao et al. 2021) per-type sampling: pitches a little freer, rhythm a little safer."""
+    if not scales:
+        return None
+    known = {name: (off, n) for name, off, n in V.FAMILIES}
+    out = np.ones(V.VOCAB_SIZE, dtype=np.float32)
+    for name, factor in scales.items():
+        if name not in known:
+            raise ValueError(f"family_temperature names {name!r}; families are {', '.join(known)} "
+                             f"(or a role: {', '.join(ROLES)}, holding its own families)")
+        if not 0.05 <= float(factor) <= 5.0:
+            raise ValueError(f"family_temperature {name} must be from 0.05 to 5.0, got {factor}")
+        off, n = known[name]
+        out[off:off + n] = float(factor)
+    return out
+
+
+def role_temperatures(setting: dict | None) -> dict:
+    """A model's `family_temperature` setting -> {role: factors [V] or None}. Family keys apply to
+    every role; a role key holds that role's own {family: factor}, which replaces them for it:
+    {"pitch": 1.1, "chords": {}} samples every role's pitches at 1.1 but the chords' at 1."""
+    setting = setting or {}
+    shared = {k: v for k, v in setting.items() if k not in ROLES}
+    return {r: family_temperatures(setting[r] if isinstance(setting.get(r), dict) else shared) for r in ROLES}
 
 
 def key_bias(key: Key | None, scale_lock: bool, drums: bool, penalty: float = SOFT_KEY_PENALTY) -> np.ndarray:
@@ -88,6 +121,15 @@ class RegionSpec:
     bar_token_budget: int  # tokens a bar (so the region fits the model's length)
     drums: bool = False  # drum hits: one length (DRUM_TICKS)
     grid: np.ndarray | None = None  # bool [MAX_BAR_TICKS]: onsets allowed (grid_positions); None: every tick
+    temp_scale: np.ndarray | None = None  # float32 [V]: per-token temperature factor (family_temperatures); None: 1
+    copy_bias: float = 0.0  # logit added to the token that goes on copying an earlier bar (BarCopier); 0: off
+    # the harmony prior of a part written beside context tracks (decoding/harmony.py); None/0: off
+    harmony: np.ndarray | None = None  # float32 [bars, tpb, 12]: logit added to a pitch by its pitch class at its onset (harmony_prior)
+    lines: np.ndarray | None = None  # int16 [lines, bars * tpb]: context lines for the parallel and crossing rules (context_lines)
+    parallels: float = 0.0  # logit taken from a pitch moving in parallel fifths/octaves with a line
+    crossing: float = 0.0  # logit taken from a bass above a line, a melody below one (crossing_penalty)
+    role: str = ""  # the part's role (the crossing rule's voice order)
+    onsets: np.ndarray | None = None  # float32 [bars, tpb]: logit added to a POS token by its tick (kick_onsets); None: off
     # built once from the fields above (__post_init__): token ids, ascending
     pitch_ids: np.ndarray = field(init=False, repr=False)  # allowed PITCH tokens
     pos_ids: np.ndarray = field(init=False, repr=False)  # allowed POS tokens inside the bar
@@ -220,6 +262,52 @@ class RowState:
             self.last = "dur"
         else:
             raise ValueError(f"token {V.token_name(t)} cannot appear inside a bar region")
+
+
+class BarCopier:
+    """Which tokens would go on repeating an earlier bar of the region, for one row.
+
+    Music repeats: a drum loop plays one bar three times in four, a riff comes back. A model
+    sampled token by token at temperature 1 drifts from an exact repeat by a note a bar, so a
+    region's bars almost never repeat (docs/MODEL.md: generated drums repeat 0.00 of their bars
+    where real ones repeat 0.34). For each earlier bar of the region the copier keeps where the bar
+    being written stands in it; decode_region adds `RegionSpec.copy_bias` to the logit of each
+    earlier bar's next token (its end: BAR or EOS), a prior the model's own logits can overrule.
+    Velocity tokens neither count nor break a copy (the model sets the dynamics); a note that
+    differs loses the place until the next onset found in that bar (a fill, then back to the
+    groove)."""
+
+    def __init__(self):
+        self.bars: list[list[int]] = []  # the region's finished bars: tokens after their BAR, no VEL
+        self.cur: list[int] | None = None  # the bar being written; None before the first BAR
+        self.at: list[int | None] = []  # per earlier bar: index of its next token; None: lost until an onset
+
+    def suggestions(self) -> set[int]:
+        out: set[int] = set()
+        if self.cur is None:
+            return out
+        for bar, j in zip(self.bars, self.at):
+            if j is not None:
+                out.update((bar[j],) if j < len(bar) else (V.BAR, V.EOS))
+        return out
+
+    def push(self, t: int) -> None:
+        if t == V.BAR or t == V.EOS:
+            if self.cur is not None:
+                self.bars.append(self.cur)
+            self.cur, self.at = [], [0] * len(self.bars)
+            return
+        if self.cur is None or V.VEL_OFFSET <= t < V.VOCAB_SIZE:
+            return
+        self.cur.append(t)
+        pos = V.POS_OFFSET <= t < V.PITCH_OFFSET
+        for i, (bar, j) in enumerate(zip(self.bars, self.at)):
+            if j is not None and j < len(bar) and bar[j] == t:
+                self.at[i] = j + 1
+            elif pos and t in bar:  # the same onset in that bar: pick the copy up there
+                self.at[i] = bar.index(t) + 1
+            else:
+                self.at[i] = None
 
 
 def contour_mask(pitches: np.ndarray, prev: int | None, direction: int, interval: int = 0,

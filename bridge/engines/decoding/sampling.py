@@ -2,7 +2,10 @@
 
 `decode_region` samples one region of bars for every row with temperature and top-p, under the
 masks of constraints.py. A `template` (restyle with preserve rhythm/contour) forces every token
-but the pitches: slots marked SAMPLE_PITCH are sampled, the rest are copied.
+but the pitches: slots marked SAMPLE_PITCH are sampled, the rest are copied. `forced` (accompany,
+and infill/continue with context) gives each bar's context run (vocab.py's `CTX ROLE events`):
+where a row would start the next bar it is fed that run, then the bar's BAR; the model's choice
+to end a bar is read from its CTX logit, which is where training put the end of a target bar.
 
 The model is reached through a `Stepper` (the interface below) so the same loop runs eager
 PyTorch (CPU, int8), a CUDA-graph step (GPU) or ONNX Runtime. The loop itself is numpy only: a
@@ -19,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 import bridge.engines.decoding.vocab as V
-from bridge.engines.decoding.constraints import RegionSpec, RowState, contour_mask
+from bridge.engines.decoding.constraints import BarCopier, RegionSpec, RowState, contour_mask
+from bridge.engines.decoding.harmony import harmony_bias, onset_bias
 
 SAMPLE_PITCH = -1  # template slot: sample a pitch here
 PROGRESS_EVERY = 16  # steps between progress reports (each may raise Cancelled)
@@ -76,6 +80,11 @@ class Stepper(ABC):
     def step(self, tokens: np.ndarray, pos: int) -> np.ndarray:
         """Feed one token a row (tokens [rows]) at position `pos` -> next-token logits [rows, V]."""
 
+    # A runtime that can feed one run of tokens to every row in one call sets `chunked = True` and
+    # has `extend(tokens, pos) -> logits after the last [rows, V]` (OrtStepper): decode_region then
+    # feeds accompany's forced context runs (a few hundred tokens a request) that way.
+    chunked = False
+
     @abstractmethod
     def prefill_groups(self, prompts: list[list[int]], rows: int) -> np.ndarray:
         """Several prompts of one length, run once each as a batch, each then readied for `rows`
@@ -85,16 +94,22 @@ class Stepper(ABC):
 
 def decode_region(stepper, prompt: list[int], rows: int, spec: RegionSpec, temperature: float, top_p: float,
                   rng: np.random.Generator, max_len: int, progress=None, template: list[TemplateSlot] | None = None,
-                  uncond: list[int] | None = None, guidance: float = 1.0) -> list[list[int]]:
+                  uncond: list[int] | None = None, guidance: float = 1.0,
+                  forced: list[list[int]] | None = None) -> list[list[int]]:
     """Sample one region of `spec.bars` bars for `rows` rows; returns each row's region tokens
     (starting with BAR, without EOS). With `uncond` (the prompt with its style, mood and key made
     "any") and `guidance` g != 1, each row is decoded twice in one batch and sampled from
     uncond + g * (cond - uncond): classifier-free guidance (Ho & Salimans), which follows the
-    asked style more closely than the conditioned logits alone."""
+    asked style more closely than the conditioned logits alone. With `forced` ([spec.bars] token
+    runs), bar b of every row is preceded by forced[b]; those tokens are fed, not returned."""
     states = [RowState(spec) for _ in range(rows)]
+    copiers = [BarCopier() for _ in range(rows)] if spec.copy_bias and template is None else None
+    queue: list[list[int]] = [[] for _ in range(rows)]  # forced tokens still to feed, a row's own
     out: list[list[int]] = [[] for _ in range(rows)]
     prev_pitch: list[int | None] = [None] * rows
+    prev_at = [-1] * rows  # the region tick of each row's last sampled pitch (the parallel-motion rule)
     guided = uncond is not None and guidance != 1.0
+    chunked = getattr(stepper, "chunked", False)  # feeds a forced run in one call (Stepper.chunked)
     if guided:
         assert len(uncond) == len(prompt), "the unconditional prompt must align with the prompt"
         logits = _guide(stepper.prefill_groups([prompt, uncond], rows), rows, guidance)  # [rows, V]
@@ -109,9 +124,23 @@ def decode_region(stepper, prompt: list[int], rows: int, spec: RegionSpec, tempe
         slot = template[t_index] if template is not None and t_index < len(template) else None
         t_index += 1
         nxt = np.full(rows, V.PAD, dtype=np.int64)  # [rows]: a finished row feeds PAD
+        chunk = None  # one row starting its bar's forced context run: fed in one extend
         for r, st in enumerate(states):
             if st.done:
                 continue
+            if queue[r]:  # inside a forced context run: feed it; its closing BAR enters the grammar
+                t = nxt[r] = queue[r].pop(0)
+                if t == V.BAR:
+                    st.push(t)
+                    out[r].append(t)
+                    if copiers is not None:
+                        copiers[r].push(t)
+                continue
+            row = logits[r]  # [V]
+            run = forced[st.bars_done] if forced is not None and st.bars_done < spec.bars else None
+            if run:  # ending this bar means starting the next one's context: BAR takes CTX's logit
+                row = row.copy()
+                row[V.BAR] = row[V.CTX]
             if slot is not None and slot.token != SAMPLE_PITCH:
                 t = slot.token
             elif slot is None and template is not None:
@@ -130,22 +159,52 @@ def decode_region(stepper, prompt: list[int], rows: int, spec: RegionSpec, tempe
                 if len(ids) == 1:  # forced by the grammar: nothing to draw
                     t = int(ids[0])
                 else:
-                    t = int(ids[top_p_sample(logits[r, ids] + bias, temperature, top_p, rng)])
+                    x = row[ids] + bias
+                    if copiers is not None:  # lean toward going on with an earlier bar
+                        hint = copiers[r].suggestions()
+                        if hint:
+                            x = x + spec.copy_bias * np.isin(ids, list(hint))
+                    if spec.harmony is not None or spec.lines is not None:  # fit the context at this onset
+                        x = x + harmony_bias(spec, st, ids, x, prev_pitch[r], prev_at[r])
+                    if spec.onsets is not None:  # place onsets with the context's kick
+                        x = x + onset_bias(spec, st, ids, x)
+                    if spec.temp_scale is not None:  # each family at its own temperature
+                        x = x / spec.temp_scale[ids]
+                    t = int(ids[top_p_sample(x, temperature, top_p, rng)])
+            if run and t == V.BAR:
+                if rows == 1 and chunked:  # the run and its BAR in one call; BAR enters the grammar
+                    chunk = list(run) + [V.BAR]
+                    st.push(V.BAR)
+                    out[r].append(V.BAR)
+                    if copiers is not None:
+                        copiers[r].push(V.BAR)
+                    continue
+                queue[r] = list(run[1:]) + [V.BAR]
+                nxt[r] = run[0]
+                continue
             nxt[r] = t
             st.push(t)
+            if copiers is not None:
+                copiers[r].push(t)
             if st.done:
                 live -= 1
             else:
                 out[r].append(t)
                 if V.PITCH_OFFSET <= t < V.DUR_OFFSET:
                     prev_pitch[r] = t - V.PITCH_OFFSET
+                    prev_at[r] = (st.bars_done - 1) * spec.tpb + st.pos
         if not live:
             break
-        if guided:  # the unconditional rows follow the same tokens
+        if chunk is not None:  # both guided rows read the same run
+            logits = stepper.extend(chunk, pos)
+            logits = _guide(logits, rows, guidance) if guided else logits
+            pos += len(chunk)
+        elif guided:  # the unconditional rows follow the same tokens
             logits = _guide(stepper.step(np.concatenate([nxt, nxt]), pos), rows, guidance)
+            pos += 1
         else:
             logits = stepper.step(nxt, pos)
-        pos += 1
+            pos += 1
         if progress is not None and pos % PROGRESS_EVERY == 0:
             progress(min(1.0, sum(s.bars_done for s in states) / (rows * spec.bars)))
     return out

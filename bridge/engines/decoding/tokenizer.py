@@ -153,6 +153,36 @@ def decode(tokens, tpb_bar: int, first_bar: int = 0) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(-1, 4)
 
 
+def context_run(context: list, b: int, role: str) -> list[int]:
+    """What comes before the target's BAR in bar b's unit: each context track's `CTX ROLE events`
+    in track order, then the target's own ROLE, so the part to write is named right where it
+    starts (nothing without context). `context` is [(role, bars from encode_bars)]."""
+    if not context:
+        return []
+    out: list[int] = []
+    for r, bars in context:
+        out += [V.CTX, V.role_token(r)] + list(bars[b][1:])  # the track's bar without its BAR
+    return out + [V.role_token(role)]
+
+
+def context_units(target_bars: list[list[int]], context: list, role: str) -> list[list[int]]:
+    """Per-bar units (vocab.py's context form): bar b's context run, then the target's bar b.
+    Without context the units are the target's bars themselves."""
+    for r, bars in context:
+        if len(bars) != len(target_bars):
+            raise ValueError(f"a {r} context track has {len(bars)} bars; the target has {len(target_bars)}")
+    return [context_run(context, b, role) + list(bar) for b, bar in enumerate(target_bars)]
+
+
+def target_bars(units: list[list[int]]) -> list[list[int]]:
+    """The target's bars of context units: each unit from its BAR on (context runs dropped)."""
+    out = []
+    for u in units:
+        i = u.index(V.BAR)  # a unit always holds its target BAR
+        out.append(list(u[i:]))
+    return out
+
+
 # --- tick arrays -> clips (clips -> ticks: bridge.music.ticks.clip_ticks) -------------------
 def ticks_to_clip(notes: np.ndarray, meter: Meter, n_bars: int, tempo: float, key: Key | None,
                   drums: bool = False) -> Clip:

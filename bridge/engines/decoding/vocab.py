@@ -15,6 +15,16 @@ ascending pitch. Drums use the same PITCH tokens as GM drum keys.
 
 Fill-in-the-middle (bar level): prefix PRE <bars before> SUF <bars after> MID BARS(k) <k bars> EOS.
 
+Context (accompany; a part written beside other parts): every bar becomes a unit that gives the
+context tracks' notes of that bar first, each introduced by CTX and its role, then the target's bar:
+
+    [CTX ROLE(r) [POS? VEL? PITCH DUR]*]+ ROLE(target) BAR [POS? VEL? PITCH DUR]*
+
+(the Multitrack Music Transformer's interleaving, per bar). Units take the place of bars in both
+forms above, so FIM with context is PRE <units> SUF <units> MID BARS(k) <units>. The prefix's ROLE
+and the ROLE right before each target BAR (one not after CTX) name the part to write. A sequence without context has no CTX token and reads exactly as before, so
+CTX took the one spare special token without a new VERSION (version-1 models never emit it).
+
 Bump VERSION whenever a meaning changes: a model's tokenizer.json records the version it was
 trained with and loading refuses a mismatch.
 """
@@ -41,8 +51,8 @@ DURATIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 18, 20, 21, 24, 
              42, 45, 48, 54, 60, 66, 72, 84, 96, 120, 144, 168, 192)
 
 # --- offsets ------------------------------------------------------------------------------
-PAD, BOS, EOS, BAR, PRE, SUF, MID = range(7)
-N_SPECIAL = 8  # one spare
+PAD, BOS, EOS, BAR, PRE, SUF, MID, CTX = range(8)  # CTX: a context track's bar follows (CTX ROLE events)
+N_SPECIAL = 8
 ROLE_OFFSET = N_SPECIAL
 STYLE_OFFSET = ROLE_OFFSET + len(ROLES)
 STYLE_ANY = STYLE_OFFSET + NAMED_STYLES  # the reserved slot (tokenizer v1 models trained before it leave it unused)
@@ -174,7 +184,7 @@ def token_name(token: int) -> str:
     """Human-readable name, for debugging and docs: "PITCH_60", "POS_12", "BAR"."""
     fam = family(token)
     if fam == "special":
-        return ("PAD", "BOS", "EOS", "BAR", "PRE", "SUF", "MID", "SPARE")[token]
+        return ("PAD", "BOS", "EOS", "BAR", "PRE", "SUF", "MID", "CTX")[token]
     off = dict((n, o) for n, o, _ in FAMILIES)[fam]
     return f"{fam.upper()}_{token - off}"
 

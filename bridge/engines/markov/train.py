@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 from safetensors.numpy import save_file
 
+from bridge.engines.trainkit import user_file
 from bridge.data.dataset import COL, Dataset
 from bridge.data.locate import dataset_fingerprint
 from bridge.music.theory import MOODS, ROLES
@@ -232,6 +233,7 @@ def _pack_role(rc: _RoleCounter, out: Path, cfg: dict, min_count: int) -> tuple[
         min_count *= 2
     path = out / f"{rc.role}.safetensors"
     save_file(arrays, str(path), metadata={"format": "cadenza-markov", "version": str(FORMAT_VERSION)})
+    user_file(path)
     (out / f"{rc.role}.json").write_text(json.dumps(_side(rc, min_count), separators=(",", ":")))
     return path.stat().st_size + (out / f"{rc.role}.json").stat().st_size, min_count
 

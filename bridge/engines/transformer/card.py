@@ -7,18 +7,11 @@ measured latencies). The evaluation block that `cadenza eval` maintains is kept 
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import bridge.engines.decoding.vocab as V
-from bridge.engines.card import BEGIN, END, PLACEHOLDER
-
-
-def _table(rows: list[tuple], head: tuple) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines)
+from bridge.engines.card import data_section, network_section, table, weights_row, write_folder_card
 
 
 def render(cfg: dict, notes: str = "") -> str:
@@ -30,13 +23,13 @@ def render(cfg: dict, notes: str = "") -> str:
             "role, style, mood, key, meter, tempo, density and bar count, trained with bar-level "
             "fill-in-the-middle so one network generates, continues, infills and restyles. "
             "Architecture, tokens and decoding constraints: docs/MODEL.md.", ""]
-    out += ["## Network", "", _table([
+    out += network_section([
         ("layers x width", f"{m['n_layers']} x {m['d_model']} ({m['n_heads']} heads, MLP {m['d_ff']})"),
         ("parameters", f"{t.get('params', 0) / 1e6:.2f} M"),
         ("vocabulary", f"{m['vocab_size']} tokens (tokenizer v{V.VERSION})"),
         ("context", f"{m['max_len']} tokens, rotary positions, KV cache allocated once"),
-        ("weights", ", ".join(cfg.get("weights", [])) + " (safetensors, fp32, each file <= 16 MiB)"),
-    ], ("", "")), ""]
+        weights_row(cfg),
+    ])
     out += ["## Training", ""]
     minutes, steps, tokens = t.get("total_minutes", t.get("minutes")), t.get("total_steps", t.get("steps")), \
         t.get("total_tokens", t.get("tokens", 0))
@@ -59,28 +52,21 @@ def render(cfg: dict, notes: str = "") -> str:
         runs = [(1, h) for h in t.get("resumed_from", {}).get("history", [])]
         runs += [(2 if runs else 1, h) for h in hist]
     if runs:
-        out += [_table([(r, h["epoch"], h["step"], h["train_loss"], h["val_loss"], h["minutes"]) for r, h in runs],
+        out += [table([(r, h["epoch"], h["step"], h["train_loss"], h["val_loss"], h["minutes"]) for r, h in runs],
                        ("run", "epoch", "step", "train loss", "val loss", "minutes")), ""]
-    out += ["## Data", ""]
-    out += [f"Dataset `{data.get('dataset', '?')}`: {data.get('train_clips', '?')} training clips from "
-            f"{data.get('train_pieces', '?')} pieces, {data.get('val_clips', '?')} validation clips; "
-            f"styles: {', '.join(cfg.get('styles', []))}.", ""]
-    if data.get("sources"):
-        out += [_table(sorted(data["sources"].items()), ("source", "training pieces")), ""]
-    if data.get("licences"):
-        out += [_table(sorted(data["licences"].items()), ("licence", "training pieces")), ""]
+    out += data_section(cfg, data)
     out += ["## Runtime and measured numbers", ""]
     if bench:
         rows = [(k, v["load_ms"], v["b1"]["prefill_ms"], v["b1"]["step_ms"], v["b4"]["step_ms"]) for k, v in bench.items()]
         out += [f"CPU runtime in use: **{cfg.get('cpu_runtime', 'torch-int8')}**, chosen by "
                 "`python -m bridge.engines.transformer.tools.choose_runtime MODEL --write` (medians, ms):", "",
-                _table(rows, ("runtime", "load", "prefill (b1)", "decode step (b1)", "decode step (b4)")), ""]
+                table(rows, ("runtime", "load", "prefill (b1)", "decode step (b1)", "decode step (b4)")), ""]
     if meas:
         lat = meas.get("latency", {})
         rows = [(k.replace("_", " "), v["p50_ms"], v["p99_ms"], v["mean_notes"], v["runs"]) for k, v in lat.items()]
         out += [f"Engine-level generate of a melody (`python -m bridge.engines.transformer.tools.measure`), "
                 f"{meas.get('machine', '')}:", "",
-                _table(rows, ("request", "p50 ms", "p99 ms", "notes (mean)", "runs")), "",
+                table(rows, ("request", "p50 ms", "p99 ms", "notes (mean)", "runs")), "",
                 f"8 bars x 8 variations in one batch: {meas.get('8_bars_8_variations_ms')} ms. "
                 f"Process start to model loaded (torch import included): {meas.get('load_s')} s. "
                 f"Resident memory after the runs: {meas.get('rss_mb')} MB (peak {meas.get('peak_rss_mb')} MB).", ""]
@@ -98,14 +84,7 @@ def render(cfg: dict, notes: str = "") -> str:
 
 
 def write_card(folder: Path, notes: str = "") -> Path:
-    folder = Path(folder)
-    cfg = json.loads((folder / "config.json").read_text())
-    card = folder / "MODEL_CARD.md"
-    old = card.read_text() if card.exists() else ""
-    a, b = old.find(BEGIN), old.find(END)
-    block = old[a : b + len(END)] if a >= 0 and b > a else f"{BEGIN}\n{PLACEHOLDER.rstrip()}\n{END}"
-    card.write_text(render(cfg, notes).rstrip() + "\n\n" + block + "\n")
-    return card
+    return write_folder_card(folder, render, notes)
 
 
 if __name__ == "__main__":

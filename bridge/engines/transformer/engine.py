@@ -5,9 +5,14 @@ onnxruntime, no torch), or build the network, read safetensors and quantize the 
 int8 (CPU, torch) or move to bf16 and wrap the step in a CUDA graph (GPU); allocate the KV cache.
 Each request gets a numpy Generator seeded from its `seed` (drawn when absent), so a seed
 reproduces its notes.
+
+A model folder whose config.json says `"accompany": true` (training wrote it: the model saw context
+examples) also answers accompany, and infill/continue with context tracks (decoding/context.py).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import importlib.util
 import logging
@@ -17,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge.errors import MissingExtra
-from bridge.music.clip import Clip, monophonic_legato
+from bridge.errors import BadRequest, MissingExtra
+from bridge.music.clip import Clip
 from bridge.music.theory import MOODS, ROLES
 from bridge.music.request import Request
 from bridge.engines.base import Engine, ModelInfo, ProgressFn
-from bridge.engines.decoding.composer import Composer, _clip_bars
+from bridge.engines.decoding.composer import Composer, _clip_bars, one_line
+import bridge.engines.decoding.context as context
 from bridge.engines.decoding.tokenizer import TokenizerConfig, bar_ticks
 from bridge.engines.resolve import meter_of
 import bridge.engines.transformer.runtime as rt
@@ -41,11 +47,14 @@ class TransformerEngine(Engine):
     """
 
     engine_name = "transformer"
+    context_operations = ("accompany", "continue", "infill")  # the operations that take context tracks
 
     def __init__(self, folder, config, info, composer: Composer, runtime: str):
         super().__init__(folder, config, info)
         self.composer = composer
         self.runtime = runtime
+        if config.get("accompany"):  # trained beside other parts: accompany joins the operations
+            self.operations = (*Engine.operations, "accompany")
 
     @classmethod
     def load(cls, folder: Path, config: dict, device: str = "auto") -> "TransformerEngine":
@@ -76,10 +85,12 @@ class TransformerEngine(Engine):
             name=config.get("name", folder.name), engine="transformer", device="cuda" if device.startswith("cuda") else "cpu",
             quantization=quant, styles=styles, roles=tuple(config.get("roles", ROLES)),
             moods=tuple(config.get("moods", MOODS)), default=bool(config.get("default", False)),
-            extra={"runtime": runtime, "params": params},
+            extra={"runtime": runtime, "params": params,
+                   **{k: float(config[k]) for k in ("guidance", "temperature") if config.get(k) is not None}},
         )
         composer = Composer(stepper, tok, int(config["model"]["max_len"]), config.get("style_by_role", {}),
-                            guidance=config.get("guidance"))
+                            guidance=config.get("guidance"), family_temperature=config.get("family_temperature"),
+                            copy_bias=config.get("copy_bias"), harmony_prior=config.get("harmony_prior"))
         log.info("loaded transformer %s (%s, %s)", info.name, info.device, runtime)
         return cls(folder, config, info, composer, runtime)
 
@@ -90,21 +101,38 @@ class TransformerEngine(Engine):
 
     def _run(self, request: Request, clip: Clip | None, role: str, seed: int, progress: ProgressFn) -> list[Clip]:
         op = request.operation
+        if "temperature" not in request.given and self.config.get("temperature") is not None:
+            request = replace(request, temperature=float(self.config["temperature"]))  # the model's tuned default
         gen = np.random.default_rng(int(seed) & 0xFFFFFFFF)
         c = self.composer
-        if op == "generate":
-            clips = c.generate(request, role, gen, progress)
-        elif op == "continue":
-            clips = c.continue_(request, clip, role, gen, progress)
-        elif op == "infill":
-            clips = c.infill(request, clip, role, gen, progress)
+        if request.context and op not in self.context_operations:
+            raise BadRequest(f"{op} takes no context tracks; context goes with "
+                             f"{', '.join(self.context_operations)}")
+        if request.context and op != "accompany":
+            _check_context_tracks(request)
+        if op == "accompany":
+            clips = context.accompany(c, request, role, gen, progress)
+        elif request.context and op == "continue":
+            clips = context.continue_with(c, request, clip, role, gen, progress)
+        elif request.context and op == "infill":
+            clips = context.infill_with(c, request, clip, role, gen, progress)
         else:
-            clips = c.restyle(request, clip, role, gen, progress)
-        if role in ("melody", "bass") and op in ("generate", "continue"):
-            for out in clips:  # a single line: no note rings over the next onset
-                out.notes = monophonic_legato(out.notes)
+            clips = c.answer(request, clip, role, gen, progress)
+        if request.context:  # the context paths write a part afresh too
+            one_line(clips, role, op)
         progress(1.0)
         return clips
+
+
+def _check_context_tracks(request: Request) -> None:
+    """Context beside an infill or continue: one meter and one bar count among the tracks (the
+    accompany rule, Engine._check_context, less its role rule: the clip names the part)."""
+    meters = {c.meter for _, c in request.context}
+    if len(meters) > 1:
+        raise BadRequest(f"context clips must share one meter, got {', '.join(sorted(map(str, meters)))}")
+    bars = {c.meter.nominal_bars(c.length) for _, c in request.context}
+    if len(bars) > 1:
+        raise BadRequest(f"context clips must have the same number of bars, got {', '.join(map(str, sorted(bars)))}")
 
 
 def _device(device: str | None) -> str:

@@ -9,9 +9,9 @@ One way in, gpt-fast style: `forward(idx, input_pos=None)`.
 - `input_pos=positions` (a LongTensor [t]): the same write, but attention runs over the whole
   cache under a causal mask indexed by the positions, so every shape is fixed and the step can be
   captured as a CUDA graph (torch.compile mode="reduce-overhead", runtime.CudaGraphStepper).
-`ExternalCacheStep` is the export path: the same forward with the cache outside the network
-(`PastKV`: past keys/values in, new ones out), which is the graph ONNX Runtime runs. Every path
-goes through the one `Attention.forward`; only where the keys come from differs.
+Every path goes through the one `Attention.forward`; only where the keys come from differs. The
+graph ONNX Runtime serves is written out from these weights by `buffer_step.BufferCacheStep`, held
+to this forward's logits by the parity tests.
 """
 
 from __future__ import annotations
@@ -108,22 +108,6 @@ class KVCache(nn.Module):
         self.v[first : first + n, :, :upto] = v
 
 
-class PastKV:
-    """A cache kept outside the network (the ONNX graph's inputs and outputs). Past keys/values come
-    in time first, [P, B, H, hd], so a runtime can hand in a contiguous slice of a buffer allocated
-    once; `update` appends the new positions for attention and keeps them, [t, B, H, hd], as the
-    graph's outputs. Nothing persists between calls."""
-
-    def __init__(self, k: torch.Tensor, v: torch.Tensor):
-        self.k, self.v = k, v
-        self.new_k = self.new_v = None
-
-    def update(self, input_pos, k, v) -> tuple[torch.Tensor, torch.Tensor]:
-        # k, v: [B, H, t, hd] -> every key and value, past then new, [B, H, P + t, hd]
-        self.new_k, self.new_v = k.permute(2, 0, 1, 3), v.permute(2, 0, 1, 3)
-        return torch.cat([self.k.permute(1, 2, 0, 3), k], dim=2), torch.cat([self.v.permute(1, 2, 0, 3), v], dim=2)
-
-
 class Attention(nn.Module):
     """Multi-head self-attention with rotary positions; the one attention of every path."""
 
@@ -135,7 +119,7 @@ class Attention(nn.Module):
         self.dropout = cfg.dropout
 
     def forward(self, x, cos, sin, mask=None, cache=None, input_pos=None):
-        # x: [B, t, d]; mask: [t, keys] bool or None (every key visible); cache: KVCache, PastKV or
+        # x: [B, t, d]; mask: [t, keys] bool or None (every key visible); cache: a KVCache or
         # None (training: the sequence attends to itself, causally)
         b, t, d = x.shape
         q, k, v = self.qkv(x).view(b, t, 3, self.h, self.hd).permute(2, 0, 3, 1, 4)  # each [B, H, t, hd]
@@ -214,10 +198,10 @@ class MusicTransformer(nn.Module):
         for g in reversed(range(groups)):
             self.copy_cache_row(g, rows, upto, first=g * rows)
 
-    def forward(self, idx, input_pos=None, caches=None):
+    def forward(self, idx, input_pos=None):
         # idx: [B, t]. input_pos None -> logits [B, t, vocab] (training). input_pos a start (int) or
-        # positions (LongTensor [t]) -> logits of the last position [B, vocab], the KV cache
-        # (`caches`, default the model's own) read and written at those positions.
+        # positions (LongTensor [t]) -> logits of the last position [B, vocab], the model's KV cache
+        # read and written at those positions.
         t = idx.shape[1]
         x = self.emb(idx)  # [B, t, d]
         if input_pos is None:
@@ -225,7 +209,7 @@ class MusicTransformer(nn.Module):
             for blk in self.blocks:
                 x = blk(x, cos, sin)
             return self.head(self.norm(x))
-        caches = self.caches if caches is None else caches
+        caches = self.caches
         if caches is None:
             raise RuntimeError("decoding at input_pos needs a KV cache: call setup_cache(batch) first")
         cos, sin, mask = self._positions(input_pos, t)
@@ -238,27 +222,10 @@ class MusicTransformer(nn.Module):
         if _fixed_shape(input_pos):  # the whole cache: [t, max_len], fixed for a CUDA graph
             cos, sin = self.rope_cos.index_select(0, input_pos), self.rope_sin.index_select(0, input_pos)
             return cos, sin, causal_mask(input_pos, self.cfg.max_len)
-        start = input_pos  # an int; a traced 0-dim size while ONNX export traces ExternalCacheStep
+        start = input_pos  # an int
         if isinstance(start, int) and start + t > self.cfg.max_len:
             raise ValueError(f"sequence of {start + t} tokens exceeds the model's {self.cfg.max_len}")
         cos, sin = self.rope_cos[start : start + t], self.rope_sin[start : start + t]
         if isinstance(start, int) and t == 1:  # one query at the end sees every key: no mask
             return cos, sin, None
         return cos, sin, causal_mask(torch.arange(t, device=cos.device) + start, start + t)
-
-
-class ExternalCacheStep(nn.Module):
-    """The export path (tools/export.py): the model's forward with the cache outside the network.
-
-    (tokens [B, t], past_k0, past_v0, past_k1, ... each [P, B, H, hd]) -> (logits of the last
-    position [B, vocab], new_k0, new_v0, ... each [t, B, H, hd]). The same graph serves prefill
-    (P = 0) and one-token steps, so ONNX Runtime can run the whole decode loop (runtime.OrtStepper)."""
-
-    def __init__(self, model: MusicTransformer):
-        super().__init__()
-        self.model = model
-
-    def forward(self, tokens, *past):
-        caches = [PastKV(past[2 * i], past[2 * i + 1]) for i in range(len(past) // 2)]
-        logits = self.model(tokens, past[0].shape[0], caches)  # start P: a traced size under export
-        return (logits, *[kv for c in caches for kv in (c.new_k, c.new_v)])

@@ -2,8 +2,9 @@
 
 - CPU "torch-int8": dynamic int8 quantization of every Linear in the blocks (weights int8, per-row
   activations quantized on the fly), fp32 embedding/head; the KV cache is fp32 and allocated once.
-- CPU "onnx-int8": ONNX Runtime running the exported, dynamically quantized decode graph
-  (export.py); the cache is passed in as slices of buffers allocated once.
+- CPU "onnx-int8": ONNX Runtime running the exported, dynamically quantized decode graphs
+  (export.py: a prefill graph and a one-token step graph); the cache is arrays the graphs read
+  whole and the runtime writes, never copied per step.
 - CUDA "bf16": bf16 weights and cache; the one-token step has fixed shapes (the model's forward
   with a position tensor), so it is captured with torch.compile(mode="reduce-overhead"), i.e. a
   CUDA graph. Not run on the CPU-only development machine; its numbers are checked against the
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from bridge.engines.decoding.sampling import Stepper
+from bridge.engines.ortsession import ort_session
 from bridge.errors import MissingExtra
 from bridge.music.limits import MAX_VARIATIONS
 
@@ -142,67 +144,95 @@ def _numpy(logits) -> np.ndarray:
     return logits.float().cpu().numpy()
 
 
+def step_path(path: str | Path) -> Path:
+    """The one-token step graph beside the prefill graph `path` (model-int8.onnx -> model-int8-step.onnx)."""
+    path = Path(path)
+    return path.with_name(path.stem + "-step" + path.suffix)
+
+
 class OrtStepper(Stepper):
-    """ONNX Runtime (the int8 graph from export.py). The cache is one buffer a layer and a kind,
-    max_len positions x the most rows a request has needed, time first: a request with `rows` rows
-    views the front of each buffer as [max_len, rows, H, hd], hands ONNX Runtime the contiguous
-    slice [:pos], and writes the step's new keys/values into row `pos`."""
+    """ONNX Runtime over the two int8 graphs from export.py: the prefill graph (`onnx_path`) and
+    the one-token step graph beside it (export.step_path). The cache is one array a layer and a
+    kind, [rows, H, L, hd], which the graphs read whole (positions >= the step's start are masked
+    off inside them): the same contiguous arrays are handed in every step, never sliced or copied,
+    and each step's new keys/values are written at its position. L starts at MIN_BUFFER and
+    doubles (one copy) whenever the sequence outgrows it, up to the model's max_len."""
+
+    MIN_BUFFER = 64
 
     def __init__(self, onnx_path: Path, threads: int = 0, max_len: int = 1024):
-        import onnxruntime as ort
-
-        so = ort.SessionOptions()
-        if threads:
-            so.intra_op_num_threads = threads
-        if threads == 1:  # no spin-waiting: on shared cores a spinning pool steals from everyone
-            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
-        self.names = [i.name for i in self.sess.get_inputs()[1:]]  # past_k0, past_v0, ...
-        _, _, self.heads, self.hd = self.sess.get_inputs()[1].shape  # [P, B, H, hd]
+        onnx_path = Path(onnx_path)
+        self.pre = ort_session(onnx_path, threads)
+        names = [i.name for i in self.pre.get_inputs()]
+        if names[:2] != ["tokens", "start"]:
+            raise ValueError(f"{onnx_path.name} was exported by an older Cadenza (its inputs are {names[:2]}); "
+                             f"export it again: cadenza export --onnx --int8 --model {onnx_path.parent}")
+        step_file = step_path(onnx_path)
+        self.one = ort_session(step_file, threads) if step_file.is_file() else self.pre
+        self.names = names[2:]  # past_k0, past_v0, ...
+        _, self.heads, _, self.hd = self.pre.get_inputs()[2].shape  # [B, H, L, hd]
         self.max_len = max_len
-        # allocated once for the variations a request may ask for; grown once more (see _views) the
-        # first time guidance decodes them twice over
-        self.store = [np.zeros(max_len * MAX_VARIATIONS * self.heads * self.hd, dtype=np.float32) for _ in self.names]
-        self.views: list[np.ndarray] = []
+        self.bufs: list[np.ndarray] = []
         self.pos = 0
 
-    def prefill(self, prompt, rows):
-        empty = np.zeros((0, 1, self.heads, self.hd), dtype=np.float32)
-        logits, *new = self.sess.run(None, {"tokens": np.array([prompt], dtype=np.int64),
-                                            **{n: empty for n in self.names}})
-        self.views = self._views(rows)
-        for view, kv in zip(self.views, new):
-            view[: len(prompt)] = kv  # [P, 1, H, hd] broadcast to every row
-        self.pos = len(prompt)
-        return np.repeat(logits, rows, axis=0)  # [rows, V]
+    def _alloc(self, rows: int, need: int) -> None:
+        size = self.MIN_BUFFER
+        while size < need:
+            size *= 2
+        size = min(size, self.max_len)
+        self.bufs = [np.zeros((rows, self.heads, size, self.hd), dtype=np.float32) for _ in self.names]
 
-    def _views(self, rows: int) -> list[np.ndarray]:
-        """Cache buffers for `rows` rows, time first [max_len, rows, H, hd]: the front of the
-        buffers, reallocated only when a request needs more rows than any before it (a daemon that
-        never guides 8 variations never holds 16 rows' worth)."""
-        size = self.max_len * rows * self.heads * self.hd
-        if not self.store or self.store[0].size < size:
-            self.store = [np.zeros(size, dtype=np.float32) for _ in self.names]
-        return [s[:size].reshape(self.max_len, rows, self.heads, self.hd) for s in self.store]
-
-    def prefill_groups(self, prompts, rows):
+    def _prefill(self, prompts: list[list[int]], rows: int) -> np.ndarray:
         groups, plen = len(prompts), len(prompts[0])
-        empty = np.zeros((0, groups, self.heads, self.hd), dtype=np.float32)
-        logits, *new = self.sess.run(None, {"tokens": np.array(prompts, dtype=np.int64),
-                                            **{n: empty for n in self.names}})
-        self.views = self._views(groups * rows)
-        for view, kv in zip(self.views, new):  # kv: [P, G, H, hd]
-            view[:plen] = np.repeat(kv, rows, axis=1)
+        empty = np.zeros((groups, self.heads, 0, self.hd), dtype=np.float32)
+        logits, *new = self.pre.run(None, {"tokens": np.array(prompts, dtype=np.int64),
+                                           "start": np.zeros(1, dtype=np.int64), **{n: empty for n in self.names}})
+        self._alloc(groups * rows, plen + 1)
+        for buf, kv in zip(self.bufs, new):  # kv: [G, H, P, hd], group g into rows g*rows..g*rows+rows-1
+            buf[:, :, :plen] = np.repeat(kv, rows, axis=0)
         self.pos = plen
         return np.repeat(logits, rows, axis=0)  # [G * rows, V]
 
+    def prefill(self, prompt, rows):
+        return self._prefill([prompt], rows)
+
+    def prefill_groups(self, prompts, rows):
+        return self._prefill(prompts, rows)
+
+    chunked = True  # extend runs a chunk through the prefill graph over the cache
+
+    def _room(self, end: int) -> None:
+        """Buffers that hold positions < end (outgrown: doubled, keeping what is written)."""
+        if end > self.bufs[0].shape[2]:
+            old = self.bufs
+            self._alloc(old[0].shape[0], end)
+            for buf, o in zip(self.bufs, old):
+                buf[:, :, :self.pos] = o[:, :, :self.pos]
+
+    def extend(self, tokens, pos):
+        """The same run of tokens for every row in one call of the prefill graph, which reads the
+        cache whole like the step graph (positions >= pos masked off) -> logits after the last."""
+        assert pos == self.pos, (pos, self.pos)
+        n = len(tokens)
+        self._room(pos + n + 1)
+        rows = self.bufs[0].shape[0]
+        feed = dict(zip(self.names, self.bufs))
+        feed["tokens"] = np.tile(np.asarray(tokens, dtype=np.int64), (rows, 1))  # [rows, n]
+        feed["start"] = np.array([pos], dtype=np.int64)
+        logits, *new = self.pre.run(None, feed)
+        for buf, kv in zip(self.bufs, new):
+            buf[:, :, pos:pos + n] = kv  # kv: [rows, H, n, hd]
+        self.pos = pos + n
+        return logits
+
     def step(self, tokens, pos):
         assert pos == self.pos, (pos, self.pos)
-        feed = {n: v[:pos] for n, v in zip(self.names, self.views)}
+        self._room(pos + 1)
+        feed = dict(zip(self.names, self.bufs))
         feed["tokens"] = np.asarray(tokens, dtype=np.int64).reshape(-1, 1)  # [rows, 1]
-        logits, *new = self.sess.run(None, feed)
-        for view, kv in zip(self.views, new):
-            view[pos] = kv[0]  # kv: [1, rows, H, hd]
+        feed["start"] = np.array([pos], dtype=np.int64)
+        logits, *new = self.one.run(None, feed)
+        for buf, kv in zip(self.bufs, new):
+            buf[:, :, pos] = kv[:, :, 0]  # kv: [rows, H, 1, hd]
         self.pos = pos + 1
         return logits

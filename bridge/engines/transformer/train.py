@@ -11,24 +11,25 @@ over the time budget when one is set, else over max_steps. bf16 autocast on CUDA
 
 from __future__ import annotations
 
-import collections
 import json
 import math
 import sys
 import time
-import tomllib
 from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from tqdm import tqdm
 
 from bridge.data.dataset import COL, Dataset
 from bridge.music.theory import MOODS, ROLES
 import bridge.engines.decoding.vocab as V
 from bridge.engines.device import resolve_device
-from bridge.engines.transformer.examples import ExampleConfig, ExampleMaker, collate
+from bridge.engines.trainkit import (budget_text, config_name, data_facts, fine_tune_config, out_of_budget, read_config,
+                                     spent, style_by_role, totals, warmup_cosine)
+from bridge.engines.transformer.examples import ExampleConfig, collate, training_split
 from bridge.engines.transformer.model import ModelConfig, MusicTransformer
 from bridge.engines.decoding.tokenizer import TokenizerConfig
 from bridge.engines.transformer.weights import save_weights
@@ -57,34 +58,19 @@ TRAIN_DEFAULTS = {
 
 def load_config(path: str | Path) -> dict:
     """Read and validate a TOML config: [model], [train], [data]; unknown keys are refused."""
-    cfg = tomllib.loads(Path(path).read_text())
-    allowed = {
+    cfg = read_config(path, {
         "model": {f.name for f in fields(ModelConfig)} - {"vocab_size"},
         "train": set(TRAIN_DEFAULTS),
         "data": {f.name for f in fields(ExampleConfig)},
         "name": None, "description": None,
-    }
-    for section, body in cfg.items():
-        if section not in allowed:
-            raise ValueError(f"{path}: unknown section [{section}]; allowed: model, train, data, name, description")
-        if allowed[section] is not None:
-            bad = set(body) - allowed[section]
-            if bad:
-                raise ValueError(f"{path}: unknown keys in [{section}]: {sorted(bad)}; allowed: {sorted(allowed[section])}")
+    })
     model = ModelConfig(vocab_size=V.VOCAB_SIZE, **cfg.get("model", {}))
     data = ExampleConfig(**{**cfg.get("data", {})})
     data.transpose = tuple(data.transpose)
     if data.seq_len > model.max_len:
         raise ValueError(f"{path}: data.seq_len ({data.seq_len}) exceeds model.max_len ({model.max_len})")
-    return {"name": cfg.get("name", Path(path).stem), "model": model, "data": data,
+    return {"name": config_name(cfg, path), "model": model, "data": data,
             "train": {**TRAIN_DEFAULTS, **cfg.get("train", {})}}
-
-
-def _lr(cfg: dict, step: int, frac: float) -> float:
-    if step < cfg["warmup_steps"]:
-        return cfg["lr"] * (step + 1) / cfg["warmup_steps"]
-    cos = 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
-    return cfg["lr"] * (cfg["min_lr_ratio"] + (1 - cfg["min_lr_ratio"]) * cos)
 
 
 @torch.no_grad()
@@ -101,25 +87,6 @@ def evaluate(model, batches, device, autocast) -> float:
         n += int((y != V.PAD).sum())
     model.train()
     return tot / max(n, 1)
-
-
-def _data_facts(ds: Dataset, train_idx: np.ndarray, val_idx: np.ndarray) -> dict:
-    pieces = ds.manifest.get("pieces", [])
-    used = {int(ds.clips[i][COL["piece"]]) for i in train_idx}
-    licences = collections.Counter(pieces[p].get("licence", "unknown") for p in used if p < len(pieces))
-    sources = collections.Counter(pieces[p].get("source", "unknown") for p in used if p < len(pieces))
-    return {"dataset": ds.manifest.get("name", ds.folder.name), "path": str(ds.folder),
-            "train_clips": int(len(train_idx)), "val_clips": int(len(val_idx)),
-            "train_pieces": len(used), "sources": dict(sources), "licences": dict(licences)}
-
-
-def _style_by_role(ds: Dataset, idx: np.ndarray) -> dict:
-    out = {}
-    for r, role in enumerate(ROLES):
-        rows = ds.clips[idx][ds.clips[idx][:, COL["role"]] == r]
-        if len(rows):
-            out[role] = ds.styles[int(np.bincount(rows[:, COL["style"]]).argmax())]
-    return out
 
 
 def train(data_dir, out_dir, config=None, progress=None, minutes=None, device="auto", init_from=None) -> dict:
@@ -146,8 +113,6 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
     into the model folder `out_dir` for `minutes` of wall time (the config's budget when None),
     optionally starting from the weights of the model folder `init_from`; returns the summary.
     The folder it writes is servable as is (the daemon loads it through the registry)."""
-    from tqdm import tqdm
-
     config_path = config_path or DEFAULT_CONFIG
     cfg = load_config(config_path)
     tc, mc, dc = cfg["train"], cfg["model"], cfg["data"]
@@ -161,26 +126,10 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
     styles = list(ds.styles)
     init_from, init_cfg, prev = init_from or tc["init_from"], None, {}
     if init_from:  # fine-tune: the model's shape and style slots come from the folder it starts from
-        init_path = Path(init_from)
-        if not (init_path / "config.json").is_file():
-            raise ValueError(f"--from {init_from} is not a model folder (it has no config.json)")
-        init_cfg = json.loads((init_path / "config.json").read_text())
-        if init_cfg.get("engine") != "transformer":
-            raise ValueError(f"--from {init_from} is a {init_cfg.get('engine')} model; fine-tuning needs a transformer")
+        init_cfg = fine_tune_config(init_from, "transformer", "fine-tuning needs a transformer")
         mc = ModelConfig(**init_cfg["model"])
         styles = fine_tune_styles(list(init_cfg.get("styles", [])), styles)
-    if len(styles) > V.NAMED_STYLES:
-        raise ValueError(f"the dataset has {len(styles)} styles; the vocabulary holds {V.NAMED_STYLES}")
-    maker = ExampleMaker(ds, dc, styles)
-    train_idx, val_idx = maker.usable["train"], maker.usable["val"]
-    if not len(train_idx):
-        raise ValueError(f"{data_dir} has no usable training clips")
-    if not len(val_idx):  # tiny datasets: hold out a slice of train
-        val_idx, train_idx = train_idx[: max(1, len(train_idx) // 10)], train_idx[max(1, len(train_idx) // 10):]
-    vrng = np.random.default_rng(1234)
-    val_sel = vrng.permutation(val_idx)[: tc["val_clips"]]
-    val_seqs = [maker.example(int(i), vrng, augment=False) for i in val_sel]
-    val_batches = [collate(val_seqs[k : k + tc["batch_size"]]) for k in range(0, len(val_seqs), tc["batch_size"])]
+    maker, train_idx, val_idx, val_batches = training_split(ds, dc, styles, data_dir, tc["val_clips"], tc["batch_size"])
 
     model = MusicTransformer(mc)
     if init_cfg is not None:
@@ -202,82 +151,41 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
     tok_cfg = TokenizerConfig(styles=styles)
     tok_cfg.save(out / "tokenizer.json")
     steps_per_epoch = max(1, min(math.ceil(len(train_idx) / tc["batch_size"]), tc["epoch_steps"]))
-    budget = f"{minutes:g} min" if minutes else f"{tc['max_steps']} steps"
+    budget = budget_text(minutes, tc["max_steps"])
     log(f"training {cfg['name']}: {model.n_params() / 1e6:.2f}M parameters on {device}"
         f"{' (bf16)' if bf16 else ''}; {len(train_idx)} train / {len(val_idx)} val clips; "
         f"budget {budget}")
     t0 = time.time()
-    deadline = t0 + 60 * minutes if minutes else None
-    step, epoch, tokens, best, history = 0, 0, 0, float("inf"), []
-    draw = _sampler(ds, train_idx, float(tc["balance"]), rng)
-    weights, order, pos, stop = [], draw(), 0, False
-    while not stop:
-        epoch += 1
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}", file=sys.stderr, leave=False,
-                   dynamic_ncols=True, mininterval=1.0)
-        run_loss = []
-        for _ in bar:
-            if pos + tc["batch_size"] > len(order):
-                order, pos = draw(), 0
-            batch = order[pos : pos + tc["batch_size"]]
-            pos += tc["batch_size"]
-            x, y = collate([maker.example(int(i), rng) for i in batch])
-            x, y = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
-            frac = (time.time() - t0) / (60 * minutes) if minutes else step / tc["max_steps"]
-            for g in opt.param_groups:
-                g["lr"] = _lr(tc, step, frac)
-            with autocast():
-                logits = fwd(x)
-            loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=V.PAD)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), tc["grad_clip"])
-            opt.step()
-            step += 1
-            tokens += int((y != V.PAD).sum())
-            run_loss.append(loss.item())
-            bar.set_postfix(loss=f"{np.mean(run_loss[-20:]):.3f}", lr=f"{opt.param_groups[0]['lr']:.1e}")
-            if step >= tc["max_steps"] or (deadline and time.time() >= deadline):
-                stop = True
-                break
-        bar.close()
-        val = evaluate(model, val_batches, device, autocast)
-        train_loss = float(np.mean(run_loss)) if run_loss else float("nan")
-        history.append({"epoch": epoch, "step": step, "train_loss": round(train_loss, 4), "val_loss": round(val, 4),
-                        "minutes": round((time.time() - t0) / 60, 2)})
-        saved = ""
-        if val < best:
-            best = val
-            weights = save_weights(model, out)
-            saved = " (best: saved)"
-        ck = save_weights(model, out / "checkpoints", prefix=f"epoch{epoch:04d}")
-        _prune(out / "checkpoints", tc["keep_checkpoints"])
-        log(f"epoch {epoch} step {step}: train loss {train_loss:.4f}  val loss {val:.4f}{saved}  "
-            f"[{(time.time() - t0) / 60:.1f} min, {tokens / max(time.time() - t0, 1e-9):.0f} tok/s]")
+    step, epoch, tokens, best, history, weights, ck = run_epochs(
+        model, fwd, opt, maker, _sampler(ds, train_idx, float(tc["balance"]), rng), rng, val_batches, tc, device,
+        autocast, out, steps_per_epoch, minutes, t0, log)
     idx_all = maker.usable["train"]
     summary = {
         "name": cfg["name"], "config": str(config_path), "device": device, "precision": "bf16" if bf16 else "fp32",
         "params": model.n_params(), "steps": step, "epochs": epoch, "tokens": tokens,
         "minutes": round((time.time() - t0) / 60, 2), "best_val_loss": round(best, 4),
         "final_train_loss": history[-1]["train_loss"], "history": history, "out_dir": str(out),
-        "checkpoint": ck, "data": _data_facts(ds, train_idx, val_idx),
+        "checkpoint": ck, "data": data_facts(ds, train_idx, val_idx),
     }
     summary["threads"] = torch.get_num_threads()
     if prev:  # resumed: keep every earlier run's facts and the totals
         summary["resumed_from"] = {k: prev.get(k) for k in ("out_dir", "device", "minutes", "steps", "tokens", "best_val_loss")}
         summary["resumed_from"]["history"] = prev.get("history", [])
         summary["runs"] = runs_of(prev) + runs_of({k: v for k, v in summary.items() if k != "resumed_from"})
-        summary["total_minutes"] = round(prev.get("total_minutes", prev.get("minutes", 0)) + summary["minutes"], 2)
-        summary["total_steps"] = prev.get("total_steps", prev.get("steps", 0)) + step
+        summary.update(totals(prev, summary["minutes"], step))
         summary["total_tokens"] = prev.get("total_tokens", prev.get("tokens", 0)) + tokens
     config = {
         "engine": "transformer", "name": out.name, "model": mc.to_dict(), "weights": weights,
         "tokenizer": "tokenizer.json", "styles": styles, "roles": list(ROLES), "moods": list(MOODS),
-        "style_by_role": _style_by_role(ds, idx_all), "training": summary,
+        "style_by_role": style_by_role(ds, idx_all), "training": summary,
     }
+    if dc.context_rate > 0 or (init_cfg or {}).get("accompany"):  # it saw parts beside other parts
+        config["accompany"] = True
     if init_cfg is not None:
         config["fine_tuned_from"] = {"folder": str(init_from), "name": init_cfg.get("name"),
                                      "styles_added": styles[len(init_cfg.get("styles", [])):]}
+        if init_cfg.get("guidance") is not None:  # the weights it starts from learnt guidance: keep its scale
+            config["guidance"] = init_cfg["guidance"]
     # Never "default": the daemon's default is the shipped one unless `cadenza serve --default`.
     (out / "config.json").write_text(json.dumps(config, indent=1))
     from bridge.engines.transformer.card import write_card
@@ -289,6 +197,59 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
         f"model folder {out}")
     return summary
 
+
+
+def run_epochs(model, fwd, opt, maker, draw, rng, val_batches, tc: dict, device: str, autocast, out: Path,
+               steps_per_epoch: int, minutes, t0: float, log):
+    """The epoch loop of every token-by-token trainer: batches of `maker` examples in the order
+    `draw()` gives, the learning-rate schedule, a clipped AdamW step, a progress bar; after each
+    epoch the val loss, the best weights saved to `out`, a checkpoint kept (pruned to
+    keep_checkpoints) and a log line; until max_steps or the `minutes` budget from `t0`.
+    -> (steps, epochs, tokens, best val loss, history, best weight files, last checkpoint files)."""
+    step, epoch, tokens, best, history, weights, ck = 0, 0, 0, float("inf"), [], [], []
+    order, pos, stop = draw(), 0, False
+    while not stop:
+        epoch += 1
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}", file=sys.stderr, leave=False,
+                   dynamic_ncols=True, mininterval=1.0)
+        run_loss = []
+        for _ in bar:
+            if pos + tc["batch_size"] > len(order):
+                order, pos = draw(), 0
+            batch = order[pos : pos + tc["batch_size"]]
+            pos += tc["batch_size"]
+            x, y = collate([maker.example(int(i), rng) for i in batch])
+            x, y = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)  # [B, T]
+            lr = warmup_cosine(tc, step, spent(step, t0, minutes, tc["max_steps"]))
+            for g in opt.param_groups:
+                g["lr"] = lr
+            with autocast():
+                logits = fwd(x)  # [B, T, V]
+            loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=V.PAD)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), tc["grad_clip"])
+            opt.step()
+            step += 1
+            tokens += int((y != V.PAD).sum())
+            run_loss.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(run_loss[-20:]):.3f}", lr=f"{opt.param_groups[0]['lr']:.1e}")
+            if out_of_budget(step, t0, minutes, tc["max_steps"]):
+                stop = True
+                break
+        bar.close()
+        val = evaluate(model, val_batches, device, autocast)
+        train_loss = float(np.mean(run_loss)) if run_loss else float("nan")
+        history.append({"epoch": epoch, "step": step, "train_loss": round(train_loss, 4), "val_loss": round(val, 4),
+                        "minutes": round((time.time() - t0) / 60, 2)})
+        saved = ""
+        if val < best:
+            best, weights, saved = val, save_weights(model, out), " (best: saved)"
+        ck = save_weights(model, out / "checkpoints", prefix=f"epoch{epoch:04d}")
+        _prune(out / "checkpoints", tc["keep_checkpoints"])
+        log(f"epoch {epoch} step {step}: train loss {train_loss:.4f}  val loss {val:.4f}{saved}  "
+            f"[{(time.time() - t0) / 60:.1f} min, {tokens / max(time.time() - t0, 1e-9):.0f} tok/s]")
+    return step, epoch, tokens, best, history, weights, ck
 
 def _sampler(ds: Dataset, idx: np.ndarray, balance: float, rng: np.random.Generator):
     """An epoch's order of training clips. With `balance` > 0, clips of rare (style, role) pairs

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bridge.engines.trainkit import user_file
 from bridge.engines.transformer.runtime import require_torch
 
 torch = require_torch("reading and writing a model's torch weights")  # serving the ONNX graph never comes here
@@ -46,6 +47,7 @@ def save_weights(model: MusicTransformer, folder: Path, prefix: str = "model", d
     for i, shard in enumerate(shards):
         name = f"{prefix}-{i + 1:05d}-of-{len(shards):05d}.safetensors"
         save_file(shard, str(folder / name), metadata={"format": "pt"})
+        user_file(folder / name)
         names.append(name)
     return names
 

@@ -72,8 +72,29 @@ function connect(env, { styles = "folk,jazz,irish-folk", more = [] } = {}) {
   env.send("/cadenza/done", models[1], 1.5);
 }
 
+// Press Go, past the device's debounce.
+function go(env) {
+  env.clock.advance(1000);
+  env.send("go");
+}
+
+// init, answer the ping and /cadenza/models with `models`: [name, engine, default, operations,
+// styles (else `styles`)]; `keys`: what each model line says between its styles and operations.
+function connectWith(env, models, { styles = "folk,jazz", keys = ["roles", "melody,bass,chords,keys,drums"] } = {}) {
+  env.send("init");
+  const ping = last(sentTo(env, "/cadenza/ping"));
+  env.send("/cadenza/pong", ping[1], "0.2.0");
+  const id = last(sentTo(env, "/cadenza/models"))[1];
+  for (const [name, engine, isDefault, operations, its = styles] of models) {
+    env.send("/cadenza/model", id, name, engine, "cpu", "none", "default", isDefault ? 1 : 0,
+      "styles", its, ...keys, "operations", operations);
+  }
+  env.send("/cadenza/done", id, 1.0);
+}
+
 function wireNotes(notes) {
   return notes.map((n) => [n.pitch, n.start_time, n.duration, Math.round(n.velocity)]);
 }
 
-module.exports = { DEVICE_JS, TOOL_JS, sentTo, last, parseRequest, notesOf, answer, setup, connect, wireNotes };
+module.exports = { DEVICE_JS, TOOL_JS, sentTo, last, parseRequest, notesOf, answer, setup, connect, connectWith, go,
+  wireNotes };

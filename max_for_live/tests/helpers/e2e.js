@@ -18,6 +18,41 @@ function waitFor(env, predicate, what, timeoutMs = 60000, statusOutlet = 1) {
   });
 }
 
+// A MIDI Tool asks Live to run it again (outlet 3) once the daemon's answer is in: resolves then;
+// rejects, with the tool's status, after 60 s.
+function retriggered(env) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = () => {
+      if (env.sent(3).length) return resolve();
+      if (Date.now() - started > 60000) return reject(new Error(`no re-trigger; status: ${env.status(2)}`));
+      setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+
+// Resolves with {proc, port, ready, log} at the `cadenza ready` line of `proc` (a daemon spawned
+// with --port 0, stdout and stderr piped); rejects with what it printed when it exits first (the
+// error names it `what`) or is not ready in 120 s.
+function whenReady(proc, what = "cadenza serve") {
+  let out = "";
+  let err = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { proc.kill(); reject(new Error(`cadenza serve did not get ready in 120 s:\n${out}\n${err}`)); }, 120000);
+    proc.stderr.on("data", (d) => { err += d; });
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const ready = out.split("\n").find((l) => l.startsWith("cadenza ready"));
+      if (ready) {
+        clearTimeout(timer);
+        resolve({ proc, port: Number(/:(\d+) \|/.exec(ready)[1]), ready, log: () => err });
+      }
+    });
+    proc.on("exit", (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}):\n${out}\n${err}`)); });
+  });
+}
+
 // The device ignores a second Go within 400 ms (one click can report press and release).
 function pressGo(env) {
   return new Promise((resolve) => setTimeout(() => { env.send("go"); resolve(); }, 450));
@@ -34,4 +69,4 @@ function device(port) {
   return { live, lead, env, shim };
 }
 
-module.exports = { waitFor, pressGo, device };
+module.exports = { waitFor, whenReady, retriggered, pressGo, device };

@@ -48,6 +48,7 @@ class FakeLive {
     const songProps = {
       tempo: options.tempo || 120, signature_numerator: options.numerator || 4,
       signature_denominator: options.denominator || 4, current_song_time: options.songTime || 0,
+      loop_start: options.loopStart || 0, loop_length: options.loopLength || 16, // the Arrangement loop brace
     };
     if (version[0] >= 12) {
       Object.assign(songProps, {
@@ -100,11 +101,13 @@ class FakeLive {
       this.child(this.song, `tracks ${i}`, t);
       t.slots.forEach((s, j) => this.child(t, `clip_slots ${j}`, s));
       t.arrangement.forEach((c, j) => this.child(t, `arrangement_clips ${j}`, c));
+      t.devices.forEach((d, j) => this.child(t, `devices ${j}`, d));
     });
   }
 
-  addTrack({ name = "MIDI", midi = true } = {}) {
-    const track = new LiveObject(this, "Track", { name, has_midi_input: midi ? 1 : 0 });
+  addTrack({ name = "MIDI", midi = true, mute = false } = {}) {
+    const track = new LiveObject(this, "Track", { name, has_midi_input: midi ? 1 : 0, mute: mute ? 1 : 0,
+      playing_slot_index: -1 });
     track.slots = [];
     track.arrangement = [];
     track.devices = [];
@@ -124,12 +127,23 @@ class FakeLive {
 
   // The device sits on `track` (optionally inside a rack chain: the path just gets longer).
   placeDevice(track, { inRack = false } = {}) {
-    const device = new LiveObject(this, "Device", { name: "Cadenza" });
-    const index = track.devices.length;
+    const device = this.addDevice(track, { name: "Cadenza", params: { Role: 0 } });
+    const index = track.devices.length - 1;
     track.devices.push(device);
     device.fixedPath = inRack ?
       `${track.path()} devices ${index} chains 0 devices 0` : `${track.path()} devices ${index}`;
     this.device = device;
+    return device;
+  }
+
+  // A device on `track`: `params` ({"Role": 1}) become its DeviceParameters, after "Device On";
+  // `drumPads` marks a Drum Rack (can_have_drum_pads).
+  addDevice(track, { name = "Device", params = {}, drumPads = false } = {}) {
+    const device = new LiveObject(this, "Device", { name, can_have_drum_pads: drumPads ? 1 : 0 });
+    device.parameters = [["Device On", 1]].concat(Object.entries(params)).map(([pname, value], i) =>
+      this.child(device, `parameters ${i}`, new LiveObject(this, "DeviceParameter", { name: pname, value })));
+    track.devices.push(device);
+    this.child(track, `devices ${track.devices.length - 1}`, device);
     return device;
   }
 
@@ -210,7 +224,7 @@ class FakeLive {
         i += 1;
       } else {
         const list = { tracks: obj.tracks, scenes: obj.scenes, clip_slots: obj.slots,
-          arrangement_clips: obj.arrangement, devices: obj.devices }[word];
+          arrangement_clips: obj.arrangement, devices: obj.devices, parameters: obj.parameters }[word];
         obj = list && list[index] ? list[index] : null;
         i += 2;
       }
@@ -284,7 +298,7 @@ class FakeLive {
       "Song create_midi_track": () => {
         const index = Number(args[0]);
         if (!(index >= -1 && index <= this.song.tracks.length)) throw new Error(`fake Live: create_midi_track index ${index} out of range`);
-        const track = new LiveObject(this, "Track", { name: "MIDI", has_midi_input: 1 });
+        const track = new LiveObject(this, "Track", { name: "MIDI", has_midi_input: 1, mute: 0, playing_slot_index: -1 });
         track.slots = [];
         track.arrangement = [];
         track.devices = [];
@@ -349,7 +363,7 @@ class FakeLive {
       }
       getcount(child) {
         const list = { tracks: this._obj.tracks, scenes: this._obj.scenes, clip_slots: this._obj.slots,
-          arrangement_clips: this._obj.arrangement }[child];
+          arrangement_clips: this._obj.arrangement, devices: this._obj.devices, parameters: this._obj.parameters }[child];
         if (!list) throw new Error(`fake Live: ${this._obj.type} has no list ${child}`);
         return list.length;
       }

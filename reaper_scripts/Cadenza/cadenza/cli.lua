@@ -272,7 +272,8 @@ function cli.side_paths(out)
 end
 
 --- Start the CLI through its launcher without waiting, and poll for its answer file from
---- `reaper.defer`. job = { exe, args, out, input (optional), deadline (seconds), on_text(text),
+--- `reaper.defer`. job = { exe, args, out, input or inputs (optional: the file, or the list of
+--- files, written for the CLI; removed with the rest), deadline (seconds), on_text(text),
 --- on_timeout(cmd), on_fail(msg), title (optional: show the progress window under it),
 --- on_cancel() (optional) }. The args must carry --progress and --cancel-file with
 --- `cli.side_paths(out)`. Cancel (in the window) stops polling for the answer: the cancel file
@@ -289,6 +290,7 @@ function cli.start(job)
   local function cleanup()
     if window then window:close() end
     if job.input then os.remove(job.input) end
+    for _, path in ipairs(job.inputs or {}) do os.remove(path) end
     for _, path in ipairs({ l.script, l.started, l.exit, l.exit .. ".tmp", l.err, progress_path, cancel_path }) do
       os.remove(path)
     end

@@ -73,6 +73,58 @@ function midi.selected_midi_item()
   return item, take
 end
 
+--- The selected items in time order (earlier first; at the same time, the upper track first),
+--- each {item, take, track, start_qn, end_qn}, when exactly `count` are selected and each one's
+--- active take is MIDI; else nil and a message.
+function midi.selected_midi_items(count)
+  local n = reaper.CountSelectedMediaItems(0)
+  if n ~= count then
+    return nil, string.format("Select exactly %d MIDI items (%d %s selected).", count, n,
+      n == 1 and "is" or "are")
+  end
+  local out = {}
+  for i = 0, n - 1 do
+    local item = reaper.GetSelectedMediaItem(0, i)
+    local take = reaper.GetActiveTake(item)
+    if not take or not reaper.TakeIsMIDI(take) then
+      return nil, "One of the selected items is not MIDI (its active take is audio or empty): select MIDI items only."
+    end
+    local track = reaper.GetMediaItemTrack(item)
+    local start_qn, end_qn = midi.item_qn(item)
+    out[#out + 1] = { item = item, take = take, track = track, start_qn = start_qn, end_qn = end_qn,
+                      track_number = reaper.GetMediaTrackInfo_Value(track, "IP_TRACKNUMBER") }
+  end
+  table.sort(out, function(a, b)
+    if math.abs(a.start_qn - b.start_qn) > EPS then return a.start_qn < b.start_qn end
+    return a.track_number < b.track_number
+  end)
+  return out
+end
+
+--- True when no item on `track` (other than those in `except`) overlaps [start_qn, end_qn).
+function midi.track_free(track, start_qn, end_qn, except)
+  local skip = {}
+  for _, item in ipairs(except or {}) do skip[item] = true end
+  for i = 0, reaper.CountTrackMediaItems(track) - 1 do
+    local item = reaper.GetTrackMediaItem(track, i)
+    if not skip[item] then
+      local s, e = midi.item_qn(item)
+      if s < end_qn - EPS and e > start_qn + EPS then return false end
+    end
+  end
+  return true
+end
+
+--- A new track right below `track`, named `name`; returns it.
+function midi.new_track_below(track, name)
+  local index = math.tointeger(reaper.GetMediaTrackInfo_Value(track, "IP_TRACKNUMBER")) -- 1-based
+  reaper.InsertTrackAtIndex(index, true) -- 0-based: right after `track`
+  local new = reaper.GetTrack(0, index)
+  if not new then error("REAPER did not add the new track", 0) end
+  reaper.GetSetMediaTrackInfo_String(new, "P_NAME", name, true)
+  return new
+end
+
 --- The audible notes of `take` inside `item`, as a Cadenza clip in beats from the item start:
 --- { notes = {{pitch, start, duration, velocity}, ...}, length_beats, meter, tempo }.
 --- Muted notes and notes outside the item are left out; notes crossing its end are cut there.

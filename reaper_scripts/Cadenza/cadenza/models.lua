@@ -42,12 +42,25 @@ return function(C)
     return (tostring(s):gsub("[|%c]", " "):gsub("^[#!<>%s]+", ""))
   end
 
-  --- One model's entry: its name, then its engine, whether it is the default, and its eval
-  --- status when the daemon reports one: "transformer (transformer, the daemon's default, eval ok)".
+  --- True when the daemon lists `interpolate` among the model's operations (the `operations`
+  --- extension of /cadenza/model: "generate,continue,...").
+  function models.can(row, operation)
+    if type(row.operations) ~= "string" then return false end
+    for op in row.operations:gmatch("[^,%s]+") do
+      if op == operation then return true end
+    end
+    return false
+  end
+
+  --- One model's entry: its name, then its engine, whether it is the default, its eval status
+  --- when the daemon reports one, and whether it can interpolate:
+  --- "transformer (transformer, the daemon's default, eval ok)", "vae (vae, eval ok, interpolates)".
   function models.label(row)
     local about = { row.engine }
     if row.default == 1 or row.default == true then about[#about + 1] = "the daemon's default" end
     if type(row.eval) == "string" and row.eval ~= "" then about[#about + 1] = "eval " .. row.eval end
+    if models.can(row, "interpolate") then about[#about + 1] = "interpolates" end
+    if models.can(row, "accompany") then about[#about + 1] = "accompanies" end
     return menu_text(row.name .. " (" .. table.concat(about, ", ") .. ")")
   end
 

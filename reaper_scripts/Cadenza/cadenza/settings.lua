@@ -13,6 +13,7 @@ settings.SECTION = "Cadenza"
 settings.ROLES = { "melody", "bass", "chords", "keys", "drums" }
 settings.MOODS = { "happy", "tense", "sad", "calm" }
 settings.PRESERVES = { "rhythm", "contour", "none" }
+settings.BAND_PARTS = { "drums", "bass", "chords", "melody" } -- a band's parts, in answer order
 settings.TOP_P_DEFAULT = 0.95 -- the daemon's own: not sent unless changed
 
 local function one_of(list)
@@ -22,6 +23,7 @@ local function one_of(list)
 end
 local ROLE_SET, MOOD_SET = one_of(settings.ROLES), one_of(settings.MOODS)
 local PRESERVE_SET = one_of(settings.PRESERVES)
+local BAND_SET = one_of(settings.BAND_PARTS)
 
 -- Each field: ExtState key, dialog caption (no commas: GetUserInputs splits captions on them),
 -- default (as text), and a check that returns the typed value or nil plus a message saying
@@ -107,13 +109,60 @@ settings.FIELDS = {
   { key = "scale_lock", caption = "Scale lock: only notes of the key (yes/no)", default = "no", check = yes_no },
   { key = "preserve", caption = "Restyle keeps (rhythm/contour/none)", default = "rhythm",
     check = choice(PRESERVE_SET, settings.PRESERVES, false) },
+  -- asked by 'Interpolate two selected MIDI items' each time it runs (the last answer is kept)
+  { key = "steps", caption = "Steps from the first item to the second (2-16)", default = "5",
+    check = number_in(2, 16, true) },
+  { key = "interpolate_model", caption = "Model (blank: one that can interpolate)", default = "",
+    check = text_value },
+  -- asked by 'Accompany: write a part for the selected track ...' each time it runs
+  { key = "accompany_role", caption = "Part to write on the selected track (melody/bass/chords/keys/drums)",
+    default = "bass", check = choice(ROLE_SET, settings.ROLES, false) },
+  { key = "accompany_model", caption = "Model (blank: one that can accompany)", default = "",
+    check = text_value },
+  -- asked by 'Groove selected MIDI item' each time it runs
+  { key = "groove_role", caption = "What the item plays (melody/bass/chords/keys/drums)", default = "drums",
+    check = choice(ROLE_SET, settings.ROLES, false) },
+  { key = "groove_amount", caption = "Amount: 0 as it is - 1 the model's feel", default = "1.0",
+    check = number_in(0, 1, false) },
+  { key = "groove_swing", caption = "Swing: 0 straight - 1 triplet off-beats", default = "0.0",
+    check = number_in(0, 1, false) },
+  { key = "groove_style", caption = "Feel to borrow (style; blank: the model's)", default = "", check = text_value },
+  { key = "groove_model", caption = "Model (blank: one that grooves)", default = "", check = text_value },
+  -- asked by 'Band loop on the selected tracks' each time it runs
+  { key = "band_parts", caption = "Parts (drums/bass/chords/melody: any of them)", default = "drums bass chords melody",
+    check = function(text, name)
+      local seen, out = {}, {}
+      for part in text:lower():gmatch("[^%s;/+]+") do
+        if not BAND_SET[part] then
+          return nil, string.format("%s must be some of %s, got %q", name, table.concat(settings.BAND_PARTS, ", "), part)
+        end
+        if not seen[part] then seen[part] = true; out[#out + 1] = part end
+      end
+      if #out == 0 then return nil, name .. " must name at least one of " .. table.concat(settings.BAND_PARTS, ", ") end
+      return table.concat(out, " ")
+    end },
+  { key = "band_model", caption = "Model (blank: one that writes bands)", default = "", check = text_value },
 }
 
 -- The dialog's pages: a title suffix and the fields it shows (first, last index in FIELDS).
+-- A page with `action` set is the dialog of that action, not a page of 'Cadenza: Settings'.
+local function index_of(key)
+  for i, f in ipairs(settings.FIELDS) do
+    if f.key == key then return i end
+  end
+end
 settings.PAGES = {
-  { title = "", first = 1, last = 13 },
-  { title = " (sound)", first = 14, last = #settings.FIELDS },
+  { title = "", first = 1, last = index_of("timeout") },
+  { title = " (sound)", first = index_of("prompt"), last = index_of("preserve") },
+  { title = "", first = index_of("steps"), last = index_of("interpolate_model"), action = "interpolate" },
+  { title = "", first = index_of("accompany_role"), last = index_of("accompany_model"), action = "accompany" },
+  { title = "", first = index_of("groove_role"), last = index_of("groove_model"), action = "groove" },
+  { title = "", first = index_of("band_parts"), last = index_of("band_model"), action = "band" },
 }
+settings.INTERPOLATE_PAGE = 3
+settings.ACCOMPANY_PAGE = 4
+settings.GROOVE_PAGE = 5
+settings.BAND_PAGE = 6
 
 local function page_fields(page)
   local p = settings.PAGES[page or 1]

@@ -1,11 +1,17 @@
-"""ONNX export of the decode graph, optionally quantized to int8 with ONNX Runtime.
+"""ONNX export of the decode graphs, optionally quantized to int8 with ONNX Runtime.
 
-The exported graph is `model.ExternalCacheStep`, the model's forward with the cache outside the
-network: tokens [B, t] and each layer's cached keys and values (`past_k0, past_v0, past_k1, ...`,
-[P, B, H, hd], time first) -> logits of the last position [B, vocab] and the keys/values of the t
-new positions (`new_k0, ...`, [t, B, H, hd]). The same graph serves prefill (P = 0) and one-token
-steps, so ONNX Runtime runs the whole decode loop with the cache in buffers allocated once
-(runtime.OrtStepper). `parity` runs a prompt through both and reports the largest logit difference.
+Two graphs from `buffer_step.BufferCacheStep`, the model's forward over a cache buffer that the
+runtime owns (runtime.OrtStepper): each layer's keys and values come in whole,
+`past_k0, past_v0, ...` [B, H, L, hd] with the first `start` positions written, and the graph
+returns the logits of the last position [B, vocab] and the new positions' keys and values
+`new_k0, ...` [B, H, t, hd], which the runtime writes into its buffers.
+
+- `path` (model-int8.onnx): any number of new tokens t: the prefill of a prompt.
+- `step_path(path)` (model-int8-step.onnx): exactly one new token, every reshape a constant: the
+  decode step, which runs once a token and is where the time goes.
+
+Opset 20, so GELU is one node. `parity` runs a prompt and steps through PyTorch and both graphs
+and reports the largest logit difference.
 """
 
 from __future__ import annotations
@@ -18,64 +24,68 @@ import numpy as np
 import torch
 
 import bridge.engines.decoding.vocab as V
-from bridge.engines.transformer.model import ExternalCacheStep
+from bridge.engines.transformer.buffer_step import BufferCacheStep
+from bridge.engines.transformer.runtime import OrtStepper, step_path
+
+OPSET = 20
 
 
 def cache_names(n_layers: int, prefix: str) -> list[str]:
     return [f"{prefix}_{kv}{i}" for i in range(n_layers) for kv in ("k", "v")]
 
 
-def export_onnx(model, path: str | Path, int8: bool = False, opset: int = 17) -> Path:
-    """Write the fp32 graph (and, with int8, quantize its MatMul weights dynamically) to `path`."""
+def export_onnx(model, path: str | Path, int8: bool = False) -> Path:
+    """Write the prefill graph to `path` and the step graph to `step_path(path)` (fp32, or with
+    int8 their MatMul weights quantized dynamically); returns `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     model = model.float().eval()
+    for one_token, target in ((False, path), (True, step_path(path))):
+        _export(model, target, one_token, int8)
+    model.eval()
+    return path
+
+
+def _export(model, path: Path, one_token: bool, int8: bool) -> None:
     cfg = model.cfg
     hd = cfg.d_model // cfg.n_heads
-    # an example of 3 new tokens: the traced graph keeps the causal mask that a prefill needs
-    tokens = torch.tensor([[V.BOS, V.BAR, V.BAR]], dtype=torch.long)  # [1, 3]
-    past = [torch.zeros(2, 1, cfg.n_heads, hd) for _ in range(2 * cfg.n_layers)]  # each [P=2, 1, H, hd]
+    # an example of 3 new tokens (1 for the step graph) after 2 written positions of an 8-long buffer
+    tokens = torch.tensor([[V.BOS]] if one_token else [[V.BOS, V.BAR, V.BAR]], dtype=torch.long)
+    start = torch.tensor([2], dtype=torch.long)
+    past = [torch.zeros(1, cfg.n_heads, 8, hd) for _ in range(2 * cfg.n_layers)]
     ins, outs = cache_names(cfg.n_layers, "past"), cache_names(cfg.n_layers, "new")
-    axes = {"tokens": {0: "batch", 1: "new"}, "logits": {0: "batch"}}
-    axes.update({n: {0: "past", 1: "batch"} for n in ins})
-    axes.update({n: {0: "new", 1: "batch"} for n in outs})
+    axes = {"tokens": {0: "batch"} if one_token else {0: "batch", 1: "new"}, "logits": {0: "batch"}}
+    axes.update({n: {0: "batch", 2: "buffer"} for n in ins})
+    axes.update({n: {0: "batch"} if one_token else {0: "batch", 2: "new"} for n in outs})
     target = path if not int8 else Path(tempfile.mkdtemp()) / "fp32.onnx"
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         # an eval-mode wrapper: the exporter restores the wrapper's mode afterwards, recursively, and
         # a wrapper left in training mode would switch dropout back on in `model`
         torch.onnx.export(
-            ExternalCacheStep(model).eval(), (tokens, *past), str(target), dynamo=False,
-            input_names=["tokens", *ins], output_names=["logits", *outs], dynamic_axes=axes,
-            opset_version=opset,
+            BufferCacheStep(model, one_token=one_token).eval(), (tokens, start, *past), str(target),
+            dynamo=False, input_names=["tokens", "start", *ins], output_names=["logits", *outs],
+            dynamic_axes=axes, opset_version=OPSET,
         )
-    model.eval()
     if int8:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quantize_dynamic(str(target), str(path), weight_type=QuantType.QInt8)
-    return path
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quantize_dynamic(str(target), str(path), weight_type=QuantType.QInt8)
 
 
 def parity(model, onnx_path: str | Path, prompt: list[int], steps: list[int]) -> float:
-    """Largest |logit difference| between PyTorch (the model's KV-cache forward) and ONNX Runtime over
-    a prefill of `prompt` then one step per token of `steps`."""
-    import onnxruntime as ort
-
-    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    cfg = model.cfg
-    hd = cfg.d_model // cfg.n_heads
-    names = cache_names(cfg.n_layers, "past")
+    """Largest |logit difference| between PyTorch (the model's KV-cache forward) and ONNX Runtime
+    (runtime.OrtStepper over the graphs at `onnx_path`) over a prefill of `prompt`, then one step
+    a token of `steps`."""
+    st = OrtStepper(Path(onnx_path), threads=1, max_len=model.cfg.max_len)
     model.setup_cache(1)
-    past = [np.zeros((0, 1, cfg.n_heads, hd), dtype=np.float32) for _ in names]
-    worst = 0.0
-    pos = 0
     with torch.no_grad():
-        for chunk in [prompt] + [[t] for t in steps]:
-            ids = np.array([chunk], dtype=np.int64)
-            ref = model(torch.from_numpy(ids), pos).numpy()  # [1, V]
-            got, *new = sess.run(None, {"tokens": ids, **dict(zip(names, past))})
-            past = [np.concatenate([a, b]) for a, b in zip(past, new)]
+        ref = model(torch.tensor([prompt]), 0).numpy()
+        worst = float(np.abs(ref - st.prefill(prompt, 1)).max())
+        for i, t in enumerate(steps):
+            ref = model(torch.tensor([[t]]), len(prompt) + i).numpy()
+            got = st.step(np.array([t], dtype=np.int64), len(prompt) + i)
             worst = max(worst, float(np.abs(ref - got).max()))
-            pos += len(chunk)
     return worst

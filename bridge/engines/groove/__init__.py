@@ -1,0 +1,1 @@
+"""The groove family: a WaveNet that plays a quantised clip with feel (timing offsets, velocities)."""

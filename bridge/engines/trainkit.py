@@ -1,0 +1,157 @@
+"""The trainers' shared bookkeeping: reading a TOML config, resuming from a model folder, the
+learning-rate schedule over the run's budget, the totals of a resumed run, and the facts about
+the data that the card shows. Each engine family's train.py calls these, so every family refuses
+the same mistakes with the same words and records its data alike. Torch-free: nothing here
+imports a network.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import math
+import os
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+from bridge.data.dataset import COL, Dataset
+from bridge.music.theory import ROLES
+
+
+def read_config(path, allowed: dict) -> dict:
+    """The TOML file at `path` as a dict, after refusing what `allowed` does not name.
+
+    `allowed` maps each section the file may hold to its allowed keys, or to None for a top-level
+    value (name, description) whose contents are not checked; the error names what was received
+    and what is allowed."""
+    cfg = tomllib.loads(Path(path).read_text())
+    for section, body in cfg.items():
+        if section not in allowed:
+            raise ValueError(f"{path}: unknown section [{section}]; allowed: {', '.join(allowed)}")
+        if allowed[section] is not None:
+            bad = set(body) - allowed[section]
+            if bad:
+                raise ValueError(f"{path}: unknown keys in [{section}]: {sorted(bad)}; allowed: {sorted(allowed[section])}")
+    return cfg
+
+
+def config_name(cfg: dict, path) -> str:
+    """The run's name: the config's `name`, else the config file's stem."""
+    return cfg.get("name", Path(path).stem)
+
+
+def resume_from(init_from, engine: str, styles: list, data: str = "the dataset's",
+                prefix: bool = False) -> tuple[dict, dict]:
+    """Check that `init_from` is a model folder of `engine` trained on `styles` (with `prefix`, the
+    folder's styles need only be the first of `styles`: the data may add some after them); return
+    its model config (the arguments that built the network) and its previous training record.
+    `data` names the styles' owner in the error ("the dataset's", "the pairs'")."""
+    f = Path(init_from) / "config.json"
+    init_cfg = json.loads(f.read_text()) if f.is_file() else None
+    if init_cfg is None or init_cfg.get("engine") != engine:
+        raise ValueError(f"--from {init_from} is not a {engine} model folder (config.json with engine \"{engine}\")")
+    known = init_cfg["styles"]
+    if known != (styles[: len(known)] if prefix else styles):
+        raise ValueError(f"--from {init_from} knows styles {known}; {data} differ: {styles}")
+    return init_cfg["model"], init_cfg.get("training", {})
+
+
+def resuming_line(init_from, prev: dict) -> str:
+    """The log line a resumed run starts with."""
+    return f"resuming from the weights in {init_from} ({prev.get('minutes', '?')} min, {prev.get('steps', '?')} steps)"
+
+
+def budget_text(minutes, max_steps: int) -> str:
+    """A run's budget as its first log line gives it: `minutes` of wall time when set, else steps."""
+    return f"{minutes:g} min" if minutes else f"{max_steps} steps"
+
+
+def out_of_budget(step: int, t0: float, minutes, max_steps: int) -> bool:
+    """True once the run has used its budget: `max_steps` steps, or `minutes` since `t0` when set
+    (whichever comes first)."""
+    return step >= max_steps or bool(minutes) and time.time() >= t0 + 60 * minutes
+
+
+def spent(step: int, t0: float, minutes, max_steps: int) -> float:
+    """How much of the run's budget is used: the share of `minutes` since `t0` when a time budget
+    is set, else of `max_steps` (may pass 1 at the very end)."""
+    return (time.time() - t0) / (60 * minutes) if minutes else step / max_steps
+
+
+def warmup_cosine(tc: dict, step: int, frac: float) -> float:
+    """The learning rate at `step`: linear warmup to tc["lr"] over tc["warmup_steps"], then a cosine
+    down to tc["lr"] * tc["min_lr_ratio"] as `frac` (spent()) goes from 0 to 1."""
+    if step < tc["warmup_steps"]:
+        return tc["lr"] * (step + 1) / tc["warmup_steps"]
+    cos = 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
+    return tc["lr"] * (tc["min_lr_ratio"] + (1 - tc["min_lr_ratio"]) * cos)
+
+
+def prior_steps(prev: dict) -> int:
+    """Steps trained before this run, over the whole chain of resumed runs."""
+    return int(prev.get("total_steps", prev.get("steps", 0)))
+
+
+def totals(prev: dict, minutes: float, steps: int) -> dict:
+    """A resumed run's totals: the earlier runs' minutes and steps plus this run's."""
+    return {"total_minutes": round(prev.get("total_minutes", prev.get("minutes", 0)) + minutes, 2),
+            "total_steps": prior_steps(prev) + steps}
+
+
+def resumed_summary(prev: dict, keys: tuple, minutes: float, steps: int) -> dict:
+    """What a resumed run adds to its summary: the `keys` of the run it resumed, and the totals."""
+    return {"resumed_from": {k: prev.get(k) for k in keys}, **totals(prev, minutes, steps)}
+
+
+def fine_tune_config(init_from, engine: str, needs: str) -> dict:
+    """The config.json of the model folder `init_from`, checked to be an `engine` model: the
+    token families' (transformer, rnn) check, whose style slots may grow (transformer.train.
+    fine_tune_styles) rather than having to match. `needs` ends the error for another engine's
+    folder ("fine-tuning needs a transformer")."""
+    f = Path(init_from) / "config.json"
+    if not f.is_file():
+        raise ValueError(f"--from {init_from} is not a model folder (it has no config.json)")
+    init_cfg = json.loads(f.read_text())
+    if init_cfg.get("engine") != engine:
+        raise ValueError(f"--from {init_from} is a {init_cfg.get('engine')} model; {needs}")
+    return init_cfg
+
+
+def piece_counts(ds: Dataset, used) -> tuple[dict, dict]:
+    """The training pieces `used` (indices into the manifest's pieces) counted by source and by
+    licence: what the card's data tables show."""
+    pieces = ds.manifest.get("pieces", [])
+    sources = collections.Counter(pieces[p].get("source", "unknown") for p in used if p < len(pieces))
+    licences = collections.Counter(pieces[p].get("licence", "unknown") for p in used if p < len(pieces))
+    return dict(sources), dict(licences)
+
+
+def data_facts(ds: Dataset, train_idx, val_idx) -> dict:
+    """The training record's `data` for a family trained on clips: the dataset, its clips and
+    pieces, and the pieces by source and licence."""
+    used = {int(ds.clips[i][COL["piece"]]) for i in train_idx}
+    sources, licences = piece_counts(ds, used)
+    return {"dataset": ds.manifest.get("name", ds.folder.name), "path": str(ds.folder),
+            "train_clips": int(len(train_idx)), "val_clips": int(len(val_idx)),
+            "train_pieces": len(used), "sources": sources, "licences": licences}
+
+
+def style_by_role(ds: Dataset, idx) -> dict:
+    """Each role's most common style over the clips `idx`: a request's style when it names none."""
+    out = {}
+    for r, role in enumerate(ROLES):
+        rows = ds.clips[idx][ds.clips[idx][:, COL["role"]] == r]
+        if len(rows):
+            out[role] = ds.styles[int(np.bincount(rows[:, COL["style"]]).argmax())]
+    return out
+
+
+def user_file(path) -> None:
+    """Give a written file the user's usual mode (0666 less the umask): safetensors' writer
+    creates its files 0600, and a model folder is meant to be shared, copied and served."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
