@@ -238,11 +238,18 @@ def without_packages(text: str, names) -> str:
     return text
 
 
+def has_commit(commit: str, root: Path = ROOT) -> bool:
+    r = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=root, capture_output=True)
+    return r.returncode == 0
+
+
 def check_versions_frozen(packages: list[Package], commits: dict, old_index: str) -> None:
-    """An indexed version must keep naming the same files: changed files need a new @version."""
+    """An indexed version must keep naming the same files: changed files need a new @version.
+    A pin to a commit this history lacks (an index built on commits that never landed) names
+    nothing anyone could download, so it does not freeze its version: it is pinned again."""
     old = indexed_versions(old_index)
     for pkg in packages:
-        before = old.get((pkg.file.name, pkg.tags["version"]))
+        before = {c for c in old.get((pkg.file.name, pkg.tags["version"]), ()) if has_commit(c)}
         if before and commits[pkg.file] not in before:
             raise HeaderError(f"{pkg.file.name}: its files changed since version {pkg.tags['version']} was indexed "
                               f"(at {sorted(before)[0][:12]}): bump @version and say what changed in @changelog")
