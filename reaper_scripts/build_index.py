@@ -243,13 +243,13 @@ def has_commit(commit: str, root: Path = ROOT) -> bool:
     return r.returncode == 0
 
 
-def check_versions_frozen(packages: list[Package], commits: dict, old_index: str) -> None:
+def check_versions_frozen(packages: list[Package], commits: dict, old_index: str, root: Path = ROOT) -> None:
     """An indexed version must keep naming the same files: changed files need a new @version.
     A pin to a commit this history lacks (an index built on commits that never landed) names
     nothing anyone could download, so it does not freeze its version: it is pinned again."""
     old = indexed_versions(old_index)
     for pkg in packages:
-        before = {c for c in old.get((pkg.file.name, pkg.tags["version"]), ()) if has_commit(c)}
+        before = {c for c in old.get((pkg.file.name, pkg.tags["version"]), ()) if has_commit(c, root)}
         if before and commits[pkg.file] not in before:
             raise HeaderError(f"{pkg.file.name}: its files changed since version {pkg.tags['version']} was indexed "
                               f"(at {sorted(before)[0][:12]}): bump @version and say what changed in @changelog")

@@ -234,7 +234,11 @@ def test_a_package_must_be_committed_and_bumped_before_it_is_indexed(tmp_path, m
     second = bi.pinned_commit(pkg, tmp_path)
     assert second != first
     with pytest.raises(bi.HeaderError, match="bump @version"):
-        bi.check_versions_frozen([pkg], {pkg.file: second}, index)
+        bi.check_versions_frozen([pkg], {pkg.file: second}, index, tmp_path)
+    # An index pinned to a commit this history lacks (built on commits that never landed)
+    # freezes nothing: that version is pinned again.
+    lost = index.replace(first, "0" * 40)
+    bi.check_versions_frozen([pkg], {pkg.file: second}, lost, tmp_path)
     _one_package_repo(tmp_path, monkeypatch, version="1.0.1", body="return 2\n")
     (pkg,) = bi.load_packages(tmp_path / "reaper_scripts")
-    bi.check_versions_frozen([pkg], {pkg.file: second}, index)  # a new version may name a new commit
+    bi.check_versions_frozen([pkg], {pkg.file: second}, index, tmp_path)  # a new version may name a new commit
