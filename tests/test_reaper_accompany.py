@@ -68,13 +68,14 @@ def test_a_bass_for_the_melody_and_drums_lands_as_a_new_item_over_the_time_selec
     before = [(i, takes_of(i)) for i in (t_item, b_item)]
     reaper.api.time_sel = (2.0, 6.0)
     configure(reaper, port=served.port, variations=1, seed=5)
-    reaper.api.dialog_answers = ["bass|"]
+    reaper.api.dialog_answers = ["bass||"]
     reaper.run_script(ACCOMPANY)
 
     (title, captions, values), = reaper.api.dialogs
-    assert title == TITLE and values == "bass|" and "Part to write" in captions  # "Bass": the track's name says bass
+    assert title == TITLE and values == "bass||" and "Part to write" in captions  # "Bass": the track's name says bass
     cmd = reaper.api.commands[0]
     assert " accompany " in cmd and "--role bass" in cmd and "--seed 5" in cmd and "--model" not in cmd
+    assert "--fit" not in cmd, "a blank Fit leaves the model's"
     sent = context_files(reaper)
     assert [r for r, _ in sent] == ["melody", "drums"], "Pads is muted and Far lies outside the selection"
     melody, drums = (c for _, c in sent)
@@ -107,10 +108,12 @@ def test_an_item_spanning_the_selection_gets_new_takes_and_keeps_its_own(reaper,
     mine_before = takes_of(mine)
     reaper.api.time_sel = (0.0, 4.0)
     configure(reaper, port=served.port, variations=2)
-    reaper.api.dialog_answers = ["bass|accomp"]
+    reaper.api.dialog_answers = ["bass|1.5|accomp"]
     reaper.run_script(ACCOMPANY)
 
     assert "--model accomp" in reaper.api.commands[0] and "--variations 2" in reaper.api.commands[0]
+    assert "--fit 1.5" in reaper.api.commands[0]
+    assert reaper.api.ext[("Cadenza", "accompany_fit")] == "1.5", "the answer is the next default"
     assert [r for r, _ in context_files(reaper)] == ["chords", "melody"]
     assert low.items == [mine]
     assert takes_of(mine)[0] == mine_before[0], "the user's take is kept as it was"
@@ -130,7 +133,7 @@ def test_an_item_over_part_of_the_selection_sends_the_part_to_a_new_track_below(
     before = takes_of(part)
     reaper.api.time_sel = (0.0, 4.0)
     configure(reaper, port=served.port)
-    reaper.api.dialog_answers = ["bass|"]
+    reaper.api.dialog_answers = ["bass||"]
     reaper.run_script(ACCOMPANY)
     assert [t.name for t in reaper.api.tracks] == ["Tune", "Bass", "Cadenza bass", "Pads"]
     new = reaper.api.tracks[2]
@@ -167,8 +170,8 @@ def test_the_daemons_refusal_is_shown_and_nothing_changes(reaper, served):
     reaper.api.add_track("Lead", selected=True)
     reaper.api.add_midi_item(tune, 0.0, 4.0, MELODY)
     reaper.api.time_sel = (0.0, 4.0)
-    configure(reaper, port=served.port, accompany_role="melody", accompany_model="")  # the dialog's answer, saved
-    reaper.api.dialog_answers = ["melody|"]  # the tune's own role, and nothing else to fit
+    configure(reaper, port=served.port, accompany_role="melody", accompany_fit="", accompany_model="")  # the dialog's answer, saved
+    reaper.api.dialog_answers = ["melody||"]  # the tune's own role, and nothing else to fit
     before = reaper.api.snapshot()
     reaper.run_script(ACCOMPANY)
     assert_unchanged(reaper, before, "already plays melody", "(bad_request)")
@@ -198,7 +201,7 @@ def test_the_trained_accompany_model_writes_a_bass_item_over_the_selection(reape
     reaper.api.add_midi_item(tune, 0.0, 4.0, MELODY)
     reaper.api.time_sel = (0.0, 4.0)
     configure(reaper, port=d.port)
-    reaper.api.dialog_answers = ["bass|"]
+    reaper.api.dialog_answers = ["bass||"]
     reaper.run_script(ACCOMPANY)
     (item,) = bass.items
     assert (item.position, item.length) == pytest.approx((0.0, 4.0))

@@ -33,7 +33,7 @@ def test_first_open_shows_the_defaults_and_saves_typed_values(reaper):
                              "prompt": "calm tune", "seed": "42", "top_p": "0.8", "guidance": "2.5", "density": "0.3",
                              "pitch_low": "48", "pitch_high": "84", "scale_lock": "yes", "preserve": "contour",
                              # Interpolate's and Accompany's own dialogs ask these; saving the settings keeps them
-                             "steps": "5", "interpolate_model": "", "accompany_role": "bass", "accompany_model": "",
+                             "steps": "5", "interpolate_model": "", "accompany_role": "bass", "accompany_fit": "", "accompany_model": "",
                              "groove_role": "drums", "groove_amount": "1.0", "groove_swing": "0.0", "groove_style": "",
                              "groove_model": "", "band_parts": "drums bass chords melody", "band_model": ""}
     assert all(reaper.api.ext_persist.values()), "settings persist across REAPER sessions"

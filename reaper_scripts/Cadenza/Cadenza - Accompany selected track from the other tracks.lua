@@ -1,5 +1,5 @@
 -- @description Cadenza: Accompany: write a part for the selected track from the other tracks in the time selection
--- @version 1.0.1
+-- @version 1.0.2
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza: Accompany
@@ -8,8 +8,9 @@
 --   selection (the Composer's Assistant workflow, without Python inside REAPER): "a bass for this
 --   melody and these drums". Make a time selection over the bars, select the track to write on,
 --   and run it. A dialog asks which part to write (melody, bass, chords, keys or drums; the
---   last answer, or the part written on this track before, is the default) and which model
---   (blank: one the daemon has that can accompany).
+--   last answer, or the part written on this track before, is the default), how closely it
+--   fits the other tracks (Fit 0-2: 0 the model alone, 1 its harmony prior as tuned, 2 twice as
+--   strong; blank: the model's) and which model (blank: one the daemon has that can accompany).
 --
 --   The context is every other track with MIDI notes in the time selection (cut to it; at most
 --   8 tracks, in track order; muted tracks are left out). What each one plays is the part
@@ -26,10 +27,10 @@
 --   No other track is changed. One undo point.
 --
 --   Needs the Cadenza daemon running (`cadenza serve`) with a model that can accompany, and the
---   package "Cadenza: shared library" (1.9.0 or later) from the same repository.
+--   package "Cadenza: shared library" (1.11.0 or later) from the same repository.
 -- @changelog
---   The dialog is the library's (C.ask_page), so it needs the shared library 1.9.0 or later;
---   it asks and checks the same fields as before.
+--   The dialog asks Fit (0-2) beside the part and the model; it needs the shared library 1.11.0
+--   or later.
 -- @provides
 --   [main] .
 
@@ -40,8 +41,8 @@ if not loaded then
     "ReaPack from the Cadenza repository).\n\n" .. tostring(C), "Cadenza", 0)
   return
 end
-if not (C.settings.ACCOMPANY_PAGE and C.context and C.ask_page) then
-  C.message("This action needs 'Cadenza: shared library' 1.9.0 or later: update it with ReaPack " ..
+if not (C.settings.ACCOMPANY_PAGE and C.context and C.ask_page and C.settings.has and C.settings.has("accompany_fit")) then
+  C.message("This action needs 'Cadenza: shared library' 1.11.0 or later: update it with ReaPack " ..
     "(Extensions > ReaPack > Synchronize packages).", "Cadenza")
   return
 end

@@ -1,5 +1,5 @@
 -- @description Cadenza: shared library (needed by every Cadenza action)
--- @version 1.10.0
+-- @version 1.11.0
 -- @author Cadenza contributors
 -- @about
 --   # Cadenza shared library
@@ -9,6 +9,8 @@
 --   and placing notes in the project. It registers no action; install it together with the
 --   Cadenza actions.
 -- @changelog
+--   Accompany's dialog asks how closely the part fits the other tracks (Fit 0-2, blank: the
+--   model's), sent as `cadenza accompany --fit`.
 --   For 'Cadenza - Band loop on the selected tracks': `cadenza generate --roles ...` (no --role),
 --   each answer clip's part and take read from the answer, what a track plays
 --   (cadenza/context.lua, role_of: saved, named or guessed from its notes), and the Band dialog
@@ -157,6 +159,9 @@ local function common_args(op, cfg)
     add("--pitch-low", tostring(math.tointeger(low))); add("--pitch-high", tostring(math.tointeger(high)))
   end
   if cfg.scale_lock == "yes" and op ~= "drumify" then a[#a + 1] = "--scale-lock" end
+  if op == "accompany" and cfg.accompany_fit ~= nil and cfg.accompany_fit ~= "" then
+    add("--fit", string.format("%g", cfg.accompany_fit))
+  end
   if op == "restyle" or op == "drumify" then add("--strength", string.format("%g", cfg.strength)) end
   if op == "restyle" then add("--preserve", cfg.preserve or "rhythm") end
   return a

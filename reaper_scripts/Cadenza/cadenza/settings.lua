@@ -117,6 +117,9 @@ settings.FIELDS = {
   -- asked by 'Accompany: write a part for the selected track ...' each time it runs
   { key = "accompany_role", caption = "Part to write on the selected track (melody/bass/chords/keys/drums)",
     default = "bass", check = choice(ROLE_SET, settings.ROLES, false) },
+  -- the daemon's `fit` (0: the model alone, 1: its harmony prior as tuned, 2: twice as strong)
+  { key = "accompany_fit", caption = "Fit to the other tracks 0-2 (blank: the model's)", default = "",
+    check = blank_or(number_in(0, 2, false)) },
   { key = "accompany_model", caption = "Model (blank: one that can accompany)", default = "",
     check = text_value },
   -- asked by 'Groove selected MIDI item' each time it runs
@@ -163,6 +166,9 @@ settings.INTERPOLATE_PAGE = 3
 settings.ACCOMPANY_PAGE = 4
 settings.GROOVE_PAGE = 5
 settings.BAND_PAGE = 6
+
+--- Whether this library's settings have a field (an action can ask for the fields it needs).
+function settings.has(key) return index_of(key) ~= nil end
 
 local function page_fields(page)
   local p = settings.PAGES[page or 1]
