@@ -264,3 +264,19 @@ def test_copy_bias_makes_a_flat_model_repeat_its_bars():
 
     assert repeats(0.0) == 0.0  # flat logits over dozens of tokens: a bar never comes back by chance
     assert repeats(8.0) > 0.8  # a strong prior: nearly every bar plays an earlier one again
+
+
+def test_role_guidance_sets_a_roles_default_and_the_request_still_wins():
+    from bridge.engines.decoding.composer import Composer
+    from bridge.engines.decoding.tokenizer import TokenizerConfig
+    from bridge.music.request import parse_request
+
+    tok = TokenizerConfig(styles=["rock", "blues"])
+    c = Composer(None, tok, 1024, {}, guidance=2.0, role_guidance={"drums": 1.25})
+    plain = parse_request("generate", ["style", "rock", "role", "drums"], tok.styles)
+    asked = parse_request("generate", ["style", "rock", "role", "drums", "guidance", 3], tok.styles)
+    assert c.guidance_scale(plain, "drums") == 1.25
+    assert c.guidance_scale(plain, "bass") == 2.0
+    assert c.guidance_scale(asked, "drums") == 3.0
+    unguided = Composer(None, tok, 1024, {}, guidance=None, role_guidance={"drums": 1.25})
+    assert unguided.guidance_scale(asked, "drums") == 1.0

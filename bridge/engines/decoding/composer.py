@@ -57,19 +57,24 @@ class Composer:
 
     def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict,
                  guidance: float | None = None, family_temperature: dict | None = None,
-                 copy_bias: dict | None = None, harmony_prior: dict | None = None):
+                 copy_bias: dict | None = None, harmony_prior: dict | None = None,
+                 role_guidance: dict | None = None):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
         self.guidance = guidance  # the model's default scale; None: not trained for guidance
+        self.role_guidance = {r: float(g) for r, g in (role_guidance or {}).items()}  # role -> its own default
         self.temp_scales = role_temperatures(family_temperature)  # role -> the model's per-family factors
         self.copy_bias = {r: float(b) for r, b in (copy_bias or {}).items()}  # role -> BarCopier's logit bias
         self.harmony = harmony_weights(harmony_prior)  # role -> the weights of decoding/harmony.py (tone, root, ...)
 
-    def guidance_scale(self, req: Request) -> float:
-        """The classifier-free guidance scale for a request: its `guidance`, else the model's
-        default; always 1 (off) for a model trained without the unconditional prefix."""
+    def guidance_scale(self, req: Request, role: str) -> float:
+        """The classifier-free guidance scale for a request writing `role`: its `guidance`, else
+        the model's default for that role (`role_guidance`), else the model's default; always 1
+        (off) for a model trained without the unconditional prefix."""
         if self.guidance is None:
             return 1.0
-        return float(req.guidance) if req.guidance is not None else float(self.guidance)
+        if req.guidance is not None:
+            return float(req.guidance)
+        return self.role_guidance.get(role, float(self.guidance))
 
     # --- conditions ----------------------------------------------------------------------
     def conditions(self, req: Request, clip: Clip | None, role: str) -> tuple[Conditions, float, Key | None]:
@@ -119,7 +124,7 @@ class Composer:
 
     def _region(self, req, cond, prompt, rows, k, gen, progress, template=None) -> list[list[list[int]]]:
         spec = self._spec(req, cond, k, len(prompt))
-        g = self.guidance_scale(req)
+        g = self.guidance_scale(req, cond.role)
         toks = decode_region(self.stepper, prompt, rows, spec, req.temperature, req.top_p, gen, self.max_len,
                              progress, template, uncond=unconditional(prompt), guidance=g)
         return [_split_bars(t) for t in toks]

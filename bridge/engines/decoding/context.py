@@ -176,7 +176,7 @@ def extend(c: Composer, req, cond, before: list[list], after: list, ctx: list, g
                 fit.bars(done, done + seg, spec.tpb).apply(spec, cond.role)
             sub = _scaled(progress, done / k, (done + seg) / k) if progress else None
             toks = decode_region(c.stepper, prompt, len(grp), spec, req.temperature, req.top_p, gen, c.max_len,
-                                 sub, uncond=unconditional(prompt), guidance=c.guidance_scale(req), forced=forced)
+                                 sub, uncond=unconditional(prompt), guidance=c.guidance_scale(req, cond.role), forced=forced)
             for r, t in zip(grp, toks):
                 new[r] += _split_bars(t)
         done += seg

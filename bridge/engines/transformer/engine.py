@@ -90,7 +90,8 @@ class TransformerEngine(Engine):
         )
         composer = Composer(stepper, tok, int(config["model"]["max_len"]), config.get("style_by_role", {}),
                             guidance=config.get("guidance"), family_temperature=config.get("family_temperature"),
-                            copy_bias=config.get("copy_bias"), harmony_prior=config.get("harmony_prior"))
+                            copy_bias=config.get("copy_bias"), harmony_prior=config.get("harmony_prior"),
+                            role_guidance=config.get("role_guidance"))
         log.info("loaded transformer %s (%s, %s)", info.name, info.device, runtime)
         return cls(folder, config, info, composer, runtime)
 
