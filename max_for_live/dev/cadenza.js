@@ -789,6 +789,7 @@ var CadenzaUI = (function () {
     // Menus for keys whose default is "the model decides": index 0 sends nothing.
     var DENSITIES = [null, 0.15, 0.35, 0.5, 0.65, 0.85];       // auto, sparse ... dense
     var GUIDANCES = [null, 0, 0.5, 1, 1.5, 2, 3, 4, 5];         // model's, then fixed strengths
+    var FITS = [null, 0, 0.5, 1, 1.5, 2];                        // Accompany's fit: model's, then 0-2
     var TOP_P_DEFAULT = 0.95; // the daemon's default: sent only when the user moves it
     var SEED_MAX = 99999; // Live parameters are 32-bit floats: keep seeds exact and typeable
     // Clip colours per operation (Live snaps an RGB value to its nearest palette colour).
@@ -829,6 +830,7 @@ var CadenzaUI = (function () {
         this.topP = TOP_P_DEFAULT;
         this.guidance = null;   // null = the model's own
         this.density = null;    // null = the model's own
+        this.fit = null;        // Accompany: how closely the part fits the context; null = the model's
         this.pitchLow = 0;
         this.pitchHigh = 127;
         this.scaleLock = false;
@@ -872,6 +874,7 @@ var CadenzaUI = (function () {
         case "top_p": this.topP = clamp(Number(value) || TOP_P_DEFAULT, 0.05, 1); break;
         case "guidance": this.guidance = pick(GUIDANCES, value); break;
         case "density": this.density = pick(DENSITIES, value); break;
+        case "fit": this.fit = pick(FITS, value); break;
         case "pitch_low": this.pitchLow = clamp(Math.round(Number(value)) || 0, 0, 127); break;
         case "pitch_high": this.pitchHigh = clamp(Math.round(Number(value)), 0, 127); break;
         case "scale_lock": this.scaleLock = Number(value) !== 0; break;
@@ -972,6 +975,9 @@ var CadenzaUI = (function () {
             ["temperature", this.temperature], ["seed", this.seed], ["variations", variations],
             ["model", model], ["prompt", this.prompt]
         ];
+        if (this.fit !== null) {
+            opts.push(["fit", this.fit]);
+        }
         this.soundOptions(opts, key);
         return opts;
     };

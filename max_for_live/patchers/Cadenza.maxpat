@@ -3182,6 +3182,96 @@
 					],
 					"text": "prepend band_melody"
 				}
+			},
+			{
+				"box": {
+					"maxclass": "live.comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1010,
+						280,
+						70,
+						18
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						616,
+						79,
+						50,
+						16
+					],
+					"text": "Fit",
+					"textjustification": 0,
+					"id": "obj-117"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "live.menu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1010,
+						310,
+						86,
+						15
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						668,
+						79,
+						86,
+						15
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Fit",
+							"parameter_shortname": "Fit",
+							"parameter_enum": [
+								"model",
+								"0",
+								"0.5",
+								"1",
+								"1.5",
+								"2"
+							],
+							"parameter_initial": [
+								0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_mmax": 5,
+							"parameter_type": 2,
+							"parameter_info": "Accompany: how closely the part fits the other tracks' chords and kick (0 the model alone, 1 as tuned, 2 twice as strong; model = the model's own)."
+						}
+					},
+					"varname": "Fit",
+					"id": "obj-118"
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1010,
+						340,
+						100,
+						22
+					],
+					"text": "prepend fit",
+					"id": "obj-119"
+				}
 			}
 		],
 		"lines": [
@@ -4225,6 +4315,30 @@
 					],
 					"source": [
 						"obj-116",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-118",
+						0
+					],
+					"destination": [
+						"obj-119",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-119",
+						0
+					],
+					"destination": [
+						"obj-3",
 						0
 					]
 				}

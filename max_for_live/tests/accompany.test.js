@@ -152,6 +152,7 @@ test("Arrangement: the other tracks' clips under the loop brace, cut to it, and 
   assert.deepStrictEqual(sent[3].slice(3), [36, 4, 0.5, 100, 38, 6, 0.5, 100]);
   const request = parseRequest(sent[4]);
   assert.strictEqual(request.options.variations, 1, "one answer fits the range");
+  assert.strictEqual(request.options.fit, undefined, "Fit on 'model' sends nothing");
   answer(env, id, [{ notes: notesOf(4, { step: 2, pitch: 40 }), length: 8 }]);
   const made = lead.arrangement.filter((c) => c !== mine);
   assert.deepStrictEqual(made.map((c) => [c.props.start_time, c.props.length, c.notes.length]), [[16, 8, 4]]);
@@ -255,4 +256,18 @@ test("Arrangement in a Live that cannot add Arrangement clips: the context under
   assert.deepStrictEqual([2, 3].map((k) => lead.slots[k].clip && lead.slots[k].clip.notes.length), [2, 3]);
   assert.strictEqual(lead.arrangement.length, 1);
   assert.match(env.status(), /slots 3 and 4 .* Live 12\.0\.5 cannot add Arrangement clips .* so it went to Session view\.$/);
+});
+
+test("Fit reaches the accompany request (menu: model, 0, 0.5, 1, 1.5, 2)", () => {
+  const { env, live, lead, tune } = session();
+  live.addClip(tune, 1, { name: "Tune", length: 8, notes: MELODY });
+  live.highlight(lead, 1);
+  connectWith(env, RESIDENT);
+  env.send("mode", ACCOMPANY);
+  env.send("role", ROLE.bass);
+  env.send("fit", 4);
+  go(env);
+  const sent = requestMessages(env);
+  const request = parseRequest(sent.find((m) => m[0] === "/cadenza/accompany"));
+  assert.strictEqual(request.options.fit, 1.5);
 });
