@@ -29,8 +29,9 @@ BY_OPERATION = {
     # every common option but --variations (and --in: two clips instead), plus --a, --b, --steps
     "interpolate": ("Cadenza - Interpolate two selected MIDI items.lua",
                     COMMON - {"--variations", "--in"} | {"--a", "--b", "--steps"}),
-    # every common option but --in: one --context ROLE=FILE per other track instead
-    "accompany": ("Cadenza - Accompany selected track from the other tracks.lua", COMMON - {"--in"} | {"--context"}),
+    # every common option but --in: one --context ROLE=FILE per other track instead; --fit (0-2)
+    "accompany": ("Cadenza - Accompany selected track from the other tracks.lua",
+                  COMMON - {"--in"} | {"--context", "--fit"}),
     # groove keeps the clip's bars, key and meter: only these (docs/PROTOCOL.md, Groove)
     "groove": ("Cadenza - Groove selected MIDI item.lua", GROOVE),
     # restyle role drums preserve rhythm: every common option but --role and --key, and --strength
@@ -39,7 +40,7 @@ BY_OPERATION = {
     "drumify": ("Cadenza - Drumify selected MIDI item.lua", COMMON - {"--role", "--key", "--scale-lock"} | {"--strength"}),
 }
 INTERPOLATE_FLAGS = {"--a", "--b", "--steps"}  # what the library passes for interpolate only
-ACCOMPANY_FLAGS = {"--context"}  # ... and for accompany only
+ACCOMPANY_FLAGS = {"--context", "--fit"}  # ... and for accompany only
 GROOVE_FLAGS = {"--amount", "--swing"}  # ... and for groove only
 
 
