@@ -239,8 +239,11 @@ def without_packages(text: str, names) -> str:
 
 
 def has_commit(commit: str, root: Path = ROOT) -> bool:
-    r = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=root, capture_output=True)
-    return r.returncode == 0
+    try:
+        git("cat-file", "-e", f"{commit}^{{commit}}", root=root)
+    except HeaderError:
+        return False
+    return True
 
 
 def check_versions_frozen(packages: list[Package], commits: dict, old_index: str, root: Path = ROOT) -> None:

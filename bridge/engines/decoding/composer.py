@@ -66,6 +66,14 @@ class Composer:
         self.copy_bias = {r: float(b) for r, b in (copy_bias or {}).items()}  # role -> BarCopier's logit bias
         self.harmony = harmony_weights(harmony_prior)  # role -> the weights of decoding/harmony.py (tone, root, ...)
 
+    @classmethod
+    def from_config(cls, stepper, tok: TokenizerConfig, max_len: int, config: dict) -> "Composer":
+        """A composer with a model folder's decoding settings (config.json), the one place any
+        token engine reads them."""
+        return cls(stepper, tok, max_len, config.get("style_by_role", {}), guidance=config.get("guidance"),
+                   family_temperature=config.get("family_temperature"), copy_bias=config.get("copy_bias"),
+                   harmony_prior=config.get("harmony_prior"), role_guidance=config.get("role_guidance"))
+
     def guidance_scale(self, req: Request, role: str) -> float:
         """The classifier-free guidance scale for a request writing `role`: its `guidance`, else
         the model's default for that role (`role_guidance`), else the model's default; always 1

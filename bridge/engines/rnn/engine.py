@@ -64,9 +64,7 @@ class RnnEngine(Engine):
             extra={"runtime": runtime, "params": int(config.get("training", {}).get("params", 0)),
                    "state": f"{m['n_layers']} x {m['hidden']}"},
         )
-        composer = Composer(stepper, tok, int(m["max_len"]), config.get("style_by_role", {}),
-                            guidance=config.get("guidance"), family_temperature=config.get("family_temperature"),
-                            copy_bias=config.get("copy_bias"))
+        composer = Composer.from_config(stepper, tok, int(m["max_len"]), config)
         log.info("loaded rnn %s (cpu, %s)", info.name, runtime)
         return cls(folder, config, info, composer, runtime)
 

@@ -88,10 +88,7 @@ class TransformerEngine(Engine):
             extra={"runtime": runtime, "params": params,
                    **{k: float(config[k]) for k in ("guidance", "temperature") if config.get(k) is not None}},
         )
-        composer = Composer(stepper, tok, int(config["model"]["max_len"]), config.get("style_by_role", {}),
-                            guidance=config.get("guidance"), family_temperature=config.get("family_temperature"),
-                            copy_bias=config.get("copy_bias"), harmony_prior=config.get("harmony_prior"),
-                            role_guidance=config.get("role_guidance"))
+        composer = Composer.from_config(stepper, tok, int(config["model"]["max_len"]), config)
         log.info("loaded transformer %s (%s, %s)", info.name, info.device, runtime)
         return cls(folder, config, info, composer, runtime)
 
