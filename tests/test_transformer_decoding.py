@@ -280,3 +280,50 @@ def test_role_guidance_sets_a_roles_default_and_the_request_still_wins():
     assert c.guidance_scale(asked, "drums") == 3.0
     unguided = Composer(None, tok, 1024, {}, guidance=None, role_guidance={"drums": 1.25})
     assert unguided.guidance_scale(asked, "drums") == 1.0
+
+
+def test_flat_velocity_is_the_share_of_one_velocity_clips_per_style_and_role():
+    from pathlib import Path
+
+    from bridge.data.dataset import CLIP_COLUMNS, COL, Dataset
+    from bridge.engines.trainkit import flat_velocity
+    from bridge.music.theory import ROLES
+
+    # (role, style, velocities): chorale melodies at one velocity, rock bass three played and one flat
+    made = [("melody", 0, [80, 80, 80]), ("melody", 0, [80, 80]), ("bass", 1, [90, 70, 100]),
+            ("bass", 1, [64, 64, 64, 64]), ("bass", 1, [100, 80]), ("bass", 1, [96, 97]),
+            ("bass", 1, [50])]  # one note says nothing about dynamics: not counted
+    notes, clips = [], np.zeros((len(made), len(CLIP_COLUMNS)), dtype=np.int64)
+    for i, (role, style, vels) in enumerate(made):
+        clips[i, COL["note_offset"]], clips[i, COL["note_count"]] = len(notes), len(vels)
+        clips[i, COL["role"]], clips[i, COL["style"]] = ROLES.index(role), style
+        notes += [(12 * j, 12, 60, v) for j, v in enumerate(vels)]
+    ds = Dataset(Path("."), np.array(notes, dtype=np.int32), clips, {"styles": ["baroque-chorale", "rock"]})
+    assert flat_velocity(ds, np.arange(len(made))) == {"bass": {"rock": 0.25}, "melody": {"baroque-chorale": 1.0}}
+
+
+def test_accent_shapes_velocities_inside_their_bin_unless_the_clip_stays_flat():
+    from bridge.engines.decoding.composer import accent
+
+    notes = np.array([(0, 12, 60, 72), (12, 12, 62, 72), (18, 6, 64, 72), (21, 3, 65, 72)])
+    shaped = accent(notes, 48, np.random.default_rng(0))
+    assert len(set(shaped[:, 3])) > 1 and all(65 <= v <= 80 for v in shaped[:, 3])  # bin 4 is 65-80
+    assert shaped[0, 3] > shaped[3, 3]  # the bar line is accented over a sixteenth's off-beat
+    assert (accent(notes, 48, np.random.default_rng(0), flat=True) == notes).all()
+
+
+def test_composer_leaves_the_share_of_flat_styles_clips_flat_and_draws_nothing_without_a_profile():
+    from bridge.engines.decoding.composer import Composer
+    from bridge.engines.decoding.tokenizer import Conditions, TokenizerConfig
+    from bridge.music.theory import Meter
+
+    tok = TokenizerConfig(styles=["baroque-chorale", "rock", "blues"])
+    c = Composer(None, tok, 1024, {}, flat_velocity={"bass": {"baroque-chorale": 1.0, "rock": 0.25}})
+    cond = lambda style: Conditions(role="bass", style_slot=tok.style_slot(style), mood=None, key=None,  # noqa: E731
+                                    meter=Meter(4, 4), tempo_bucket=None, density_bucket=None, bars=1)
+    gen = np.random.default_rng(1)
+    assert all(c.flat(cond("baroque-chorale"), gen) for _ in range(50))
+    share = np.mean([c.flat(cond("rock"), gen) for _ in range(2000)])
+    assert 0.2 < share < 0.3
+    before = gen.bit_generator.state
+    assert not c.flat(cond("blues"), gen) and gen.bit_generator.state == before  # no profile for blues: no draw

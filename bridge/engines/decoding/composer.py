@@ -28,8 +28,9 @@ from bridge.music.limits import MAX_BARS
 from bridge.music.ticks import clip_ticks
 
 # Velocity tokens are 16 wide; inside its bin a generated note is shaped by its metric position
-# (bar line, beat, eighth, finer), so lines breathe even where the training data was flat, then
-# strays a little as a player's would (seeded: a seed still reproduces its velocities).
+# (bar line, beat, eighth, finer), then strays a little as a player's would (seeded: a seed still
+# reproduces its velocities). A style whose training clips are flat (notation: one velocity) stays
+# as flat as they were, as often as they were (the model's `flat_velocity`, trainkit.flat_velocity).
 ACCENTS = (7, 3, -3, -6)
 HUMANIZE = 3  # most velocity steps a note strays from its metric accent, either way
 PREFIX_CONTEXT_TOKENS = 384  # most tokens of earlier bars given as context
@@ -58,13 +59,14 @@ class Composer:
     def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict,
                  guidance: float | None = None, family_temperature: dict | None = None,
                  copy_bias: dict | None = None, harmony_prior: dict | None = None,
-                 role_guidance: dict | None = None):
+                 role_guidance: dict | None = None, flat_velocity: dict | None = None):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
         self.guidance = guidance  # the model's default scale; None: not trained for guidance
         self.role_guidance = {r: float(g) for r, g in (role_guidance or {}).items()}  # role -> its own default
         self.temp_scales = role_temperatures(family_temperature)  # role -> the model's per-family factors
         self.copy_bias = {r: float(b) for r, b in (copy_bias or {}).items()}  # role -> BarCopier's logit bias
         self.harmony = harmony_weights(harmony_prior)  # role -> the weights of decoding/harmony.py (tone, root, ...)
+        self.flat_velocity = flat_velocity or {}  # role -> {style: share of its training clips at one velocity}
 
     @classmethod
     def from_config(cls, stepper, tok: TokenizerConfig, max_len: int, config: dict) -> "Composer":
@@ -72,7 +74,8 @@ class Composer:
         token engine reads them."""
         return cls(stepper, tok, max_len, config.get("style_by_role", {}), guidance=config.get("guidance"),
                    family_temperature=config.get("family_temperature"), copy_bias=config.get("copy_bias"),
-                   harmony_prior=config.get("harmony_prior"), role_guidance=config.get("role_guidance"))
+                   harmony_prior=config.get("harmony_prior"), role_guidance=config.get("role_guidance"),
+                   flat_velocity=config.get("flat_velocity"))
 
     def guidance_scale(self, req: Request, role: str) -> float:
         """The classifier-free guidance scale for a request writing `role`: its `guidance`, else
@@ -83,6 +86,13 @@ class Composer:
         if req.guidance is not None:
             return float(req.guidance)
         return self.role_guidance.get(role, float(self.guidance))
+
+    def flat(self, cond: Conditions, gen) -> bool:
+        """Whether a clip written for `cond` keeps the model's velocities as they are (no accent, no
+        stray): drawn with the request's generator at the share of the style's training clips that
+        were flat; never for a model without that profile (no draw, so its clips are unchanged)."""
+        share = self.flat_velocity.get(cond.role, {}).get(self.tok.styles[cond.style_slot])
+        return share is not None and bool(gen.random() < share)
 
     # --- conditions ----------------------------------------------------------------------
     def conditions(self, req: Request, clip: Clip | None, role: str) -> tuple[Conditions, float, Key | None]:
@@ -203,7 +213,8 @@ class Composer:
         new = self._extend(req, cond, [allbars[:s]] * req.variations, allbars[e:], e - s, gen, progress)
         out = []
         for bars in new:
-            gen_notes = accent(decode(_flat(bars), tpb, first_bar=s), tpb, gen)
+            # a clip the user wrote at one velocity gets its gap filled at one velocity too
+            gen_notes = accent(decode(_flat(bars), tpb, first_bar=s), tpb, gen, flat=_one_velocity(clip))
             out.append(_splice(clip, gen_notes, s, e, cond.meter, n, tempo, key, cond.role == "drums"))
         return out
 
@@ -237,7 +248,7 @@ class Composer:
         return out
 
     def _clip(self, bars, cond, k, tempo, key, gen) -> Clip:
-        notes = accent(decode(_flat(bars), bar_ticks(cond.meter)), bar_ticks(cond.meter), gen)
+        notes = accent(decode(_flat(bars), bar_ticks(cond.meter)), bar_ticks(cond.meter), gen, self.flat(cond, gen))
         drums = cond.role == "drums"
         if key is None and not drums:
             key = key_of_ticks(notes)
@@ -252,11 +263,11 @@ def unconditional(prompt: list[int]) -> list[int]:
     return [prompt[0], prompt[1], V.STYLE_ANY, V.MOOD_ANY, V.KEY_ANY, *prompt[5:]]
 
 
-def accent(notes: np.ndarray, tpb: int, rng: np.random.Generator | None = None) -> np.ndarray:
+def accent(notes: np.ndarray, tpb: int, rng: np.random.Generator | None = None, flat: bool = False) -> np.ndarray:
     """Shape decoded velocities (bin centres) as played: by metric level, then with `rng` a stray
-    of up to HUMANIZE either way; a note never leaves its bin."""
+    of up to HUMANIZE either way; a note never leaves its bin. `flat`: left as decoded."""
     out = np.asarray(notes).copy().reshape(-1, 4)
-    if not len(out):
+    if not len(out) or flat:
         return out
     pos = out[:, 0] % tpb
     level = np.where(pos == 0, 0, np.where(pos % 12 == 0, 1, np.where(pos % 6 == 0, 2, 3)))
@@ -266,6 +277,11 @@ def accent(notes: np.ndarray, tpb: int, rng: np.random.Generator | None = None) 
     low = (np.clip(out[:, 3], 1, 127) - 1) // 16 * 16 + 1  # the bin's softest velocity
     out[:, 3] = np.clip(vel, low, np.minimum(low + 15, 127))
     return out
+
+
+def _one_velocity(clip: Clip) -> bool:
+    """True for a clip of two notes or more that all share one velocity (drawn in, or notation)."""
+    return len(clip.notes) >= 2 and len({n.velocity for n in clip.notes}) == 1
 
 
 def _clip_bars(clip: Clip, meter: Meter) -> int:

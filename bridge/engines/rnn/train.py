@@ -29,7 +29,7 @@ import bridge.engines.decoding.vocab as V
 from bridge.engines.decoding.tokenizer import TokenizerConfig
 from bridge.engines.device import resolve_device
 from bridge.engines.rnn.model import MusicGRU, RnnConfig
-from bridge.engines.trainkit import (budget_text, config_name, data_facts, fine_tune_config, read_config, style_by_role,
+from bridge.engines.trainkit import (budget_text, config_name, data_facts, fine_tune_config, read_config, data_defaults,
                                      totals)
 from bridge.engines.transformer.examples import ExampleConfig, training_split
 # family-neutral pieces of the Transformer's trainer: the epoch loop, the balanced sampler, the
@@ -140,7 +140,7 @@ def train_rnn(config_path, data_dir, out_dir, minutes=None, device="auto", log=p
     config = {
         "engine": "rnn", "name": out.name, "model": mc.to_dict(), "weights": weights, "tokenizer": "tokenizer.json",
         "styles": styles, "roles": list(ROLES), "moods": list(MOODS),
-        "style_by_role": style_by_role(ds, maker.usable["train"]), "training": summary,
+        **data_defaults(ds, maker.usable["train"]), "training": summary,
         "cpu_runtime": "torch-fp32", "cpu_threads": 1,
     }
     if dc.uncond_rate > 0:  # trained with guidance's unconditional prefix: serve guided by default

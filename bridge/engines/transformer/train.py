@@ -28,7 +28,7 @@ from bridge.music.theory import MOODS, ROLES
 import bridge.engines.decoding.vocab as V
 from bridge.engines.device import resolve_device
 from bridge.engines.trainkit import (budget_text, config_name, data_facts, fine_tune_config, out_of_budget, read_config,
-                                     spent, style_by_role, totals, warmup_cosine)
+                                     spent, data_defaults, totals, warmup_cosine)
 from bridge.engines.transformer.examples import ExampleConfig, collate, training_split
 from bridge.engines.transformer.model import ModelConfig, MusicTransformer
 from bridge.engines.decoding.tokenizer import TokenizerConfig
@@ -177,7 +177,7 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
     config = {
         "engine": "transformer", "name": out.name, "model": mc.to_dict(), "weights": weights,
         "tokenizer": "tokenizer.json", "styles": styles, "roles": list(ROLES), "moods": list(MOODS),
-        "style_by_role": style_by_role(ds, idx_all), "training": summary,
+        **data_defaults(ds, idx_all), "training": summary,
     }
     if dc.context_rate > 0 or (init_cfg or {}).get("accompany"):  # it saw parts beside other parts
         config["accompany"] = True

@@ -186,7 +186,7 @@ class VAEEngine(Engine):
                 parts[r].append(decode(t, tpb, first_bar=w * wb))
         drums, out = cond.role == "drums", []
         for r in range(rows):
-            notes = accent(np.concatenate(parts[r]), tpb, gen)
+            notes = accent(np.concatenate(parts[r]), tpb, gen, self.composer.flat(cond, gen))
             notes = notes[notes[:, 0] < n * tpb]
             k = key if key is not None or drums else key_of_ticks(notes)
             out.append(ticks_to_clip(notes, cond.meter, n, tempo, k, drums))

@@ -31,7 +31,7 @@ import bridge.engines.decoding.vocab as V
 from bridge.engines.decoding.tokenizer import TokenizerConfig
 from bridge.engines.device import resolve_device
 from bridge.engines.trainkit import (user_file, budget_text, config_name, data_facts, out_of_budget, prior_steps, read_config,
-                                     resume_from, resumed_summary, resuming_line, spent, style_by_role, warmup_cosine)
+                                     resume_from, resumed_summary, resuming_line, spent, data_defaults, warmup_cosine)
 from bridge.engines.vae.model import MusicVAE, VAEConfig, kl_per_dim
 from bridge.engines.vae.windows import WindowConfig, WindowMaker, collate
 
@@ -212,7 +212,7 @@ def train_vae(config_path, data_dir, out_dir, minutes=None, device="auto", log=p
     config = {
         "engine": "vae", "name": out.name, "model": mc.to_dict(), "weights": [WEIGHTS],
         "tokenizer": "tokenizer.json", "attributes": "attributes.safetensors", "styles": styles,
-        "roles": list(ROLES), "moods": list(MOODS), "style_by_role": style_by_role(ds, train_idx),
+        "roles": list(ROLES), "moods": list(MOODS), **data_defaults(ds, train_idx),
         "cpu_runtime": "torch", "training": summary,
     }
     (out / "config.json").write_text(json.dumps(config, indent=1))
