@@ -213,8 +213,8 @@ class Composer:
         new = self._extend(req, cond, [allbars[:s]] * req.variations, allbars[e:], e - s, gen, progress)
         out = []
         for bars in new:
-            # a clip the user wrote at one velocity gets its gap filled at one velocity too
-            gen_notes = accent(decode(_flat(bars), tpb, first_bar=s), tpb, gen, flat=_one_velocity(clip))
+            gen_notes = _as_clip_velocity(accent(decode(_flat(bars), tpb, first_bar=s), tpb, gen,
+                                                 flat=_one_velocity(clip)), clip)
             out.append(_splice(clip, gen_notes, s, e, cond.meter, n, tempo, key, cond.role == "drums"))
         return out
 
@@ -282,6 +282,15 @@ def accent(notes: np.ndarray, tpb: int, rng: np.random.Generator | None = None, 
 def _one_velocity(clip: Clip) -> bool:
     """True for a clip of two notes or more that all share one velocity (drawn in, or notation)."""
     return len(clip.notes) >= 2 and len({n.velocity for n in clip.notes}) == 1
+
+
+def _as_clip_velocity(notes: np.ndarray, clip: Clip) -> np.ndarray:
+    """A gap filled into a clip of one velocity: its notes in that velocity's bin take it exactly
+    (a clip drawn at 100 gets 100, not the bin's 104); a louder or softer bin the model chose stays."""
+    if _one_velocity(clip):
+        v = clip.notes[0].velocity
+        notes[(np.clip(notes[:, 3], 1, 127) - 1) // 16 == V.vel_bin(v), 3] = v
+    return notes
 
 
 def _clip_bars(clip: Clip, meter: Meter) -> int:
