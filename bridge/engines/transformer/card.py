@@ -7,6 +7,7 @@ measured latencies). The evaluation block that `cadenza eval` maintains is kept 
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -55,6 +56,7 @@ def render(cfg: dict, notes: str = "") -> str:
         out += [table([(r, h["epoch"], h["step"], h["train_loss"], h["val_loss"], h["minutes"]) for r, h in runs],
                        ("run", "epoch", "step", "train loss", "val loss", "minutes")), ""]
     out += data_section(cfg, data)
+    out += decoding_section(cfg)
     out += ["## Runtime and measured numbers", ""]
     if bench:
         rows = [(k, v["load_ms"], v["b1"]["prefill_ms"], v["b1"]["step_ms"], v["b4"]["step_ms"]) for k, v in bench.items()]
@@ -81,6 +83,23 @@ def render(cfg: dict, notes: str = "") -> str:
             "- Runs 1-4 trained on the uncleaned corpus (builder v5); later runs on the cleaned one (builder "
             "v6, docs/MODEL.md); validation losses of different corpora are not comparable.", ""]
     return "\n".join(out)
+
+
+def decoding_section(cfg: dict) -> list[str]:
+    """The decoding settings in config.json that shape every clip (docs/MODEL.md, Decoding)."""
+    rows = [(k, json.dumps(cfg[k])) for k in ("guidance", "role_guidance", "family_temperature", "copy_bias")
+            if cfg.get(k) is not None]
+    flat = cfg.get("flat_velocity") or {}
+    if flat:
+        always = sum(x == 1.0 for v in flat.values() for x in v.values())
+        rows.append(("flat_velocity", f"{sum(map(len, flat.values()))} (style, role) pairs, {always} always flat "
+                                      "(notation sources), the rest drawn at their training share"))
+    if cfg.get("harmony_prior"):
+        rows.append(("harmony_prior", "on (accompany): " + json.dumps(cfg["harmony_prior"])))
+    if not rows:
+        return []
+    return ["## Decoding settings", "", "Chosen on the validation split with `cadenza eval --split val` (docs/MODEL.md):",
+            "", table(rows, ("setting", "value")), ""]
 
 
 def write_card(folder: Path, notes: str = "") -> Path:
