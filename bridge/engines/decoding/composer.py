@@ -211,10 +211,12 @@ class Composer:
         # Engine.run checked 0 <= s < e <= n (restyle passes a range it drew inside the clip)
         allbars = encode_bars(canonical(clip_ticks(clip), tpb, n), tpb, n)
         new = self._extend(req, cond, [allbars[:s]] * req.variations, allbars[e:], e - s, gen, progress)
+        one = _one_velocity(clip)
         out = []
         for bars in new:
-            gen_notes = _as_clip_velocity(accent(decode(_flat(bars), tpb, first_bar=s), tpb, gen,
-                                                 flat=_one_velocity(clip)), clip)
+            gen_notes = accent(decode(_flat(bars), tpb, first_bar=s), tpb, gen, flat=one is not None)
+            if one is not None:
+                gen_notes = _at_velocity(gen_notes, one)
             out.append(_splice(clip, gen_notes, s, e, cond.meter, n, tempo, key, cond.role == "drums"))
         return out
 
@@ -274,22 +276,21 @@ def accent(notes: np.ndarray, tpb: int, rng: np.random.Generator | None = None, 
     vel = out[:, 3] + np.asarray(ACCENTS)[level]
     if rng is not None:
         vel = vel + rng.integers(-HUMANIZE, HUMANIZE + 1, size=len(out))
-    low = (np.clip(out[:, 3], 1, 127) - 1) // 16 * 16 + 1  # the bin's softest velocity
+    low = V.vel_bins(out[:, 3]) * 16 + 1  # the bin's softest velocity
     out[:, 3] = np.clip(vel, low, np.minimum(low + 15, 127))
     return out
 
 
-def _one_velocity(clip: Clip) -> bool:
-    """True for a clip of two notes or more that all share one velocity (drawn in, or notation)."""
-    return len(clip.notes) >= 2 and len({n.velocity for n in clip.notes}) == 1
+def _one_velocity(clip: Clip) -> int | None:
+    """The velocity every note of a clip of two notes or more shares (drawn in, or notation), else None."""
+    vels = {n.velocity for n in clip.notes}
+    return vels.pop() if len(clip.notes) >= 2 and len(vels) == 1 else None
 
 
-def _as_clip_velocity(notes: np.ndarray, clip: Clip) -> np.ndarray:
+def _at_velocity(notes: np.ndarray, velocity: int) -> np.ndarray:
     """A gap filled into a clip of one velocity: its notes in that velocity's bin take it exactly
     (a clip drawn at 100 gets 100, not the bin's 104); a louder or softer bin the model chose stays."""
-    if _one_velocity(clip):
-        v = clip.notes[0].velocity
-        notes[(np.clip(notes[:, 3], 1, 127) - 1) // 16 == V.vel_bin(v), 3] = v
+    notes[V.vel_bins(notes[:, 3]) == V.vel_bin(velocity), 3] = velocity
     return notes
 
 

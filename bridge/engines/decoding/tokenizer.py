@@ -95,7 +95,7 @@ def canonical(notes: np.ndarray, tpb_bar: int, n_bars: int, drums: bool = False)
     durs = np.asarray(V.DURATIONS)
     d = np.clip(notes[:, 1], 1, V.MAX_BAR_TICKS)
     d = durs[np.abs(durs[None, :] - d[:, None]).argmin(1)]  # nearest; ties to the shorter
-    v = (np.clip(notes[:, 3], 1, 127) - 1) // 16 * 16 + 8  # vel_value(vel_bin(v))
+    v = V.vel_value(V.vel_bins(notes[:, 3]))
     rows = np.stack([notes[:, 0], d, notes[:, 2], v], 1)
     # one note per (onset, pitch): the longest wins; then sort by (onset, pitch)
     rows = rows[np.lexsort((-rows[:, 1], rows[:, 2], rows[:, 0]))]

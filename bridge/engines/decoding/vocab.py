@@ -164,6 +164,11 @@ def vel_bin(velocity: int) -> int:
     return (max(1, min(127, int(velocity))) - 1) // 16
 
 
+def vel_bins(velocities):
+    """vel_bin element-wise over a numpy array of velocities."""
+    return (velocities.clip(1, 127) - 1) // 16
+
+
 def vel_value(vbin: int) -> int:
     """The velocity a bin decodes to; vel_bin(vel_value(b)) == b."""
     return vbin * 16 + 8
