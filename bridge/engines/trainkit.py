@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from bridge.data.dataset import COL, Dataset
-from bridge.music.theory import ROLES
+from bridge.engines.decoding.plan import bar_chords, count_windows
+from bridge.engines.decoding.tokenizer import bar_ticks
+from bridge.music.theory import MODES, ROLES, Meter
 
 
 def read_config(path, allowed: dict) -> dict:
@@ -165,10 +167,34 @@ def flat_velocity(ds: Dataset, idx) -> dict:
     return {role: dict(sorted(v.items())) for role, v in sorted(out.items())}
 
 
+def chord_plans(ds: Dataset, idx) -> dict:
+    """{style: {mode: windows}}: the bar-by-bar chords of the chord parts among `idx`, relative to
+    each clip's tonic, as decoding/plan.py's counted 8-bar windows (styles whose chord parts repeat
+    no window are left out). What a bass or chord part follows when it is asked for alone."""
+    charts: dict = {}
+    chords = ROLES.index("chords")
+    for i in np.asarray(idx):
+        row = ds.clips[i]
+        if row[COL["role"]] != chords:
+            continue
+        tpb = bar_ticks(Meter(int(row[COL["meter_num"]]), int(row[COL["meter_den"]])))
+        chart = bar_chords(ds.clip_notes(int(i)), tpb, int(row[COL["bars"]]), int(row[COL["tonic"]]))
+        style = ds.styles[row[COL["style"]]]
+        charts.setdefault(style, {}).setdefault(MODES[row[COL["mode"]]], []).append(chart)
+    out: dict = {}
+    for style, modes in sorted(charts.items()):
+        kept = {mode: w for mode, cs in sorted(modes.items()) if (w := count_windows(cs))}
+        if kept:
+            out[style] = kept
+    return out
+
+
 def data_defaults(ds: Dataset, idx) -> dict:
     """The decoding defaults every trainer writes into its model's config.json from the clips it
-    learnt from: each role's default style and each style's share of flat-velocity clips."""
-    return {"style_by_role": style_by_role(ds, idx), "flat_velocity": flat_velocity(ds, idx)}
+    learnt from: each role's default style, each style's share of flat-velocity clips and the
+    chord plans of its chord parts."""
+    return {"style_by_role": style_by_role(ds, idx), "flat_velocity": flat_velocity(ds, idx),
+            "chord_plans": chord_plans(ds, idx)}
 
 
 def user_file(path) -> None:

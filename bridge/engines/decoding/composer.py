@@ -20,6 +20,7 @@ from bridge.engines.resolve import DEFAULT_TEMPO, meter_of, tempo_of
 from bridge.engines.decoding.constraints import (RegionSpec, grid_positions, key_bias, role_temperatures,
                                                  notes_per_bar_cap, pitch_mask)
 from bridge.engines.decoding.harmony import harmony_weights
+from bridge.engines.decoding.plan import draw_plan, plan_harmony, plan_weights
 from bridge.engines.decoding.sampling import decode_region, template_from_bars
 from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, decode, encode_bars,
                         ticks_to_clip)
@@ -59,7 +60,8 @@ class Composer:
     def __init__(self, stepper, tok: TokenizerConfig, max_len: int, style_by_role: dict,
                  guidance: float | None = None, family_temperature: dict | None = None,
                  copy_bias: dict | None = None, harmony_prior: dict | None = None,
-                 role_guidance: dict | None = None, flat_velocity: dict | None = None):
+                 role_guidance: dict | None = None, flat_velocity: dict | None = None,
+                 chord_plans: dict | None = None, plan_prior: dict | None = None):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
         self.guidance = guidance  # the model's default scale; None: not trained for guidance
         self.role_guidance = {r: float(g) for r, g in (role_guidance or {}).items()}  # role -> its own default
@@ -67,6 +69,7 @@ class Composer:
         self.copy_bias = {r: float(b) for r, b in (copy_bias or {}).items()}  # role -> BarCopier's logit bias
         self.harmony = harmony_weights(harmony_prior)  # role -> the weights of decoding/harmony.py (tone, root, ...)
         self.flat_velocity = flat_velocity or {}  # role -> {style: share of its training clips at one velocity}
+        self.plans, self.plan_weights = chord_plans or {}, plan_weights(plan_prior)  # decoding/plan.py
 
     @classmethod
     def from_config(cls, stepper, tok: TokenizerConfig, max_len: int, config: dict) -> "Composer":
@@ -75,7 +78,8 @@ class Composer:
         return cls(stepper, tok, max_len, config.get("style_by_role", {}), guidance=config.get("guidance"),
                    family_temperature=config.get("family_temperature"), copy_bias=config.get("copy_bias"),
                    harmony_prior=config.get("harmony_prior"), role_guidance=config.get("role_guidance"),
-                   flat_velocity=config.get("flat_velocity"))
+                   flat_velocity=config.get("flat_velocity"), chord_plans=config.get("chord_plans"),
+                   plan_prior=config.get("plan_prior"))
 
     def guidance_scale(self, req: Request, role: str) -> float:
         """The classifier-free guidance scale for a request writing `role`: its `guidance`, else
@@ -140,16 +144,17 @@ class Composer:
         return (replace(cond, bars=total).tokens() + [V.PRE] + _flat(before) + [V.SUF] + _flat(after)
                 + [V.MID, V.bars_token(k)])
 
-    def _region(self, req, cond, prompt, rows, k, gen, progress, template=None) -> list[list[list[int]]]:
+    def _region(self, req, cond, prompt, rows, k, gen, progress, template=None, harmony=None) -> list[list[list[int]]]:
         spec = self._spec(req, cond, k, len(prompt))
+        spec.harmony = harmony
         g = self.guidance_scale(req, cond.role)
         toks = decode_region(self.stepper, prompt, rows, spec, req.temperature, req.top_p, gen, self.max_len,
                              progress, template, uncond=unconditional(prompt), guidance=g)
         return [_split_bars(t) for t in toks]
 
-    def _extend(self, req, cond, contexts: list[list], after: list, k: int, gen, progress) -> list[list]:
+    def _extend(self, req, cond, contexts: list[list], after: list, k: int, gen, progress, plan=None) -> list[list]:
         """k new bars after each row's context (bars of tokens), in segments; rows that share a
-        context are decoded as one batch."""
+        context are decoded as one batch; `plan` the chord plan's harmony over the k bars (or None)."""
         rows = len(contexts)
         new: list[list] = [[] for _ in range(rows)]
         done = 0
@@ -165,7 +170,8 @@ class Composer:
                 else:
                     prompt = self._fim_prompt(cond, ctx, after if last else [], seg)
                 sub = _scaled(progress, done / k, (done + seg) / k) if progress else None
-                for r, bars in zip(grp, self._region(req, cond, prompt, len(grp), seg, gen, sub)):
+                harmony = None if plan is None else plan[done:done + seg]
+                for r, bars in zip(grp, self._region(req, cond, prompt, len(grp), seg, gen, sub, harmony=harmony)):
                     new[r] += bars
             done += seg
             if progress:
@@ -190,8 +196,19 @@ class Composer:
     def generate(self, req: Request, role: str, gen, progress) -> list[Clip]:
         cond, tempo, key = self.conditions(req, None, role)
         k = req.effective_bars()
-        bars = self._extend(req, cond, [[] for _ in range(req.variations)], [], k, gen, progress)
+        bars = self._extend(req, cond, [[] for _ in range(req.variations)], [], k, gen, progress,
+                            self.plan(cond, key, k, req.fit, gen))
         return [self._clip(b, cond, k, tempo, key, gen) for b in bars]
+
+    def plan(self, cond: Conditions, key: Key | None, k: int, fit: float, gen):
+        """The chord plan a part written alone follows (decoding/plan.py), as harmony over its k
+        bars at the role's `plan_prior` weights times `fit`; None (and nothing drawn) where the
+        role has no weights, the style no plans or the part no key."""
+        tone, root = (w * fit for w in self.plan_weights.get(cond.role, (0.0, 0.0)))
+        if not (tone or root):
+            return None
+        chart = draw_plan(self.plans, self.tok.styles[cond.style_slot], key, k, gen)
+        return None if chart is None else plan_harmony(chart, bar_ticks(cond.meter), tone, root)
 
     def continue_(self, req: Request, clip: Clip, role: str, gen, progress) -> list[Clip]:
         cond, tempo, key = self.conditions(req, clip, role)

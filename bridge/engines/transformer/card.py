@@ -96,6 +96,11 @@ def decoding_section(cfg: dict) -> list[str]:
                                       "(notation sources), the rest drawn at their training share"))
     if cfg.get("harmony_prior"):
         rows.append(("harmony_prior", "on (accompany): " + json.dumps(cfg["harmony_prior"])))
+    plans = cfg.get("chord_plans") or {}
+    if cfg.get("plan_prior") and plans:
+        n = sum(len(w) for m in plans.values() for w in m.values())
+        rows.append(("plan_prior", f"on (generate, {', '.join(cfg['plan_prior'])}): {json.dumps(cfg['plan_prior'])}, "
+                                   f"over {n} chord-plan windows of {len(plans)} styles"))
     if not rows:
         return []
     return ["## Decoding settings", "", "Chosen on the validation split with `cadenza eval --split val` (docs/MODEL.md):",

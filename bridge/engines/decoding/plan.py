@@ -1,0 +1,109 @@
+"""Chord plans: the chart a chord part written alone follows.
+
+Asked for a chord part with no context, a session player still plays a chart; the model alone
+circles the tonic (val: the style model recognised the asked style in 0.60 of its chord clips,
+real 0.8 of that ceiling and more). A chord plan is that chart, drawn from the model's own training
+data: the bar-by-bar chords of its training chord parts, per style and mode, relative to the key's
+tonic, as 8-bar windows with their counts (`chord_plans`, written into config.json by the trainers;
+`scripts/chord_plans.py` adds it to an older folder). At generate time `draw_plan` picks windows
+with the request's generator, weighted by how often the style played them, and `plan_harmony`
+turns the chart into the logit bias the harmony prior puts on a part written beside context
+tracks (decoding/harmony.py): `tone` on each chord tone and `root` more on the root at the bar's
+downbeat, only within HARMONY_MARGIN of the model's best pitch, so the model still chooses the
+notes. Weights per role come from config.json `plan_prior` ({"chords": {"tone": 0.6}}); a model
+without it, a style without plans, or a request without a key decodes as before. Measured for
+bass too, and not used there (docs/MODEL.md, "Chord plans").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bridge.music.theory import Key, chord_root
+
+PLAN_BARS = 8  # bars one stored window holds
+PLAN_STEP = 4  # windows start every this many bars of a training clip (a phrase)
+PLAN_TOP = 24  # most windows kept per style and mode
+PLAN_MIN_COUNT = 2  # a window must occur this often in training to be kept (a style's usual charts)
+PLAN_COVERAGE = 0.25  # the kept windows must be this share of a style's windows, or it has no plans
+CHORD_SHARE = 0.3  # a pitch class is a chord tone when it sounds this share of the bar's loudest
+CHORD_TONES = 4  # at most this many chord tones a bar (a seventh chord)
+
+
+def bar_chords(notes: np.ndarray, tpb: int, bars: int, tonic: int) -> list[tuple[int, int] | None]:
+    """Each bar's chord of a chord part (ticks [n, 4]) as (root, mask) relative to `tonic`: the
+    pitch classes sounding at least CHORD_SHARE of the bar's most sounding one (at most
+    CHORD_TONES), mask bit i for degree i; the root by theory.chord_root with the bar's lowest
+    note. None for a silent bar."""
+    out: list[tuple[int, int] | None] = []
+    notes = np.asarray(notes, dtype=np.int64).reshape(-1, 4)
+    for b in range(bars):
+        lo, hi = b * tpb, (b + 1) * tpb
+        a = np.maximum(notes[:, 0], lo)
+        e = np.minimum(notes[:, 0] + np.maximum(notes[:, 1], 1), hi)
+        on = a < e
+        if not on.any():
+            out.append(None)
+            continue
+        w = np.bincount(notes[on, 2] % 12, weights=(e - a)[on], minlength=12)
+        keep = [int(pc) for pc in np.argsort(-w, kind="stable")[:CHORD_TONES] if w[pc] >= CHORD_SHARE * w.max()]
+        mask = np.zeros(12, dtype=bool)
+        mask[keep] = True
+        root = chord_root(mask, int(notes[on, 2].min() % 12))
+        out.append(((root - tonic) % 12, sum(1 << ((pc - tonic) % 12) for pc in keep)))
+    return out
+
+
+def count_windows(charts: list[list], top: int = PLAN_TOP, min_count: int = PLAN_MIN_COUNT,
+                  coverage: float = PLAN_COVERAGE) -> list:
+    """[[count, [[root, mask] x PLAN_BARS]], ...]: the most frequent windows of the bar charts
+    (every PLAN_STEP bars, no silent bar), most frequent first, at least `min_count` each; none
+    when those kept are under `coverage` of all windows: a chorale's harmony moves by the beat,
+    so its bar charts hardly repeat (3 % kept) and are no chart a part could follow."""
+    counts: dict = {}
+    for chart in charts:
+        for a in range(0, len(chart) - PLAN_BARS + 1, PLAN_STEP):
+            w = chart[a:a + PLAN_BARS]
+            if all(c is not None for c in w):
+                counts[tuple(w)] = counts.get(tuple(w), 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    kept = [[c, [list(x) for x in w]] for w, c in ranked[:top] if c >= min_count]
+    return kept if sum(c for c, _ in kept) >= coverage * sum(counts.values()) else []
+
+
+def plan_weights(setting: dict | None) -> dict:
+    """config.json `plan_prior` -> {role: (tone, root)}; roles absent: no plan."""
+    out = {}
+    for role, w in (setting or {}).items():
+        tone, root = float(w.get("tone", 0.0)), float(w.get("root", 0.0))
+        for name, x in (("tone", tone), ("root", root)):
+            if not 0.0 <= x <= 10.0:
+                raise ValueError(f"plan_prior {role} {name} must be from 0 to 10, got {x}")
+        out[role] = (tone, root)
+    return out
+
+
+def draw_plan(plans: dict, style: str, key: Key | None, bars: int, gen) -> list[tuple[int, int]] | None:
+    """`bars` chords (absolute root, mask of absolute pitch classes) for a part in `style` and
+    `key`: windows of the style's plans for the key's mode drawn with `gen` by their counts, one
+    after another until the bars are covered. None without a key or plans."""
+    windows = (plans.get(style) or {}).get(key.mode) if key is not None else None
+    if not windows:
+        return None
+    p = np.asarray([w[0] for w in windows], dtype=np.float64)
+    chart: list = []
+    while len(chart) < bars:
+        chart += windows[int(gen.choice(len(windows), p=p / p.sum()))][1]
+    t = key.tonic
+    return [((r + t) % 12, sum(1 << ((i + t) % 12) for i in range(12) if m >> i & 1)) for r, m in chart[:bars]]
+
+
+def plan_harmony(chart: list[tuple[int, int]], tpb: int, tone: float, root: float) -> np.ndarray:
+    """float32 [bars, tpb, 12]: `tone` on every chord tone of each bar's chord, `root` more on its
+    root at the bar's downbeat only (a root pulled at every onset made a bass repeat it: repeated
+    notes 0.40 -> 0.85 of a line on val, real 0.1 to 0.2)."""
+    out = np.zeros((len(chart), tpb, 12), dtype=np.float32)
+    for b, (r, m) in enumerate(chart):
+        out[b, :, [i for i in range(12) if m >> i & 1]] = tone
+        out[b, 0, r] += root
+    return out
