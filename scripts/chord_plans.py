@@ -2,10 +2,10 @@
 
     python scripts/chord_plans.py models/transformer [--data ~/.local/share/cadenza/datasets/v1-permissive]
 
-`cadenza train` writes the plans itself (trainkit.data_defaults); this is for a folder trained
-before they existed. The plans are the bar-by-bar chords of the training chord parts, per style
+Chord plans are opt-in (measured and not shipped: docs/MODEL.md "Chord plans"). The plans are the bar-by-bar chords of the training chord parts, per style
 and mode, as counted 8-bar windows (decoding/plan.py); a bass or chord part asked for alone
-follows one when the folder's `plan_prior` names its role.
+follows one when the folder's config.json also has a `plan_prior` naming its role, e.g.
+{"chords": {"tone": 0.6}}.
 """
 
 from __future__ import annotations

@@ -189,3 +189,24 @@ def test_mma_groove_renders_drums_bass_chords_in_stated_keys():
         prog, shift = plan[c["window"]] if c["bars"] == BARS_PER_PROGRESSION else plan[0]
         expect = ((0 if prog in ("pop", "jazz", "blues", "folk") else 9) + shift) % 12
         assert c["tonic"] == expect
+
+
+def test_mma_bass_tracks_on_other_instruments_are_not_bass():
+    from bridge.data.mma import track_role
+
+    assert track_role("Bass-9", False, 35, np.array([40, 43, 38])) == "bass"  # a fretless bass
+    assert track_role("Walk", False, 58, np.array([39, 41])) == "bass"  # march: the tuba
+    assert track_role("Bass", False, 26, np.array([41, 43, 36])) == "bass"  # Bossa Nova: a guitar, low
+    assert track_role("Bass-Sus", False, 61, np.array([66, 70, 63])) is None  # BVFunkHorns: brass
+    assert track_role("Bass-7", False, 29, np.array([62, 64])) is None  # Rock1: a guitar riff
+    assert track_role("Drum-Kick", True, 0, np.array([36])) == "drums"
+    assert track_role("Chord-Piano", False, 0, np.array([60, 64, 67])) == "chords"
+
+
+@pytest.mark.skipif(shutil.which("mma") is None, reason="Debian package mma not installed")
+def test_mma_funk_horns_bass_clips_sit_in_the_bass_register():
+    from bridge.data.mma import list_grooves, render_groove
+
+    task = next(t for t in list_grooves() if t["groove"] == "BVFunkHorns")
+    bass = [c for piece in render_groove(task) for c in piece_clips(piece) if c["role"] == "bass"]
+    assert bass and all(np.median(c["notes"][:, 2]) <= 52 for c in bass)

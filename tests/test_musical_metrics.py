@@ -11,6 +11,7 @@ from bridge.evaluation.metrics import overlap
 from bridge.evaluation.musical import ClipArray
 from bridge.music.clip import Clip, Note
 from bridge.music.theory import Key, Meter
+from bridge.music.ticks import repeats, top_line
 
 pytest.importorskip("muspy")
 
@@ -79,7 +80,8 @@ def test_pitch_variety_one_note_vs_scale():
 
 def test_repeated_notes_follow_the_top_line_of_chords():
     chords = arr([(0, 12, 48), (0, 12, 64), (12, 12, 50), (12, 12, 64), (24, 12, 52), (24, 12, 67)])
-    assert MU.top_line(chords).tolist() == [64, 64, 67]
+    assert top_line(chords.notes).tolist() == [64, 64, 67]
+    assert repeats(chords.notes) == (1, 2)
     assert MU.repeated_note_share(chords) == 0.5
 
 

@@ -9,7 +9,7 @@ import pytest
 import bridge.engines.decoding.vocab as V
 from bridge.engines.decoding.constraints import (RegionSpec, RowState, contour_mask, grid_positions, key_bias,
                                                  pitch_mask)
-from bridge.engines.decoding.sampling import decode_region, top_p_sample
+from bridge.engines.decoding.sampling import decode_region, repeat_odds, repeat_target, top_p_sample
 from bridge.errors import BadRequest
 from bridge.music.grid import on_grid
 from bridge.music.theory import parse_key
@@ -340,3 +340,33 @@ def test_a_gap_in_a_one_velocity_clip_takes_that_velocity_where_the_model_kept_i
     assert (_one_velocity(drawn), _one_velocity(played), _one_velocity(lone)) == (100, None, None)
     gap = np.array([(48, 12, 64, 104), (60, 12, 65, 40)])  # bin 6 (97-112) like 100, and a soft bin
     assert _at_velocity(gap.copy(), 100)[:, 3].tolist() == [100, 40]
+
+
+def _repeat_prob(x: np.ndarray, ids: np.ndarray, at: int, temperature: float) -> float:
+    pitch = (ids >= V.PITCH_OFFSET) & (ids < V.DUR_OFFSET)
+    z = x[pitch] / temperature
+    p = np.exp(z - z.max())
+    return float(p[np.flatnonzero(ids[pitch] == at)[0]] / p.sum())
+
+
+def test_repeat_odds_moves_the_repeat_toward_the_style_share_in_log_odds():
+    ids = np.array([V.PITCH_OFFSET + p for p in (40, 43, 45, 47)] + [V.VEL_OFFSET])
+    x = np.array([np.log(9.0 * 3), 0.0, 0.0, 0.0, 5.0], dtype=np.float32)  # 40 repeats: p 0.9 among the pitches
+    rep = V.PITCH_OFFSET + 40
+    assert _repeat_prob(x, ids, rep, 1.0) == pytest.approx(0.9, abs=1e-5)
+    assert _repeat_prob(repeat_odds(x, ids, rep, 1.0, 0.1, 1.0), ids, rep, 1.0) == pytest.approx(0.1, abs=1e-5)
+    assert _repeat_prob(repeat_odds(x, ids, rep, 1.0, 0.1, 0.5), ids, rep, 1.0) == pytest.approx(0.5, abs=1e-5)
+    for t in (0.7, 1.3):  # the share holds at the temperature the row is sampled at
+        assert _repeat_prob(repeat_odds(x, ids, rep, t, 0.25, 1.0), ids, rep, t) == pytest.approx(0.25, abs=1e-5)
+    moved = repeat_odds(x, ids, rep, 1.0, 0.1, 1.0)
+    assert np.array_equal(moved[1:], x[1:])  # only the repeat's logit moves
+    assert np.array_equal(repeat_odds(x, ids, V.PITCH_OFFSET + 50, 1.0, 0.1, 1.0), x)  # not allowed: unchanged
+
+
+def test_repeat_target_needs_a_share_and_a_pull():
+    shares = {"bass": {"funk": 0.6, "gospel": 0.1}}
+    assert repeat_target(shares, {"bass": 0.5}, "bass", "gospel") == (0.1, 0.5)
+    assert repeat_target(shares, {"bass": 0.5}, "bass", "rock") is None  # no share for the style
+    assert repeat_target(shares, {}, "bass", "funk") is None  # no prior for the role
+    with pytest.raises(ValueError, match="repeat_prior bass must be above 0 and at most 1"):
+        repeat_target(shares, {"bass": 1.5}, "bass", "funk")

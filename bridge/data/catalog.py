@@ -7,7 +7,7 @@ classes in PERMISSIVE_CLASSES (see docs/DATA.md for why copyleft material is amo
 
 from __future__ import annotations
 
-BUILDER_VERSION = 6  # bump when parsing or labelling changes: invalidates the parse cache
+BUILDER_VERSION = 7  # bump when parsing or labelling changes: invalidates the parse cache
 
 # licence id -> (class, one-line statement). Classes: permissive, copyleft, non-commercial,
 # reserved, user.

@@ -126,7 +126,7 @@ def read_raw_task(task: dict) -> list[RawPiece]:
         from bridge.data.mma import BARS_PER_PROGRESSION, track_role
 
         for p in parts:
-            p.role = track_role(p.name, p.drum)
+            p.role = track_role(p.name, p.drum, p.program, p.pitches)
         # mma._fit_meter's rule: an x/8 groove rendered with one MIDI quarter an eighth is halved
         bars = len(keys) * BARS_PER_PROGRESSION
         end = max(float((p.onsets + p.durs).max()) for p in parts)

@@ -21,6 +21,7 @@ from bridge.data.dataset import COL, Dataset
 from bridge.engines.decoding.plan import bar_chords, count_windows
 from bridge.engines.decoding.tokenizer import bar_ticks
 from bridge.music.theory import MODES, ROLES, Meter
+from bridge.music.ticks import repeats
 
 
 def read_config(path, allowed: dict) -> dict:
@@ -167,6 +168,25 @@ def flat_velocity(ds: Dataset, idx) -> dict:
     return {role: dict(sorted(v.items())) for role, v in sorted(out.items())}
 
 
+def repeat_share(ds: Dataset, idx) -> dict:
+    """{role: {style: share}}: of consecutive top-line notes in each pitched (style, role)'s clips
+    among `idx`, the share that repeat the previous pitch (music/ticks.py's `repeats`, the eval's
+    definition), pooled over the clips. The rate the decoder's repeat prior pulls a part toward."""
+    drums = ROLES.index("drums")
+    counts: dict = collections.defaultdict(lambda: [0, 0])
+    for i in np.asarray(idx):
+        row = ds.clips[i]
+        if row[COL["role"]] != drums:
+            c = counts[ROLES[row[COL["role"]]], ds.styles[row[COL["style"]]]]
+            same, pairs = repeats(ds.clip_notes(int(i)))
+            c[0], c[1] = c[0] + same, c[1] + pairs
+    out: dict = {}
+    for (role, style), (same, pairs) in sorted(counts.items()):
+        if pairs:
+            out.setdefault(role, {})[style] = round(same / pairs, 3)
+    return out
+
+
 def chord_plans(ds: Dataset, idx) -> dict:
     """{style: {mode: windows}}: the bar-by-bar chords of the chord parts among `idx`, relative to
     each clip's tonic, as decoding/plan.py's counted 8-bar windows (styles whose chord parts repeat
@@ -191,10 +211,11 @@ def chord_plans(ds: Dataset, idx) -> dict:
 
 def data_defaults(ds: Dataset, idx) -> dict:
     """The decoding defaults every trainer writes into its model's config.json from the clips it
-    learnt from: each role's default style, each style's share of flat-velocity clips and the
-    chord plans of its chord parts."""
+    learnt from: each role's default style, each style's share of flat-velocity clips and of
+    repeated notes. (Chord plans are opt-in, scripts/chord_plans.py: measured and not shipped,
+    docs/MODEL.md.)"""
     return {"style_by_role": style_by_role(ds, idx), "flat_velocity": flat_velocity(ds, idx),
-            "chord_plans": chord_plans(ds, idx)}
+            "repeat_share": repeat_share(ds, idx)}
 
 
 def user_file(path) -> None:

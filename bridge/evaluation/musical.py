@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridge.music.keys import key_scores, pc_histogram  # the one Krumhansl-Kessler key rule
-from bridge.music.ticks import clip_ticks, ticks_to_notes
+from bridge.music.ticks import clip_ticks, repeats, ticks_to_notes
 from bridge.evaluation.metrics import DUR_EDGES
 from bridge.music.clip import Clip
 from bridge.music.grid import GRID
@@ -153,20 +153,13 @@ def scale_consistency(ca: ClipArray) -> float | None:
     return None if ca.drums or not len(ca.notes) else _none(_muspy().scale_consistency(to_muspy(ca)))
 
 
-def top_line(ca: ClipArray) -> np.ndarray:
-    """Pitches of the highest note of each onset, in time order (the melody of a polyphonic part)."""
-    if not len(ca.notes):
-        return np.zeros(0, dtype=np.int64)
-    _, idx = np.unique(ca.notes[:, 0], return_index=True)
-    return np.maximum.reduceat(ca.notes[:, 2], idx)
-
-
 def repeated_note_share(ca: ClipArray) -> float | None:
-    """Share of consecutive top-line notes that repeat the previous pitch (0..1); None below 2 onsets."""
-    top = top_line(ca)
-    if ca.drums or len(top) < 2:
+    """Share of consecutive top-line notes that repeat the previous pitch (0..1; music/ticks.py's
+    `repeats`); None below 2 onsets."""
+    same, pairs = repeats(ca.notes)
+    if ca.drums or pairs < 1:
         return None
-    return float(np.mean(top[1:] == top[:-1]))
+    return same / pairs
 
 
 # --- rhythm ------------------------------------------------------------------------------

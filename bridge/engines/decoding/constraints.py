@@ -123,6 +123,7 @@ class RegionSpec:
     grid: np.ndarray | None = None  # bool [MAX_BAR_TICKS]: onsets allowed (grid_positions); None: every tick
     temp_scale: np.ndarray | None = None  # float32 [V]: per-token temperature factor (family_temperatures); None: 1
     copy_bias: float = 0.0  # logit added to the token that goes on copying an earlier bar (BarCopier); 0: off
+    repeat: tuple[float, float] | None = None  # (the style's repeated-note share in training, pull 0..1): sampling.repeat_odds
     # the harmony prior of a part written beside context tracks (decoding/harmony.py); None/0: off
     harmony: np.ndarray | None = None  # float32 [bars, tpb, 12]: logit added to a pitch by its pitch class at its onset (harmony_prior)
     lines: np.ndarray | None = None  # int16 [lines, bars * tpb]: context lines for the parallel and crossing rules (context_lines)

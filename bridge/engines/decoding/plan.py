@@ -4,15 +4,16 @@ Asked for a chord part with no context, a session player still plays a chart; th
 circles the tonic (val: the style model recognised the asked style in 0.60 of its chord clips,
 real 0.8 of that ceiling and more). A chord plan is that chart, drawn from the model's own training
 data: the bar-by-bar chords of its training chord parts, per style and mode, relative to the key's
-tonic, as 8-bar windows with their counts (`chord_plans`, written into config.json by the trainers;
-`scripts/chord_plans.py` adds it to an older folder). At generate time `draw_plan` picks windows
+tonic, as 8-bar windows with their counts (`chord_plans` in config.json, written by
+`scripts/chord_plans.py`). At generate time `draw_plan` picks windows
 with the request's generator, weighted by how often the style played them, and `plan_harmony`
 turns the chart into the logit bias the harmony prior puts on a part written beside context
 tracks (decoding/harmony.py): `tone` on each chord tone and `root` more on the root at the bar's
 downbeat, only within HARMONY_MARGIN of the model's best pitch, so the model still chooses the
-notes. Weights per role come from config.json `plan_prior` ({"chords": {"tone": 0.6}}); a model
-without it, a style without plans, or a request without a key decodes as before. Measured for
-bass too, and not used there (docs/MODEL.md, "Chord plans").
+notes. Weights per role come from config.json `plan_prior` (e.g. {"chords": {"tone": 0.6}}); a
+model without it, a style without plans, or a request without a key decodes as before. The shipped
+model has none: measured on val and test for bass and chords, the gain on val did not carry to
+test (docs/MODEL.md, "Chord plans").
 """
 
 from __future__ import annotations
