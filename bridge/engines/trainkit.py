@@ -212,8 +212,8 @@ def chord_plans(ds: Dataset, idx) -> dict:
 def data_defaults(ds: Dataset, idx) -> dict:
     """The decoding defaults every trainer writes into its model's config.json from the clips it
     learnt from: each role's default style, each style's share of flat-velocity clips and of
-    repeated notes. (Chord plans are opt-in, scripts/chord_plans.py: measured and not shipped,
-    docs/MODEL.md.)"""
+    repeated notes. (Chord plans are opt-in, `scripts/data_defaults.py --chord-plans`: measured
+    and not shipped, docs/MODEL.md.)"""
     return {"style_by_role": style_by_role(ds, idx), "flat_velocity": flat_velocity(ds, idx),
             "repeat_share": repeat_share(ds, idx)}
 

@@ -5,7 +5,7 @@ circles the tonic (val: the style model recognised the asked style in 0.60 of it
 real 0.8 of that ceiling and more). A chord plan is that chart, drawn from the model's own training
 data: the bar-by-bar chords of its training chord parts, per style and mode, relative to the key's
 tonic, as 8-bar windows with their counts (`chord_plans` in config.json, written by
-`scripts/chord_plans.py`). At generate time `draw_plan` picks windows
+`scripts/data_defaults.py --chord-plans`). At generate time `draw_plan` picks windows
 with the request's generator, weighted by how often the style played them, and `plan_harmony`
 turns the chart into the logit bias the harmony prior puts on a part written beside context
 tracks (decoding/harmony.py): `tone` on each chord tone and `root` more on the root at the bar's

@@ -1,0 +1,51 @@
+"""Write a dataset's decoding defaults into a model folder's config.json.
+
+    python scripts/data_defaults.py models/transformer [--data ~/.local/share/cadenza/datasets/v1-permissive] [--chord-plans]
+
+`cadenza train` writes them itself (trainkit.data_defaults); this refreshes a folder trained
+before one of them existed, or after its dataset was rebuilt: each role's default style, the
+share of each (style, role)'s training clips whose notes share one velocity (the composer leaves
+that share of clips flat) and each (style, role)'s share of repeated notes (what a `repeat_prior`
+pulls toward). Decoding settings chosen on val (guidance, temperatures, priors) are kept.
+
+`--chord-plans` also writes the bar-by-bar chords of the training chord parts, per style and mode,
+as counted 8-bar windows (decoding/plan.py); a bass or chord part asked for alone follows one when
+the folder's config.json also has a `plan_prior` naming its role, e.g. {"chords": {"tone": 0.6}}.
+Opt-in: measured and not shipped (docs/MODEL.md "Chord plans").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from bridge.data.dataset import Dataset
+from bridge.data.locate import newest_dataset
+from bridge.engines.trainkit import chord_plans, data_defaults
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("model", type=Path)
+    ap.add_argument("--data", type=Path, default=None, help="dataset folder [the newest]")
+    ap.add_argument("--chord-plans", action="store_true", help="also write the chord plans (opt-in)")
+    args = ap.parse_args()
+    ds = Dataset.load(args.data or newest_dataset())
+    path = args.model / "config.json"
+    config = json.loads(path.read_text())
+    config.update(data_defaults(ds, ds.indices("train")))
+    if args.chord_plans:
+        config["chord_plans"] = chord_plans(ds, ds.indices("train"))
+        print(f"chord_plans: {len(config['chord_plans'])} styles")
+    path.write_text(json.dumps(config, indent=1))
+    flat = sorted(f"{r}/{s}" for r, v in config["flat_velocity"].items() for s, x in v.items() if x == 1.0)
+    rep = config["repeat_share"].get("bass", {})
+    print(f"wrote data defaults into {path}: flat_velocity for {sum(map(len, config['flat_velocity'].values()))} "
+          f"(style, role) pairs ({len(flat)} always flat), repeat_share for "
+          f"{sum(map(len, config['repeat_share'].values()))} (bass: {min(rep.values(), default=0):.2f} to "
+          f"{max(rep.values(), default=0):.2f})")
+
+
+if __name__ == "__main__":
+    main()
