@@ -9,7 +9,7 @@ import pytest
 import bridge.engines.decoding.vocab as V
 from bridge.engines.decoding.constraints import (RegionSpec, RowState, contour_mask, grid_positions, key_bias,
                                                  pitch_mask)
-from bridge.engines.decoding.sampling import decode_region, repeat_odds, repeat_target, top_p_sample
+from bridge.engines.decoding.sampling import decode_region, repeat_odds, repeat_pulls, repeat_target, top_p_sample
 from bridge.errors import BadRequest
 from bridge.music.grid import on_grid
 from bridge.music.theory import parse_key
@@ -365,8 +365,16 @@ def test_repeat_odds_moves_the_repeat_toward_the_style_share_in_log_odds():
 
 def test_repeat_target_needs_a_share_and_a_pull():
     shares = {"bass": {"funk": 0.6, "gospel": 0.1}}
-    assert repeat_target(shares, {"bass": 0.5}, "bass", "gospel") == (0.1, 0.5)
-    assert repeat_target(shares, {"bass": 0.5}, "bass", "rock") is None  # no share for the style
-    assert repeat_target(shares, {}, "bass", "funk") is None  # no prior for the role
+    pulls = repeat_pulls({"bass": 0.5, "melody": 0})
+    assert pulls == {"bass": 0.5}  # a role at 0 has no prior
+    assert repeat_target(shares, pulls, "bass", "gospel") == (0.1, 0.5)
+    assert repeat_target(shares, pulls, "bass", "rock") is None  # no share for the style
+    assert repeat_target(shares, repeat_pulls(None), "bass", "funk") is None  # no prior for the role
+    for bad in (1.5, -0.2):  # refused when the model loads, not per request
+        with pytest.raises(ValueError, match="repeat_prior bass must be above 0 and at most 1"):
+            repeat_pulls({"bass": bad})
+    from bridge.engines.decoding.composer import Composer
+    from bridge.engines.decoding.tokenizer import TokenizerConfig
+
     with pytest.raises(ValueError, match="repeat_prior bass must be above 0 and at most 1"):
-        repeat_target(shares, {"bass": 1.5}, "bass", "funk")
+        Composer(None, TokenizerConfig(styles=["funk"]), 1024, {}, repeat_share=shares, repeat_prior={"bass": 2})

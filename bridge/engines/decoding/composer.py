@@ -21,7 +21,7 @@ from bridge.engines.decoding.constraints import (RegionSpec, grid_positions, key
                                                  notes_per_bar_cap, pitch_mask)
 from bridge.engines.decoding.harmony import harmony_weights
 from bridge.engines.decoding.plan import draw_plan, plan_harmony, plan_weights
-from bridge.engines.decoding.sampling import decode_region, repeat_target, template_from_bars
+from bridge.engines.decoding.sampling import decode_region, repeat_pulls, repeat_target, template_from_bars
 from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, decode, encode_bars,
                         ticks_to_clip)
 from bridge.music.keys import key_of_ticks
@@ -71,7 +71,7 @@ class Composer:
         self.harmony = harmony_weights(harmony_prior)  # role -> the weights of decoding/harmony.py (tone, root, ...)
         self.flat_velocity = flat_velocity or {}  # role -> {style: share of its training clips at one velocity}
         self.plans, self.plan_weights = chord_plans or {}, plan_weights(plan_prior)  # decoding/plan.py
-        self.repeat_share, self.repeat_prior = repeat_share or {}, repeat_prior or {}  # sampling.repeat_odds
+        self.repeat_share, self.repeat_pulls = repeat_share or {}, repeat_pulls(repeat_prior)  # sampling.repeat_odds
 
     @classmethod
     def from_config(cls, stepper, tok: TokenizerConfig, max_len: int, config: dict) -> "Composer":
@@ -134,7 +134,7 @@ class Composer:
             bar_token_budget=max(8, (self.max_len - prompt_len - 2) // bars),
             drums=drums, grid=grid_positions(bar_ticks(cond.meter)), temp_scale=self.temp_scales.get(cond.role),
             copy_bias=self.copy_bias.get(cond.role, 0.0),
-            repeat=repeat_target(self.repeat_share, self.repeat_prior, cond.role, self.tok.styles[cond.style_slot]))
+            repeat=repeat_target(self.repeat_share, self.repeat_pulls, cond.role, self.tok.styles[cond.style_slot]))
 
     def _segment_bars(self, role: str) -> int:
         return 16 if role in ("melody", "bass") else 8
