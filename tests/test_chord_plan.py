@@ -111,3 +111,13 @@ def test_the_shipped_transformer_plays_a_bass_over_a_plan_it_is_given():
                               variations=4, fit=0.0, given={"style", "key", "bars", "seed", "variations", "fit"}),
                       None, lambda f: None)
     assert [x.notes for x in zero] == [x.notes for x in off]  # fit 0: the model alone, nothing drawn
+
+
+def test_generate_takes_fit_on_the_wire_within_its_range():
+    from bridge.errors import BadRequest
+    from bridge.music.request import parse_request
+
+    req = parse_request("generate", ["role", "bass", "style", "rock", "key", "C major", "fit", 0.5], ("rock",))
+    assert req.fit == 0.5 and "fit" in req.given
+    with pytest.raises(BadRequest, match="fit must be from 0 \\(the model alone\\) to 2"):
+        parse_request("generate", ["role", "bass", "fit", 3.0], ("rock",))

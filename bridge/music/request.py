@@ -46,8 +46,8 @@ RESTYLE_KEYS = {
     "preserve": ("str", "rhythm, contour or none"),
 }
 INFILL_KEYS: dict = {}
-CONTEXT_KEYS = {  # accompany, and infill/continue with context tracks
-    "fit": ("float", "from 0 (the model alone) to 2: how closely the part follows the context (1: the model's harmony prior)"),
+CONTEXT_KEYS = {  # accompany, and infill/continue with context tracks; generate: the chord plan, where a model has one
+    "fit": ("float", "from 0 (the model alone) to 2: how closely the part follows the context or chord plan (1: the model's prior)"),
 }
 BAND_KEYS = {
     "roles": ("str", 'the parts of a band, comma-separated, e.g. "drums,bass,chords" (implies role band)'),
@@ -62,7 +62,8 @@ INTERPOLATE_KEYS = {
     "steps": ("int", f"integer from {MIN_STEPS} to {MAX_STEPS}"),
 }
 KEYS_BY_OPERATION = {
-    "generate": {**COMMON_KEYS, **BAND_KEYS},  # role "band" or roles "...": several parts (band_parts)
+    # role "band" or roles "...": several parts (band_parts); fit scales a model's chord plan (decoding/plan.py)
+    "generate": {**COMMON_KEYS, **BAND_KEYS, **CONTEXT_KEYS},
     "continue": {**COMMON_KEYS, **CONTEXT_KEYS},
     "restyle": {**COMMON_KEYS, **RESTYLE_KEYS},
     "infill": {**COMMON_KEYS, **RESTYLE_KEYS, **CONTEXT_KEYS},
