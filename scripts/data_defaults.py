@@ -5,8 +5,8 @@
 `cadenza train` writes them itself (trainkit.data_defaults); this refreshes a folder trained
 before one of them existed, or after its dataset was rebuilt: each role's default style, the
 share of each (style, role)'s training clips whose notes share one velocity (the composer leaves
-that share of clips flat) and each (style, role)'s share of repeated notes (what a `repeat_prior`
-pulls toward). Decoding settings chosen on val (guidance, temperatures, priors) are kept.
+that share of clips flat), each (style, role)'s share of repeated notes (what a `repeat_prior`
+pulls toward) and its register (the band a `register_prior` keeps a part in). Decoding settings chosen on val (guidance, temperatures, priors) are kept.
 
 `--chord-plans` also writes the bar-by-bar chords of the training chord parts, per style and mode,
 as counted 8-bar windows (decoding/plan.py); a bass or chord part asked for alone follows one when
@@ -44,7 +44,7 @@ def main() -> None:
     print(f"wrote data defaults into {path}: flat_velocity for {sum(map(len, config['flat_velocity'].values()))} "
           f"(style, role) pairs ({len(flat)} always flat), repeat_share for "
           f"{sum(map(len, config['repeat_share'].values()))} (bass: {min(rep.values(), default=0):.2f} to "
-          f"{max(rep.values(), default=0):.2f})")
+          f"{max(rep.values(), default=0):.2f}), register_band for {sum(map(len, config['register_band'].values()))}")
 
 
 if __name__ == "__main__":

@@ -187,6 +187,24 @@ def repeat_share(ds: Dataset, idx) -> dict:
     return out
 
 
+def register_band(ds: Dataset, idx, share: float = 0.03) -> dict:
+    """{role: {style: [low, high]}}: the pitches below and above which each pitched (style, role)'s
+    notes among `idx` lie a `share` of the time each way, pooled over its clips. The register the
+    decoder's register prior keeps a part in when its request leaves the range open (sampling.register_bias)."""
+    drums = ROLES.index("drums")
+    rows = ds.clips[np.asarray(idx)]
+    out: dict = {}
+    for r, s in sorted({(int(a), int(b)) for a, b in rows[:, [COL["role"], COL["style"]]]}):
+        if r == drums:
+            continue
+        sel = rows[(rows[:, COL["role"]] == r) & (rows[:, COL["style"]] == s)]
+        pitches = np.concatenate([ds.notes[o:o + n, 2] for o, n in sel[:, [COL["note_offset"], COL["note_count"]]]])
+        if len(pitches) >= 50:
+            lo, hi = np.quantile(pitches, [share, 1.0 - share])
+            out.setdefault(ROLES[r], {})[ds.styles[s]] = [int(round(lo)), int(round(hi))]
+    return out
+
+
 def chord_plans(ds: Dataset, idx) -> dict:
     """{style: {mode: windows}}: the bar-by-bar chords of the chord parts among `idx`, relative to
     each clip's tonic, as decoding/plan.py's counted 8-bar windows (styles whose chord parts repeat
@@ -212,10 +230,10 @@ def chord_plans(ds: Dataset, idx) -> dict:
 def data_defaults(ds: Dataset, idx) -> dict:
     """The decoding defaults every trainer writes into its model's config.json from the clips it
     learnt from: each role's default style, each style's share of flat-velocity clips and of
-    repeated notes. (Chord plans are opt-in, `scripts/data_defaults.py --chord-plans`: measured
+    repeated notes, and its register. (Chord plans are opt-in, `scripts/data_defaults.py --chord-plans`: measured
     and not shipped, docs/MODEL.md.)"""
     return {"style_by_role": style_by_role(ds, idx), "flat_velocity": flat_velocity(ds, idx),
-            "repeat_share": repeat_share(ds, idx)}
+            "repeat_share": repeat_share(ds, idx), "register_band": register_band(ds, idx)}
 
 
 def user_file(path) -> None:

@@ -17,8 +17,8 @@ from bridge.music.theory import Key, Meter, density_bucket, density_knob_to_buck
 from bridge.music.request import Request
 import bridge.engines.decoding.vocab as V
 from bridge.engines.resolve import DEFAULT_TEMPO, meter_of, tempo_of
-from bridge.engines.decoding.constraints import (RegionSpec, grid_positions, key_bias, role_temperatures,
-                                                 notes_per_bar_cap, pitch_mask)
+from bridge.engines.decoding.constraints import (RegionSpec, grid_positions, key_bias, notes_per_bar_cap, pitch_mask,
+                                                 register_bias, register_weights, role_temperatures)
 from bridge.engines.decoding.harmony import harmony_weights
 from bridge.engines.decoding.plan import draw_plan, plan_harmony, plan_weights
 from bridge.engines.decoding.sampling import decode_region, repeat_pulls, repeat_target, template_from_bars
@@ -62,7 +62,8 @@ class Composer:
                  copy_bias: dict | None = None, harmony_prior: dict | None = None,
                  role_guidance: dict | None = None, flat_velocity: dict | None = None,
                  chord_plans: dict | None = None, plan_prior: dict | None = None,
-                 repeat_share: dict | None = None, repeat_prior: dict | None = None):
+                 repeat_share: dict | None = None, repeat_prior: dict | None = None,
+                 register_band: dict | None = None, register_prior: dict | None = None):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
         self.guidance = guidance  # the model's default scale; None: not trained for guidance
         self.role_guidance = {r: float(g) for r, g in (role_guidance or {}).items()}  # role -> its own default
@@ -72,17 +73,15 @@ class Composer:
         self.flat_velocity = flat_velocity or {}  # role -> {style: share of its training clips at one velocity}
         self.plans, self.plan_weights = chord_plans or {}, plan_weights(plan_prior)  # decoding/plan.py
         self.repeat_share, self.repeat_pulls = repeat_share or {}, repeat_pulls(repeat_prior)  # sampling.repeat_odds
+        self.register_band, self.register_w = register_band or {}, register_weights(register_prior)  # register_bias
 
     @classmethod
     def from_config(cls, stepper, tok: TokenizerConfig, max_len: int, config: dict) -> "Composer":
         """A composer with a model folder's decoding settings (config.json), the one place any
         token engine reads them."""
-        return cls(stepper, tok, max_len, config.get("style_by_role", {}), guidance=config.get("guidance"),
-                   family_temperature=config.get("family_temperature"), copy_bias=config.get("copy_bias"),
-                   harmony_prior=config.get("harmony_prior"), role_guidance=config.get("role_guidance"),
-                   flat_velocity=config.get("flat_velocity"), chord_plans=config.get("chord_plans"),
-                   plan_prior=config.get("plan_prior"), repeat_share=config.get("repeat_share"),
-                   repeat_prior=config.get("repeat_prior"))
+        keys = ("guidance", "family_temperature", "copy_bias", "harmony_prior", "role_guidance", "flat_velocity",
+                "chord_plans", "plan_prior", "repeat_share", "repeat_prior", "register_band", "register_prior")
+        return cls(stepper, tok, max_len, config.get("style_by_role", {}), **{k: config.get(k) for k in keys})
 
     def guidance_scale(self, req: Request, role: str) -> float:
         """The classifier-free guidance scale for a request writing `role`: its `guidance`, else
@@ -129,12 +128,19 @@ class Composer:
         return RegionSpec(
             bars=bars, tpb=bar_ticks(cond.meter),
             pitches=pitch_mask(req.pitch_low, req.pitch_high, cond.key, req.scale_lock, drums),
-            bias=key_bias(cond.key, req.scale_lock, drums),
+            bias=key_bias(cond.key, req.scale_lock, drums) + self._register(req, cond),
             note_cap=notes_per_bar_cap(cond.density_bucket, cond.meter.beats_per_bar, cond.role),
             bar_token_budget=max(8, (self.max_len - prompt_len - 2) // bars),
             drums=drums, grid=grid_positions(bar_ticks(cond.meter)), temp_scale=self.temp_scales.get(cond.role),
             copy_bias=self.copy_bias.get(cond.role, 0.0),
             repeat=repeat_target(self.repeat_share, self.repeat_pulls, cond.role, self.tok.styles[cond.style_slot]))
+
+    def _register(self, req: Request, cond: Conditions) -> np.ndarray | float:
+        """The register prior's bias for a new part (generate, accompany) whose range is left open."""
+        w = self.register_w.get(cond.role)
+        if not w or req.operation not in ("generate", "accompany") or (req.pitch_low, req.pitch_high) != (0, 127):
+            return 0.0
+        return register_bias(self.register_band.get(cond.role, {}).get(self.tok.styles[cond.style_slot]), w)
 
     def _segment_bars(self, role: str) -> int:
         return 16 if role in ("melody", "bass") else 8
@@ -187,14 +193,9 @@ class Composer:
         continue, infill, restyle), melody and bass one line at a time (`one_line`)."""
         op = req.operation
         if op == "generate":
-            clips = self.generate(req, role, gen, progress)
-        elif op == "continue":
-            clips = self.continue_(req, clip, role, gen, progress)
-        elif op == "infill":
-            clips = self.infill(req, clip, role, gen, progress)
-        else:
-            clips = self.restyle(req, clip, role, gen, progress)
-        return one_line(clips, role, op)
+            return one_line(self.generate(req, role, gen, progress), role, op)
+        do = {"continue": self.continue_, "infill": self.infill}.get(op, self.restyle)
+        return one_line(do(req, clip, role, gen, progress), role, op)
 
     def generate(self, req: Request, role: str, gen, progress) -> list[Clip]:
         cond, tempo, key = self.conditions(req, None, role)

@@ -100,6 +100,32 @@ def key_bias(key: Key | None, scale_lock: bool, drums: bool, penalty: float = SO
     return b
 
 
+def register_weights(setting: dict | None) -> dict:
+    """config.json `register_prior` -> {role: logit a semitone}, checked once when the model loads;
+    a role at 0 or absent has no register prior."""
+    out = {}
+    for role, w in (setting or {}).items():
+        if not 0.0 <= float(w) <= 4.0:
+            raise ValueError(f"register_prior {role} must be from 0 to 4 (logit a semitone), got {w}")
+        if float(w):
+            out[role] = float(w)
+    return out
+
+
+def register_bias(band, per_semitone: float) -> np.ndarray:
+    """Soft register (float32 [V]): subtract `per_semitone` from a pitch's logit for each semitone
+    it lies below band[0] or above band[1] (the style's register in training, trainkit.register_band);
+    zero inside the band, and everywhere without a band. The model knows each role's register but
+    blurs the styles': asked for a country or rock bass it played half its notes above the style's
+    97th percentile (docs/MODEL.md, "Ninth session")."""
+    b = np.zeros(V.VOCAB_SIZE, dtype=np.float32)
+    if band is None or not per_semitone:
+        return b
+    p = np.arange(128)
+    b[V.PITCH_OFFSET:V.PITCH_OFFSET + 128] = -per_semitone * (np.maximum(band[0] - p, 0) + np.maximum(p - band[1], 0))
+    return b
+
+
 def notes_per_bar_cap(density_bucket: int | None, beats_per_bar: float, role: str) -> int:
     """Most notes one bar may hold: twice the bucket's typical density, or a generous ceiling."""
     if density_bucket is None:
