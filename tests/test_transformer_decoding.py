@@ -282,6 +282,25 @@ def test_role_guidance_sets_a_roles_default_and_the_request_still_wins():
     assert unguided.guidance_scale(asked, "drums") == 1.0
 
 
+def test_role_guidance_can_name_the_operations_it_sets():
+    """{"bass": {"generate": 2.5}}: a bass written alone at 2.5, accompany's bass at the model's 2."""
+    import pytest
+
+    from bridge.engines.decoding.composer import Composer
+    from bridge.engines.decoding.tokenizer import TokenizerConfig
+    from bridge.music.request import parse_request
+
+    tok = TokenizerConfig(styles=["rock", "blues"])
+    c = Composer(None, tok, 1024, {}, guidance=2.0, role_guidance={"bass": {"generate": 2.5}})
+    gen = parse_request("generate", ["style", "rock", "role", "bass"], tok.styles)
+    cont = parse_request("continue", ["style", "rock", "role", "bass"], tok.styles)
+    assert c.guidance_scale(gen, "bass") == 2.5
+    assert c.guidance_scale(cont, "bass") == 2.0
+    assert c.guidance_scale(gen, "chords") == 2.0
+    with pytest.raises(ValueError, match="role_guidance bass generate must be from 0 to 5"):
+        Composer(None, tok, 1024, {}, guidance=2.0, role_guidance={"bass": {"generate": 9}})
+
+
 def test_flat_velocity_is_the_share_of_one_velocity_clips_per_style_and_role():
     from pathlib import Path
 

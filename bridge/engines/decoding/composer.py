@@ -17,8 +17,8 @@ from bridge.music.theory import Key, Meter, density_bucket, density_knob_to_buck
 from bridge.music.request import Request
 import bridge.engines.decoding.vocab as V
 from bridge.engines.resolve import DEFAULT_TEMPO, meter_of, tempo_of
-from bridge.engines.decoding.constraints import (RegionSpec, grid_positions, key_bias, notes_per_bar_cap, pitch_mask,
-                                                 register_bias, register_weights, role_temperatures)
+from bridge.engines.decoding.constraints import (RegionSpec, grid_positions, guidance_table, key_bias, notes_per_bar_cap,
+                                                 pitch_mask, register_bias, register_weights, role_temperatures)
 from bridge.engines.decoding.harmony import harmony_weights
 from bridge.engines.decoding.plan import draw_plan, plan_harmony, plan_weights
 from bridge.engines.decoding.sampling import decode_region, repeat_pulls, repeat_target, template_from_bars
@@ -66,7 +66,7 @@ class Composer:
                  register_band: dict | None = None, register_prior: dict | None = None):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
         self.guidance = guidance  # the model's default scale; None: not trained for guidance
-        self.role_guidance = {r: float(g) for r, g in (role_guidance or {}).items()}  # role -> its own default
+        self.role_guidance = guidance_table(role_guidance)  # role -> {operation or "*": its own default}
         self.temp_scales = role_temperatures(family_temperature)  # role -> the model's per-family factors
         self.copy_bias = {r: float(b) for r, b in (copy_bias or {}).items()}  # role -> BarCopier's logit bias
         self.harmony = harmony_weights(harmony_prior)  # role -> the weights of decoding/harmony.py (tone, root, ...)
@@ -84,14 +84,14 @@ class Composer:
         return cls(stepper, tok, max_len, config.get("style_by_role", {}), **{k: config.get(k) for k in keys})
 
     def guidance_scale(self, req: Request, role: str) -> float:
-        """The classifier-free guidance scale for a request writing `role`: its `guidance`, else
-        the model's default for that role (`role_guidance`), else the model's default; always 1
-        (off) for a model trained without the unconditional prefix."""
+        """The classifier-free guidance scale for a request writing `role`: its `guidance`, else the model's
+        for that role and operation (`role_guidance`), else its `guidance`; 1 (off) if trained without."""
         if self.guidance is None:
             return 1.0
         if req.guidance is not None:
             return float(req.guidance)
-        return self.role_guidance.get(role, float(self.guidance))
+        table = self.role_guidance.get(role, {})
+        return table.get(req.operation, table.get("*", float(self.guidance)))
 
     def flat(self, cond: Conditions, gen) -> bool:
         """Whether a clip written for `cond` keeps the model's velocities as they are (no accent, no

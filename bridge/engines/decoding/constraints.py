@@ -112,6 +112,20 @@ def register_weights(setting: dict | None) -> dict:
     return out
 
 
+def guidance_table(setting: dict | None) -> dict:
+    """config.json `role_guidance` -> {role: {operation or "*": scale}}, checked once when the model
+    loads. A role's value is a scale for every operation (`{"bass": 2.5}`) or one per operation
+    (`{"bass": {"generate": 2.5}}`: accompany and the rest keep the model's `guidance`)."""
+    out = {}
+    for role, g in (setting or {}).items():
+        table = g if isinstance(g, dict) else {"*": g}
+        for op, x in table.items():
+            if not 0.0 <= float(x) <= 5.0:
+                raise ValueError(f"role_guidance {role} {op} must be from 0 to 5, got {x}")
+        out[role] = {op: float(x) for op, x in table.items()}
+    return out
+
+
 def register_bias(band, per_semitone: float) -> np.ndarray:
     """Soft register (float32 [V]): subtract `per_semitone` from a pitch's logit for each semitone
     it lies below band[0] or above band[1] (the style's register in training, trainkit.register_band);
