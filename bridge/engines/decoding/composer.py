@@ -130,10 +130,10 @@ class Composer:
             pitches=pitch_mask(req.pitch_low, req.pitch_high, cond.key, req.scale_lock, drums),
             bias=key_bias(cond.key, req.scale_lock, drums) + self._register(req, cond),
             note_cap=notes_per_bar_cap(cond.density_bucket, cond.meter.beats_per_bar, cond.role),
-            bar_token_budget=max(8, (self.max_len - prompt_len - 2) // bars),
+            bar_token_budget=max(8, (self.max_len - prompt_len - 2) // bars), copy_bias=self.copy_bias.get(cond.role, 0.0),
             drums=drums, grid=grid_positions(bar_ticks(cond.meter)), temp_scale=self.temp_scales.get(cond.role),
-            copy_bias=self.copy_bias.get(cond.role, 0.0),
-            repeat=repeat_target(self.repeat_share, self.repeat_pulls, cond.role, self.tok.styles[cond.style_slot]))
+            repeat=None if req.operation == "accompany" else repeat_target(  # accompany: the context moves it
+                self.repeat_share, self.repeat_pulls, cond.role, self.tok.styles[cond.style_slot]))
 
     def _register(self, req: Request, cond: Conditions) -> np.ndarray | float:
         """The register prior's bias for a new part (generate, accompany) whose range is left open."""
