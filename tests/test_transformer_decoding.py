@@ -299,6 +299,8 @@ def test_role_guidance_can_name_the_operations_it_sets():
     assert c.guidance_scale(gen, "chords") == 2.0
     with pytest.raises(ValueError, match="role_guidance bass generate must be from 0 to 5"):
         Composer(None, tok, 1024, {}, guidance=2.0, role_guidance={"bass": {"generate": 9}})
+    with pytest.raises(ValueError, match="role_guidance bass names 'generat'; operations: generate, continue"):
+        Composer(None, tok, 1024, {}, guidance=2.0, role_guidance={"bass": {"generat": 2.5}})
 
 
 def test_flat_velocity_is_the_share_of_one_velocity_clips_per_style_and_role():

@@ -28,6 +28,7 @@ import numpy as np
 
 from bridge.errors import BadRequest
 from bridge.music.grid import DRUM_TICKS, MIN_TICKS, on_grid
+from bridge.music.request import KEYS_BY_OPERATION
 from bridge.music.theory import DENSITY_CENTERS, GM_DRUM_HIGH, GM_DRUM_LOW, ROLES, Key
 import bridge.engines.decoding.vocab as V
 
@@ -118,11 +119,12 @@ def guidance_table(setting: dict | None) -> dict:
     (`{"bass": {"generate": 2.5}}`: accompany and the rest keep the model's `guidance`)."""
     out = {}
     for role, g in (setting or {}).items():
-        table = g if isinstance(g, dict) else {"*": g}
-        for op, x in table.items():
-            if not 0.0 <= float(x) <= 5.0:
-                raise ValueError(f"role_guidance {role} {op} must be from 0 to 5, got {x}")
-        out[role] = {op: float(x) for op, x in table.items()}
+        out[role] = {op: float(x) for op, x in (g if isinstance(g, dict) else {"*": g}).items()}
+        for op, x in out[role].items():
+            if op != "*" and op not in KEYS_BY_OPERATION:
+                raise ValueError(f"role_guidance {role} names {op!r}; operations: {', '.join(KEYS_BY_OPERATION)}")
+            if not 0.0 <= x <= 5.0:
+                raise ValueError(f"role_guidance {role} {op} must be from 0 to 5, got {x:g}")
     return out
 
 
