@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bridge.data.dataset import COL, Dataset
-from bridge.engines.decoding.plan import bar_chords, count_windows
+from bridge.engines.decoding.plan import bar_chords, beat_ticks, count_windows
 from bridge.engines.decoding.tokenizer import bar_ticks
 from bridge.music.theory import MODES, ROLES, Meter
 from bridge.music.ticks import repeats
@@ -227,13 +227,41 @@ def chord_plans(ds: Dataset, idx) -> dict:
     return out
 
 
+def tonal_profile(ds: Dataset, idx) -> dict:
+    """{role: {mode: {"down": [12], "beat": [12]}}}: of each pitched role's notes among `idx` that
+    start on a downbeat, and on the bar's other beats (plan.beat_ticks), the share on each degree
+    of the clip's key (0 the tonic), pooled over styles (a style's own keys are too few: its blues
+    bass lines are all major) and add-one smoothed. What the tonal prior leans a part on."""
+    drums = ROLES.index("drums")
+    counts: dict = collections.defaultdict(lambda: np.ones((2, 12)))
+    for i in np.asarray(idx):
+        row = ds.clips[i]
+        if row[COL["role"]] == drums:
+            continue
+        meter = Meter(int(row[COL["meter_num"]]), int(row[COL["meter_den"]]))
+        n = ds.clip_notes(int(i))
+        at = n[:, 0] % meter.ticks_per_bar
+        beat = (at % beat_ticks(meter) == 0)
+        c = counts[ROLES[row[COL["role"]]], MODES[row[COL["mode"]]]]
+        degree = (n[:, 2] - row[COL["tonic"]]) % 12
+        c[0] += np.bincount(degree[at == 0], minlength=12)
+        c[1] += np.bincount(degree[beat & (at != 0)], minlength=12)
+    out: dict = {}
+    for (role, mode), c in sorted(counts.items()):
+        p = c / c.sum(axis=1, keepdims=True)
+        out.setdefault(role, {})[mode] = {"down": [float(f"{x:.4g}") for x in p[0]],
+                                          "beat": [float(f"{x:.4g}") for x in p[1]]}
+    return out
+
+
 def data_defaults(ds: Dataset, idx) -> dict:
     """The decoding defaults every trainer writes into its model's config.json from the clips it
     learnt from: each role's default style, each style's share of flat-velocity clips and of
-    repeated notes, and its register. (Chord plans are opt-in, `scripts/data_defaults.py --chord-plans`: measured
+    repeated notes, its register, and each role's tonal profile. (Chord plans are opt-in, `scripts/data_defaults.py --chord-plans`: measured
     and not shipped, docs/MODEL.md.)"""
     return {"style_by_role": style_by_role(ds, idx), "flat_velocity": flat_velocity(ds, idx),
-            "repeat_share": repeat_share(ds, idx), "register_band": register_band(ds, idx)}
+            "repeat_share": repeat_share(ds, idx), "register_band": register_band(ds, idx),
+            "tonal_profile": tonal_profile(ds, idx)}
 
 
 def user_file(path) -> None:

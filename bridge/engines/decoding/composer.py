@@ -20,7 +20,7 @@ from bridge.engines.resolve import DEFAULT_TEMPO, meter_of, tempo_of
 from bridge.engines.decoding.constraints import (RegionSpec, grid_positions, guidance_table, key_bias, notes_per_bar_cap,
                                                  pitch_mask, register_bias, register_weights, role_temperatures)
 from bridge.engines.decoding.harmony import harmony_weights
-from bridge.engines.decoding.plan import draw_plan, plan_harmony, plan_weights
+from bridge.engines.decoding.plan import draw_plan, plan_harmony, plan_weights, tonal_harmony, tonal_weights
 from bridge.engines.decoding.sampling import decode_region, repeat_pulls, repeat_target, template_from_bars
 from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, decode, encode_bars,
                         ticks_to_clip)
@@ -37,8 +37,6 @@ HUMANIZE = 3  # most velocity steps a note strays from its metric accent, either
 PREFIX_CONTEXT_TOKENS = 384  # most tokens of earlier bars given as context
 SUFFIX_CONTEXT_TOKENS = 192  # most tokens of later bars given as context
 CONTEXT_BARS = 8  # most bars of context on either side
-
-
 WRITTEN_PARTS = ("generate", "continue", "accompany")  # operations that write a part afresh
 
 
@@ -63,7 +61,8 @@ class Composer:
                  role_guidance: dict | None = None, flat_velocity: dict | None = None,
                  chord_plans: dict | None = None, plan_prior: dict | None = None,
                  repeat_share: dict | None = None, repeat_prior: dict | None = None,
-                 register_band: dict | None = None, register_prior: dict | None = None):
+                 register_band: dict | None = None, register_prior: dict | None = None,
+                 tonal_profile: dict | None = None, tonal_prior: dict | None = None):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
         self.guidance = guidance  # the model's default scale; None: not trained for guidance
         self.role_guidance = guidance_table(role_guidance)  # role -> {operation or "*": its own default}
@@ -74,13 +73,15 @@ class Composer:
         self.plans, self.plan_weights = chord_plans or {}, plan_weights(plan_prior)  # decoding/plan.py
         self.repeat_share, self.repeat_pulls = repeat_share or {}, repeat_pulls(repeat_prior)  # sampling.repeat_odds
         self.register_band, self.register_w = register_band or {}, register_weights(register_prior)  # register_bias
+        self.tonal_profile, self.tonal_w = tonal_profile or {}, tonal_weights(tonal_prior)  # plan.tonal_harmony
 
     @classmethod
     def from_config(cls, stepper, tok: TokenizerConfig, max_len: int, config: dict) -> "Composer":
         """A composer with a model folder's decoding settings (config.json), the one place any
         token engine reads them."""
         keys = ("guidance", "family_temperature", "copy_bias", "harmony_prior", "role_guidance", "flat_velocity",
-                "chord_plans", "plan_prior", "repeat_share", "repeat_prior", "register_band", "register_prior")
+                "chord_plans", "plan_prior", "repeat_share", "repeat_prior", "register_band", "register_prior",
+                "tonal_profile", "tonal_prior")
         return cls(stepper, tok, max_len, config.get("style_by_role", {}), **{k: config.get(k) for k in keys})
 
     def guidance_scale(self, req: Request, role: str) -> float:
@@ -108,10 +109,10 @@ class Composer:
         style = req.style or self.style_by_role.get(role) or self.tok.styles[0]
         slot = self.tok.style_slot(style)
         key = req.key
-        if key is None and clip is not None and role != "drums":
-            key = clip.key or key_of_ticks(clip_ticks(clip))
         if role == "drums":
             key = None
+        elif key is None and clip is not None:
+            key = clip.key or key_of_ticks(clip_ticks(clip))
         tempo = tempo_of(req, clip)
         # density from the clip only when continuing it (the Markov engine takes it from the mood)
         dens = density_knob_to_bucket(req.density) if req.density is not None else None
@@ -142,7 +143,7 @@ class Composer:
             return 0.0
         return register_bias(self.register_band.get(cond.role, {}).get(self.tok.styles[cond.style_slot]), w)
 
-    def _segment_bars(self, role: str) -> int:
+    def _segment_bars(self, role: str) -> int:  # bars a region decodes at once
         return 16 if role in ("melody", "bass") else 8
 
     # --- prompts -------------------------------------------------------------------------
@@ -163,7 +164,7 @@ class Composer:
 
     def _extend(self, req, cond, contexts: list[list], after: list, k: int, gen, progress, plan=None) -> list[list]:
         """k new bars after each row's context (bars of tokens), in segments; rows that share a
-        context are decoded as one batch; `plan` the chord plan's harmony over the k bars (or None)."""
+        context are decoded as one batch; `plan` the harmony a part alone leans on (`plan`), or None."""
         rows = len(contexts)
         new: list[list] = [[] for _ in range(rows)]
         done = 0
@@ -205,14 +206,14 @@ class Composer:
         return [self._clip(b, cond, k, tempo, key, gen) for b in bars]
 
     def plan(self, cond: Conditions, key: Key | None, k: int, fit: float, gen):
-        """The chord plan a part written alone follows (decoding/plan.py), as harmony over its k
-        bars at the role's `plan_prior` weights times `fit`; None (and nothing drawn) where the
-        role has no weights, the style no plans or the part no key."""
+        """The harmony a part alone leans on over its k bars (plan.py), times `fit`: the role's chord plan
+        (`plan_prior`; drawn only where it has weights), else its key's tonal prior (`tonal_prior`), or None."""
         tone, root = (w * fit for w in self.plan_weights.get(cond.role, (0.0, 0.0)))
-        if not (tone or root):
-            return None
-        chart = draw_plan(self.plans, self.tok.styles[cond.style_slot], key, k, gen)
-        return None if chart is None else plan_harmony(chart, bar_ticks(cond.meter), tone, root)
+        chart = draw_plan(self.plans, self.tok.styles[cond.style_slot], key, k, gen) if tone or root else None
+        if chart is not None:  # a chart names each bar's chord: the key's own pull would fight it
+            return plan_harmony(chart, bar_ticks(cond.meter), tone, root)
+        w = self.tonal_w.get(cond.role, 0.0) * fit
+        return tonal_harmony(key, cond.meter, k, w, self.tonal_profile.get(cond.role))
 
     def continue_(self, req: Request, clip: Clip, role: str, gen, progress) -> list[Clip]:
         cond, tempo, key = self.conditions(req, clip, role)
@@ -280,8 +281,7 @@ class Composer:
 
 # --- pure helpers ---------------------------------------------------------------------------
 def unconditional(prompt: list[int]) -> list[int]:
-    """The prompt with its style, mood and key made "any" (prefix positions 2, 3, 4): guidance's
-    other row. Role, meter, tempo, density and bars stay: they shape the grid, not the style."""
+    """The prompt with style, mood and key "any" (prefix 2-4): guidance's other row (role, meter, tempo, ... stay)."""
     assert prompt[0] == V.BOS, "a prompt starts with the condition prefix"
     return [prompt[0], prompt[1], V.STYLE_ANY, V.MOOD_ANY, V.KEY_ANY, *prompt[5:]]
 

@@ -14,13 +14,19 @@ notes. Weights per role come from config.json `plan_prior` (e.g. {"chords": {"to
 model without it, a style without plans, or a request without a key decodes as before. The shipped
 model has none: measured on val and test for bass and chords, the gain on val did not carry to
 test (docs/MODEL.md, "Chord plans").
+
+The tonal prior is the plainest plan: no chart, the key itself. `tonal_harmony` turns how often
+the role's training notes took each degree of their key at the beats (`tonal_profile` in
+config.json, written by the trainers) into the same bias (config.json `tonal_prior`, per role),
+for a part asked for alone in a key its style's training parts never played in (a blues bass in
+E minor: the model's blues bass lines are all major, so it drifted to G major).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from bridge.music.theory import Key, chord_root
+from bridge.music.theory import Key, Meter, chord_root
 
 PLAN_BARS = 8  # bars one stored window holds
 PLAN_STEP = 4  # windows start every this many bars of a training clip (a phrase)
@@ -107,4 +113,43 @@ def plan_harmony(chart: list[tuple[int, int]], tpb: int, tone: float, root: floa
     for b, (r, m) in enumerate(chart):
         out[b, :, [i for i in range(12) if m >> i & 1]] = tone
         out[b, 0, r] += root
+    return out
+
+
+
+def beat_ticks(meter: Meter) -> int:
+    """Ticks of one beat as a player counts it: a dotted quarter in 6/8, 9/8 and 12/8, else the
+    meter's denominator (a quarter in 4/4 and 3/4, a half in 2/2)."""
+    return 18 if meter.denominator == 8 and meter.numerator % 3 == 0 else max(1, 48 // meter.denominator)
+
+
+def tonal_weights(setting: dict | None) -> dict:
+    """config.json `tonal_prior` -> {role: weight of its tonal profile}; roles absent: none."""
+    out = {}
+    for role, w in (setting or {}).items():
+        if not 0.0 <= float(w) <= 4.0:
+            raise ValueError(f"tonal_prior {role} must be from 0 to 4, got {w}")
+        if float(w):
+            out[role] = float(w)
+    return out
+
+
+def tonal_harmony(key: Key | None, meter: Meter, bars: int, weight: float, profile: dict | None) -> np.ndarray | None:
+    """float32 [bars, tpb, 12]: the tonal prior of a part written alone, as the harmony prior's bias:
+    `weight` times the log of how often the role's training notes took each degree of the key
+    (`profile`: {mode: {"down": [12], "beat": [12]}}, trainkit.tonal_profile; degree 0 the tonic)
+    at a downbeat and at the bar's other beats, centred to mean 0, and nothing between the beats:
+    the notes a line leans on say its key, its passing notes stay free. None without a key, a
+    weight or a profile for the key's mode."""
+    modes = (profile or {}).get(key.mode) if key is not None else None
+    if not modes or not weight:
+        return None
+
+    def bias(p) -> np.ndarray:
+        lp = np.log(np.asarray(p, dtype=np.float64))
+        return np.roll(weight * (lp - lp.mean()), key.tonic).astype(np.float32)
+
+    out = np.zeros((bars, meter.ticks_per_bar, 12), dtype=np.float32)
+    out[:, ::beat_ticks(meter)] = bias(modes["beat"])
+    out[:, 0] = bias(modes["down"])
     return out

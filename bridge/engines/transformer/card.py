@@ -101,6 +101,11 @@ def decoding_section(cfg: dict) -> list[str]:
         n = sum(len(w) for m in plans.values() for w in m.values())
         rows.append(("plan_prior", f"on (generate, {', '.join(cfg['plan_prior'])}): {json.dumps(cfg['plan_prior'])}, "
                                    f"over {n} chord-plan windows of {len(plans)} styles"))
+    for k, what in (("repeat_prior", "toward the style's share of repeated notes; not on accompany"),
+                    ("register_prior", "logit a semitone outside the style's register, a new part's range left open"),
+                    ("tonal_prior", "generate with a key: toward the degrees the role's training notes took at the beats")):
+        if cfg.get(k):
+            rows.append((k, f"{json.dumps(cfg[k])}: {what}"))
     if not rows:
         return []
     return ["## Decoding settings", "", "Chosen on the validation split with `cadenza eval --split val` (docs/MODEL.md):",
