@@ -324,7 +324,7 @@ def test_flat_velocity_is_the_share_of_one_velocity_clips_per_style_and_role():
 
 
 def test_accent_shapes_velocities_inside_their_bin_unless_the_clip_stays_flat():
-    from bridge.engines.decoding.composer import accent
+    from bridge.engines.decoding.velocity import accent
 
     notes = np.array([(0, 12, 60, 72), (12, 12, 62, 72), (18, 6, 64, 72), (21, 3, 65, 72)])
     shaped = accent(notes, 48, np.random.default_rng(0))
@@ -351,16 +351,16 @@ def test_composer_leaves_the_share_of_flat_styles_clips_flat_and_draws_nothing_w
 
 
 def test_a_gap_in_a_one_velocity_clip_takes_that_velocity_where_the_model_kept_its_bin():
-    from bridge.engines.decoding.composer import _at_velocity, _one_velocity
+    from bridge.engines.decoding.velocity import at_velocity, one_velocity
     from bridge.music.clip import Clip, Note
     from bridge.music.theory import Meter
 
     drawn = Clip([Note(0.0, 60, 1.0, 100), Note(1.0, 62, 1.0, 100)], 4.0, Meter(4, 4), 120.0)
     played = Clip([Note(0.0, 60, 1.0, 100), Note(1.0, 62, 1.0, 90)], 4.0, Meter(4, 4), 120.0)
     lone = Clip([Note(0.0, 60, 1.0, 100)], 4.0, Meter(4, 4), 120.0)
-    assert (_one_velocity(drawn), _one_velocity(played), _one_velocity(lone)) == (100, None, None)
+    assert (one_velocity(drawn), one_velocity(played), one_velocity(lone)) == (100, None, None)
     gap = np.array([(48, 12, 64, 104), (60, 12, 65, 40)])  # bin 6 (97-112) like 100, and a soft bin
-    assert _at_velocity(gap.copy(), 100)[:, 3].tolist() == [100, 40]
+    assert at_velocity(gap.copy(), 100)[:, 3].tolist() == [100, 40]
 
 
 def _repeat_prob(x: np.ndarray, ids: np.ndarray, at: int, temperature: float) -> float:

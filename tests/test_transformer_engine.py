@@ -173,7 +173,7 @@ def test_progress_is_reported_and_cancel_propagates(engine):
 def test_velocities_are_shaped_inside_their_bins(engine):
     import numpy as np
 
-    from bridge.engines.decoding.composer import accent
+    from bridge.engines.decoding.velocity import accent
 
     rows = np.array([[t, 6, 60, V.vel_value(b)] for b in range(V.N_VEL) for t in (0, 12, 18, 21)])
     shaped = accent(rows, 48)

@@ -20,6 +20,8 @@ import numpy as np
 from bridge.data.dataset import COL, Dataset
 from bridge.engines.decoding.plan import bar_chords, beat_ticks, count_windows
 from bridge.engines.decoding.tokenizer import bar_ticks
+import bridge.engines.decoding.vocab as V
+from bridge.music.grid import on_grid
 from bridge.music.theory import MODES, ROLES, Meter
 from bridge.music.ticks import repeats
 
@@ -251,6 +253,26 @@ def tonal_profile(ds: Dataset, idx) -> dict:
         p = c / c.sum(axis=1, keepdims=True)
         out.setdefault(role, {})[mode] = {"down": [float(f"{x:.4g}") for x in p[0]],
                                           "beat": [float(f"{x:.4g}") for x in p[1]]}
+    return out
+
+
+def onset_profile(ds: Dataset, idx, min_notes: int = 200) -> dict:
+    """{role: {style: {str(tpb): [tpb shares]}}}: where in the bar each (style, role)'s training
+    onsets among `idx` fall, per bar length, add-one smoothed over the grid's ticks (0 off it),
+    for groups of at least `min_notes` onsets. What the onset prior leans a part on."""
+    grid = np.array([on_grid(t) for t in range(V.MAX_BAR_TICKS)])
+    counts: dict = {}
+    for i in np.asarray(idx):
+        row = ds.clips[i]
+        tpb = bar_ticks(Meter(int(row[COL["meter_num"]]), int(row[COL["meter_den"]])))
+        k = (ROLES[row[COL["role"]]], ds.styles[row[COL["style"]]], tpb)
+        if k not in counts:
+            counts[k] = grid[:tpb].astype(np.float64)
+        counts[k] += np.bincount(ds.clip_notes(int(i))[:, 0] % tpb, minlength=tpb)[:tpb] * grid[:tpb]
+    out: dict = {}
+    for (role, style, tpb), c in sorted(counts.items()):
+        if c.sum() - grid[:tpb].sum() >= min_notes:
+            out.setdefault(role, {}).setdefault(style, {})[str(tpb)] = [float(f"{x:.3g}") for x in c / c.sum()]
     return out
 
 

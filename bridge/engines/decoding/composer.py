@@ -20,20 +20,16 @@ from bridge.engines.resolve import DEFAULT_TEMPO, meter_of, tempo_of
 from bridge.engines.decoding.constraints import (RegionSpec, grid_positions, guidance_table, key_bias, notes_per_bar_cap,
                                                  pitch_mask, register_bias, register_weights, role_temperatures)
 from bridge.engines.decoding.harmony import harmony_weights
-from bridge.engines.decoding.plan import draw_plan, plan_harmony, plan_weights, tonal_harmony, tonal_weights
+from bridge.engines.decoding.plan import (draw_plan, onset_profile_bias, plan_harmony, plan_weights, role_weights,
+                                          tonal_harmony, tonal_weights)
 from bridge.engines.decoding.sampling import decode_region, repeat_pulls, repeat_target, template_from_bars
 from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, decode, encode_bars,
                         ticks_to_clip)
 from bridge.music.keys import key_of_ticks
 from bridge.music.limits import MAX_BARS
 from bridge.music.ticks import clip_ticks
+from bridge.engines.decoding.velocity import accent, at_velocity, one_velocity
 
-# Velocity tokens are 16 wide; inside its bin a generated note is shaped by its metric position
-# (bar line, beat, eighth, finer), then strays a little as a player's would (seeded: a seed still
-# reproduces its velocities). A style whose training clips are flat (notation: one velocity) stays
-# as flat as they were, as often as they were (the model's `flat_velocity`, trainkit.flat_velocity).
-ACCENTS = (7, 3, -3, -6)
-HUMANIZE = 3  # most velocity steps a note strays from its metric accent, either way
 PREFIX_CONTEXT_TOKENS = 384  # most tokens of earlier bars given as context
 SUFFIX_CONTEXT_TOKENS = 192  # most tokens of later bars given as context
 CONTEXT_BARS = 8  # most bars of context on either side
@@ -62,7 +58,8 @@ class Composer:
                  chord_plans: dict | None = None, plan_prior: dict | None = None,
                  repeat_share: dict | None = None, repeat_prior: dict | None = None,
                  register_band: dict | None = None, register_prior: dict | None = None,
-                 tonal_profile: dict | None = None, tonal_prior: dict | None = None):
+                 tonal_profile: dict | None = None, tonal_prior: dict | None = None,
+                 onset_profile: dict | None = None, onset_prior: dict | None = None):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
         self.guidance = guidance  # the model's default scale; None: not trained for guidance
         self.role_guidance = guidance_table(role_guidance)  # role -> {operation or "*": its own default}
@@ -74,6 +71,7 @@ class Composer:
         self.repeat_share, self.repeat_pulls = repeat_share or {}, repeat_pulls(repeat_prior)  # sampling.repeat_odds
         self.register_band, self.register_w = register_band or {}, register_weights(register_prior)  # register_bias
         self.tonal_profile, self.tonal_w = tonal_profile or {}, tonal_weights(tonal_prior)  # plan.tonal_harmony
+        self.onset_profile, self.onset_w = onset_profile or {}, role_weights("onset_prior", onset_prior)  # plan.onset_profile_bias
 
     @classmethod
     def from_config(cls, stepper, tok: TokenizerConfig, max_len: int, config: dict) -> "Composer":
@@ -81,7 +79,7 @@ class Composer:
         token engine reads them."""
         keys = ("guidance", "family_temperature", "copy_bias", "harmony_prior", "role_guidance", "flat_velocity",
                 "chord_plans", "plan_prior", "repeat_share", "repeat_prior", "register_band", "register_prior",
-                "tonal_profile", "tonal_prior")
+                "tonal_profile", "tonal_prior", "onset_profile", "onset_prior")
         return cls(stepper, tok, max_len, config.get("style_by_role", {}), **{k: config.get(k) for k in keys})
 
     def guidance_scale(self, req: Request, role: str) -> float:
@@ -134,7 +132,16 @@ class Composer:
             bar_token_budget=max(8, (self.max_len - prompt_len - 2) // bars), copy_bias=self.copy_bias.get(cond.role, 0.0),
             drums=drums, grid=grid_positions(bar_ticks(cond.meter)), temp_scale=self.temp_scales.get(cond.role),
             repeat=None if req.operation == "accompany" else repeat_target(  # accompany: the context moves it
-                self.repeat_share, self.repeat_pulls, cond.role, self.tok.styles[cond.style_slot]))
+                self.repeat_share, self.repeat_pulls, cond.role, self.tok.styles[cond.style_slot]),
+            onsets=self._onsets(req, cond, bars))
+
+    def _onsets(self, req: Request, cond: Conditions, bars: int) -> np.ndarray | None:
+        """The onset prior's bias for a part asked for alone (generate), times `fit`."""
+        w = self.onset_w.get(cond.role, 0.0) * req.fit
+        if not w or req.operation != "generate":
+            return None
+        return onset_profile_bias(self.onset_profile.get(cond.role, {}).get(self.tok.styles[cond.style_slot]),
+                                  bar_ticks(cond.meter), bars, w)
 
     def _register(self, req: Request, cond: Conditions) -> np.ndarray | float:
         """The register prior's bias for a new part (generate, accompany) whose range is left open."""
@@ -233,12 +240,12 @@ class Composer:
         # Engine.run checked 0 <= s < e <= n (restyle passes a range it drew inside the clip)
         allbars = encode_bars(canonical(clip_ticks(clip), tpb, n), tpb, n)
         new = self._extend(req, cond, [allbars[:s]] * req.variations, allbars[e:], e - s, gen, progress)
-        one = _one_velocity(clip)
+        one = one_velocity(clip)
         out = []
         for bars in new:
             gen_notes = accent(decode(_flat(bars), tpb, first_bar=s), tpb, gen, flat=one is not None)
             if one is not None:
-                gen_notes = _at_velocity(gen_notes, one)
+                gen_notes = at_velocity(gen_notes, one)
             out.append(_splice(clip, gen_notes, s, e, cond.meter, n, tempo, key, cond.role == "drums"))
         return out
 
@@ -284,35 +291,6 @@ def unconditional(prompt: list[int]) -> list[int]:
     """The prompt with style, mood and key "any" (prefix 2-4): guidance's other row (role, meter, tempo, ... stay)."""
     assert prompt[0] == V.BOS, "a prompt starts with the condition prefix"
     return [prompt[0], prompt[1], V.STYLE_ANY, V.MOOD_ANY, V.KEY_ANY, *prompt[5:]]
-
-
-def accent(notes: np.ndarray, tpb: int, rng: np.random.Generator | None = None, flat: bool = False) -> np.ndarray:
-    """Shape decoded velocities (bin centres) as played: by metric level, then with `rng` a stray
-    of up to HUMANIZE either way; a note never leaves its bin. `flat`: left as decoded."""
-    out = np.asarray(notes).copy().reshape(-1, 4)
-    if not len(out) or flat:
-        return out
-    pos = out[:, 0] % tpb
-    level = np.where(pos == 0, 0, np.where(pos % 12 == 0, 1, np.where(pos % 6 == 0, 2, 3)))
-    vel = out[:, 3] + np.asarray(ACCENTS)[level]
-    if rng is not None:
-        vel = vel + rng.integers(-HUMANIZE, HUMANIZE + 1, size=len(out))
-    low = V.vel_bins(out[:, 3]) * 16 + 1  # the bin's softest velocity
-    out[:, 3] = np.clip(vel, low, np.minimum(low + 15, 127))
-    return out
-
-
-def _one_velocity(clip: Clip) -> int | None:
-    """The velocity every note of a clip of two notes or more shares (drawn in, or notation), else None."""
-    vels = {n.velocity for n in clip.notes}
-    return vels.pop() if len(clip.notes) >= 2 and len(vels) == 1 else None
-
-
-def _at_velocity(notes: np.ndarray, velocity: int) -> np.ndarray:
-    """A gap filled into a clip of one velocity: its notes in that velocity's bin take it exactly
-    (a clip drawn at 100 gets 100, not the bin's 104); a louder or softer bin the model chose stays."""
-    notes[V.vel_bins(notes[:, 3]) == V.vel_bin(velocity), 3] = velocity
-    return notes
 
 
 def _clip_bars(clip: Clip, meter: Meter) -> int:

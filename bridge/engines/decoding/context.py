@@ -23,7 +23,8 @@ from bridge.music.theory import Meter
 from bridge.music.ticks import clip_ticks
 import bridge.engines.decoding.vocab as V
 from bridge.engines.decoding.composer import (Composer, PREFIX_CONTEXT_TOKENS, SUFFIX_CONTEXT_TOKENS, _clip_bars,
-                                              _flat, _scaled, _splice, _split_bars, _trim, accent, unconditional)
+                                              _flat, _scaled, _splice, _split_bars, _trim, unconditional)
+from bridge.engines.decoding.velocity import accent
 from bridge.engines.decoding.harmony import context_lines, harmony_prior, kick_onsets
 from bridge.engines.decoding.sampling import decode_region
 from bridge.engines.decoding.tokenizer import (bar_ticks, canonical, context_run, context_units, decode, encode_bars)

@@ -123,15 +123,21 @@ def beat_ticks(meter: Meter) -> int:
     return 18 if meter.denominator == 8 and meter.numerator % 3 == 0 else max(1, 48 // meter.denominator)
 
 
-def tonal_weights(setting: dict | None) -> dict:
-    """config.json `tonal_prior` -> {role: weight of its tonal profile}; roles absent: none."""
+def role_weights(name: str, setting: dict | None, top: float = 4.0) -> dict:
+    """A config.json prior's {role: weight} (`tonal_prior`, `onset_prior`), checked once when the
+    model loads; roles absent or at 0 have none."""
     out = {}
     for role, w in (setting or {}).items():
-        if not 0.0 <= float(w) <= 4.0:
-            raise ValueError(f"tonal_prior {role} must be from 0 to 4, got {w}")
+        if not 0.0 <= float(w) <= top:
+            raise ValueError(f"{name} {role} must be from 0 to {top:g}, got {w}")
         if float(w):
             out[role] = float(w)
     return out
+
+
+def tonal_weights(setting: dict | None) -> dict:
+    """config.json `tonal_prior` -> {role: weight of its tonal profile}."""
+    return role_weights("tonal_prior", setting)
 
 
 def tonal_harmony(key: Key | None, meter: Meter, bars: int, weight: float, profile: dict | None) -> np.ndarray | None:
@@ -153,3 +159,20 @@ def tonal_harmony(key: Key | None, meter: Meter, bars: int, weight: float, profi
     out[:, ::beat_ticks(meter)] = bias(modes["beat"])
     out[:, 0] = bias(modes["down"])
     return out
+
+
+def onset_profile_bias(profile: dict | None, tpb: int, bars: int, weight: float) -> np.ndarray | None:
+    """float32 [bars, tpb]: the onset prior of a part written alone, a logit on each POS token:
+    `weight` times the log of the share of the style and role's training onsets at that tick of the
+    bar (`profile`: {str(tpb): [tpb shares]}, trainkit.onset_profile), centred over the ticks it
+    plays, 0 elsewhere; the harmony module's onset gate renormalises it within the POS tokens, so it
+    moves where the next onset falls, not whether one comes. None without a profile for the meter."""
+    shares = (profile or {}).get(str(tpb))
+    if shares is None or not weight:
+        return None
+    p = np.asarray(shares, dtype=np.float64)
+    on = p > 0
+    lp = np.zeros(tpb)
+    lp[on] = np.log(p[on])
+    lp[on] -= lp[on].mean()
+    return np.tile((weight * lp).astype(np.float32), (bars, 1))

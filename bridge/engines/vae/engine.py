@@ -32,7 +32,8 @@ from bridge.music.theory import MOODS, ROLES, Meter
 from bridge.music.ticks import clip_ticks
 import bridge.engines.decoding.vocab as V
 from bridge.engines.base import Engine, ModelInfo, ProgressFn
-from bridge.engines.decoding.composer import Composer, _clip_bars, accent, one_line
+from bridge.engines.decoding.composer import Composer, _clip_bars, one_line
+from bridge.engines.decoding.velocity import accent
 from bridge.engines.decoding.sampling import decode_region
 from bridge.engines.decoding.tokenizer import TokenizerConfig, bar_ticks, canonical, decode, encode, ticks_to_clip
 from bridge.engines.vae.attributes import load_attributes, prior, shift
