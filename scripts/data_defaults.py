@@ -8,7 +8,8 @@ share of each (style, role)'s training clips whose notes share one velocity (the
 that share of clips flat), each (style, role)'s share of repeated notes (what a `repeat_prior`
 pulls toward), its register (the band a `register_prior` keeps a part in) and each role's tonal
 profile (the degrees of the key its notes take at the beats, what a `tonal_prior` leans a part
-on). Decoding settings chosen on val (guidance, temperatures, priors) are kept. `--only NAME`
+on), and where each (style, role)'s onsets fall in the bar (what an `onset_prior` leans a part's
+rhythm on). Decoding settings chosen on val (guidance, temperatures, priors) are kept. `--only NAME`
 (repeatable) writes just those defaults and leaves the others as they are, so one change can be
 measured alone.
 
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from bridge.data.dataset import Dataset
 from bridge.data.locate import newest_dataset
-from bridge.engines.trainkit import chord_plans, data_defaults
+from bridge.engines.trainkit import chord_plans, config_json, data_defaults
 
 
 def main() -> None:
@@ -35,7 +36,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=None, help="dataset folder [the newest]")
     ap.add_argument("--chord-plans", action="store_true", help="also write the chord plans (opt-in)")
     ap.add_argument("--only", action="append", default=None, metavar="NAME",
-                    help="write just this default (style_by_role, flat_velocity, repeat_share, register_band, tonal_profile)")
+                    help="write just this default (style_by_role, flat_velocity, repeat_share, register_band, tonal_profile, "
+                         "onset_profile)")
     args = ap.parse_args()
     ds = Dataset.load(args.data or newest_dataset())
     path = args.model / "config.json"
@@ -48,7 +50,7 @@ def main() -> None:
     if args.chord_plans:
         config["chord_plans"] = chord_plans(ds, ds.indices("train"))
         print(f"chord_plans: {len(config['chord_plans'])} styles")
-    path.write_text(json.dumps(config, indent=1))
+    path.write_text(config_json(config))
     flat = sorted(f"{r}/{s}" for r, v in config["flat_velocity"].items() for s, x in v.items() if x == 1.0)
     rep = config["repeat_share"].get("bass", {})
     print(f"wrote {', '.join(k for k in defaults if args.only is None or k in args.only)} into {path}; it now has "

@@ -99,6 +99,7 @@ def test_the_shipped_transformer_plays_a_bass_over_a_plan_it_is_given():
     # (downbeats on the chart's roots with the plan 0.31 beside it, 0.58 without; docs/MODEL.md, ninth session).
     c.repeat_pulls = {}
     c.tonal_w = {}  # nor the shipped tonal prior, which the part without a chart leans on: the chart's pull alone
+    c.onset_w = {}  # (and fit 0 below turns the shipped onset prior off too)
     chart = [tuple(x) for x in window]
 
     def bass(weights):

@@ -11,6 +11,7 @@ import collections
 import json
 import math
 import os
+import re
 import time
 import tomllib
 from pathlib import Path
@@ -257,33 +258,45 @@ def tonal_profile(ds: Dataset, idx) -> dict:
 
 
 def onset_profile(ds: Dataset, idx, min_notes: int = 200) -> dict:
-    """{role: {style: {str(tpb): [tpb shares]}}}: where in the bar each (style, role)'s training
-    onsets among `idx` fall, per bar length, add-one smoothed over the grid's ticks (0 off it),
-    for groups of at least `min_notes` onsets. What the onset prior leans a part on."""
+    """{role: {style: {meter: [a share per tick of the bar]}}}: where each (style, role)'s training
+    onsets among `idx` fall in the bar, per meter ("3/4" and "6/8" apart, though their bars are
+    as long), add-one smoothed over the grid's ticks (0 off it), for groups of at least
+    `min_notes` onsets. What the onset prior leans a part on."""
     grid = np.array([on_grid(t) for t in range(V.MAX_BAR_TICKS)])
     counts: dict = {}
     for i in np.asarray(idx):
         row = ds.clips[i]
-        tpb = bar_ticks(Meter(int(row[COL["meter_num"]]), int(row[COL["meter_den"]])))
-        k = (ROLES[row[COL["role"]]], ds.styles[row[COL["style"]]], tpb)
+        meter = Meter(int(row[COL["meter_num"]]), int(row[COL["meter_den"]]))
+        tpb = bar_ticks(meter)
+        k = (ROLES[row[COL["role"]]], ds.styles[row[COL["style"]]], str(meter))
         if k not in counts:
             counts[k] = grid[:tpb].astype(np.float64)
         counts[k] += np.bincount(ds.clip_notes(int(i))[:, 0] % tpb, minlength=tpb)[:tpb] * grid[:tpb]
     out: dict = {}
-    for (role, style, tpb), c in sorted(counts.items()):
-        if c.sum() - grid[:tpb].sum() >= min_notes:
-            out.setdefault(role, {}).setdefault(style, {})[str(tpb)] = [float(f"{x:.3g}") for x in c / c.sum()]
+    for (role, style, meter), c in sorted(counts.items()):
+        if c.sum() - grid[:len(c)].sum() >= min_notes:
+            out.setdefault(role, {}).setdefault(style, {})[meter] = [float(f"{x:.3g}") for x in c / c.sum()]
     return out
 
 
 def data_defaults(ds: Dataset, idx) -> dict:
     """The decoding defaults every trainer writes into its model's config.json from the clips it
     learnt from: each role's default style, each style's share of flat-velocity clips and of
-    repeated notes, its register, and each role's tonal profile. (Chord plans are opt-in, `scripts/data_defaults.py --chord-plans`: measured
+    repeated notes, its register and where its onsets fall in the bar, and each role's tonal profile. (Chord plans are opt-in, `scripts/data_defaults.py --chord-plans`: measured
     and not shipped, docs/MODEL.md.)"""
     return {"style_by_role": style_by_role(ds, idx), "flat_velocity": flat_velocity(ds, idx),
             "repeat_share": repeat_share(ds, idx), "register_band": register_band(ds, idx),
-            "tonal_profile": tonal_profile(ds, idx)}
+            "tonal_profile": tonal_profile(ds, idx), "onset_profile": onset_profile(ds, idx)}
+
+
+_NUMBERS = re.compile(r"\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]")
+
+
+def config_json(config: dict) -> str:
+    """A model folder's config.json text: one key a line as json.dumps(indent=1) writes it, but
+    each list of numbers on one line (the data profiles hold thousands of shares)."""
+    return _NUMBERS.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]",
+                        json.dumps(config, indent=1))
 
 
 def user_file(path) -> None:

@@ -141,7 +141,7 @@ class Composer:
         if not w or req.operation != "generate":
             return None
         return onset_profile_bias(self.onset_profile.get(cond.role, {}).get(self.tok.styles[cond.style_slot]),
-                                  bar_ticks(cond.meter), bars, w)
+                                  cond.meter, bars, w)
 
     def _register(self, req: Request, cond: Conditions) -> np.ndarray | float:
         """The register prior's bias for a new part (generate, accompany) whose range is left open."""

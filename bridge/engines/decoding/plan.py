@@ -161,18 +161,18 @@ def tonal_harmony(key: Key | None, meter: Meter, bars: int, weight: float, profi
     return out
 
 
-def onset_profile_bias(profile: dict | None, tpb: int, bars: int, weight: float) -> np.ndarray | None:
+def onset_profile_bias(profile: dict | None, meter: Meter, bars: int, weight: float) -> np.ndarray | None:
     """float32 [bars, tpb]: the onset prior of a part written alone, a logit on each POS token:
     `weight` times the log of the share of the style and role's training onsets at that tick of the
-    bar (`profile`: {str(tpb): [tpb shares]}, trainkit.onset_profile), centred over the ticks it
+    bar (`profile`: {meter: [a share per tick]}, trainkit.onset_profile), centred over the ticks it
     plays, 0 elsewhere; the harmony module's onset gate renormalises it within the POS tokens, so it
     moves where the next onset falls, not whether one comes. None without a profile for the meter."""
-    shares = (profile or {}).get(str(tpb))
+    shares = (profile or {}).get(str(meter))
     if shares is None or not weight:
         return None
     p = np.asarray(shares, dtype=np.float64)
     on = p > 0
-    lp = np.zeros(tpb)
+    lp = np.zeros(len(p))
     lp[on] = np.log(p[on])
     lp[on] -= lp[on].mean()
     return np.tile((weight * lp).astype(np.float32), (bars, 1))

@@ -27,8 +27,8 @@ from bridge.data.dataset import COL, Dataset
 from bridge.music.theory import MOODS, ROLES
 import bridge.engines.decoding.vocab as V
 from bridge.engines.device import resolve_device
-from bridge.engines.trainkit import (budget_text, config_name, data_facts, fine_tune_config, out_of_budget, read_config,
-                                     spent, data_defaults, totals, warmup_cosine)
+from bridge.engines.trainkit import (budget_text, config_json, config_name, data_facts, fine_tune_config, out_of_budget,
+                                     read_config, spent, data_defaults, totals, warmup_cosine)
 from bridge.engines.transformer.examples import ExampleConfig, collate, training_split
 from bridge.engines.transformer.model import ModelConfig, MusicTransformer
 from bridge.engines.decoding.tokenizer import TokenizerConfig
@@ -187,7 +187,7 @@ def train_transformer(config_path, data_dir, out_dir, minutes=None, device="auto
         if init_cfg.get("guidance") is not None:  # the weights it starts from learnt guidance: keep its scale
             config["guidance"] = init_cfg["guidance"]
     # Never "default": the daemon's default is the shipped one unless `cadenza serve --default`.
-    (out / "config.json").write_text(json.dumps(config, indent=1))
+    (out / "config.json").write_text(config_json(config))
     from bridge.engines.transformer.card import write_card
 
     write_card(out)  # measured numbers join it after `measure --write`; `cadenza eval` adds its section

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import bridge.engines.decoding.vocab as V
+from bridge.engines.trainkit import config_json
 from bridge.engines.transformer.tools.export import export_onnx
 from bridge.engines.transformer.runtime import OrtStepper, TorchStepper
 from bridge.engines.transformer.weights import read_model
@@ -86,7 +87,7 @@ def main() -> None:
         if best == "onnx-int8":
             (a.model / "model-int8.onnx").write_bytes(onnx_path.read_bytes())
             cfg["onnx"] = "model-int8.onnx"
-        cfg_path.write_text(json.dumps(cfg, indent=1))
+        cfg_path.write_text(config_json(cfg))
         print(f"wrote cpu_runtime={best} into {cfg_path}")
 
 

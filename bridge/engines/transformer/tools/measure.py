@@ -26,6 +26,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bridge.engines.trainkit import config_json
+
 _CHILD = r"""
 import time, json, sys, os
 t0 = time.perf_counter()
@@ -160,7 +162,7 @@ def main() -> None:
         path = a.model / "config.json"
         cfg = json.loads(path.read_text())
         cfg["measured"] = res
-        path.write_text(json.dumps(cfg, indent=1))
+        path.write_text(config_json(cfg))
         print(f"wrote measured numbers into {path}")
 
 
