@@ -47,7 +47,7 @@ RESTYLE_KEYS = {
 }
 INFILL_KEYS: dict = {}
 CONTEXT_KEYS = {  # accompany, and infill/continue with context tracks; generate: the chord plan, where a model has one
-    "fit": ("float", "from 0 (the model alone) to 2: how closely the part follows the context, or alone its key and chord plan (1: the model's prior)"),
+    "fit": ("float", "from 0 (the model alone) to 2: how closely the part follows the context, or alone its key, rhythm and chord plan (1: the model's prior)"),
 }
 BAND_KEYS = {
     "roles": ("str", 'the parts of a band, comma-separated, e.g. "drums,bass,chords" (implies role band)'),
