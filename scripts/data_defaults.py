@@ -36,8 +36,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=None, help="dataset folder [the newest]")
     ap.add_argument("--chord-plans", action="store_true", help="also write the chord plans (opt-in)")
     ap.add_argument("--only", action="append", default=None, metavar="NAME",
-                    help="write just this default (style_by_role, flat_velocity, repeat_share, register_band, tonal_profile, "
-                         "onset_profile)")
+                    help="write just this default, one of those trainkit.data_defaults writes (repeatable)")
     args = ap.parse_args()
     ds = Dataset.load(args.data or newest_dataset())
     path = args.model / "config.json"
@@ -59,6 +58,7 @@ def main() -> None:
           f"{min(rep.values(), default=0):.2f} to {max(rep.values(), default=0):.2f}), register_band for "
           f"{sum(map(len, config['register_band'].values()))}, a tonal_profile for "
           f"{', '.join(config.get('tonal_profile', {})) or 'no role'}")
+
 
 if __name__ == "__main__":
     main()

@@ -9,13 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bridge.data.dataset import CLIP_COLUMNS, COL, Dataset
-from bridge.engines.decoding.plan import onset_profile_bias, role_weights
+from bridge.engines.decoding.constraints import role_weights
+from bridge.engines.decoding.plan import onset_profile_bias
 from bridge.engines.registry import load_model
 from bridge.engines.trainkit import onset_profile
 from bridge.music.grid import on_grid
 from bridge.music.request import Request
-from bridge.music.theory import ROLES, Key, Meter
+from bridge.music.theory import Key, Meter
+
+from made_data import made_dataset
 
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "transformer"
 
@@ -46,13 +48,8 @@ def test_the_profile_counts_each_style_and_roles_onsets_on_the_grid():
     # bass of 50 notes is under the 200 a profile needs; one off-grid onset (tick 1) is not counted
     rock = [(48 * b + t, 6, 40, 80) for b in range(100) for t in (0, 18, 24)] + [(1, 3, 40, 80)]
     chorale = [(12 * j, 12, 48, 80) for j in range(50)]
-    notes, clips = [], np.zeros((2, len(CLIP_COLUMNS)), dtype=np.int64)
-    for i, (style, rows) in enumerate(((1, rock), (0, chorale))):
-        clips[i, COL["note_offset"]], clips[i, COL["note_count"]] = len(notes), len(rows)
-        clips[i, COL["role"]], clips[i, COL["style"]] = ROLES.index("bass"), style
-        clips[i, COL["meter_num"]], clips[i, COL["meter_den"]] = 4, 4
-        notes += rows
-    ds = Dataset(Path("."), np.array(notes, dtype=np.int32), clips, {"styles": ["baroque-chorale", "rock"]})
+    ds = made_dataset([({"role": "bass", "style": style, "meter_num": 4, "meter_den": 4}, rows)
+                       for style, rows in ((1, rock), (0, chorale))], ["baroque-chorale", "rock"])
     prof = onset_profile(ds, np.arange(2))
     assert list(prof) == ["bass"] and list(prof["bass"]) == ["rock"]
     shares = np.array(prof["bass"]["rock"]["4/4"])

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 import bridge.engines.decoding.vocab as V
-from bridge.data.dataset import CLIP_COLUMNS, COL, Dataset
 from bridge.engines.decoding.constraints import register_bias, register_weights
 from bridge.engines.registry import load_model
 from bridge.engines.trainkit import register_band
 from bridge.music.request import Request
-from bridge.music.theory import ROLES, Key
+from bridge.music.theory import Key
+
+from made_data import made_dataset
 
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "transformer"
 
@@ -43,12 +44,8 @@ def test_the_band_is_each_style_and_roles_pooled_pitch_quantiles():
     # rock bass: 100 notes from E1 (28) to G3 (55) evenly; a chorale melody of 60 notes at C5 (72); drums skipped
     made = [("bass", 1, list(np.linspace(28, 55, 100).round().astype(int))), ("melody", 0, [72] * 60),
             ("drums", 1, [36, 38] * 40), ("bass", 0, [40] * 10)]  # 10 notes: too few for a band
-    notes, clips = [], np.zeros((len(made), len(CLIP_COLUMNS)), dtype=np.int64)
-    for i, (role, style, pitches) in enumerate(made):
-        clips[i, COL["note_offset"]], clips[i, COL["note_count"]] = len(notes), len(pitches)
-        clips[i, COL["role"]], clips[i, COL["style"]] = ROLES.index(role), style
-        notes += [(12 * j, 12, int(p), 80) for j, p in enumerate(pitches)]
-    ds = Dataset(Path("."), np.array(notes, dtype=np.int32), clips, {"styles": ["baroque-chorale", "rock"]})
+    ds = made_dataset([({"role": role, "style": style}, [(12 * j, 12, int(p), 80) for j, p in enumerate(pitches)])
+                       for role, style, pitches in made], ["baroque-chorale", "rock"])
     bands = register_band(ds, np.arange(len(made)), share=0.1)
     assert bands == {"bass": {"rock": [31, 52]}, "melody": {"baroque-chorale": [72, 72]}}
 

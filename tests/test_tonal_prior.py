@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bridge.data.dataset import CLIP_COLUMNS, COL, Dataset
 from bridge.engines.decoding.plan import beat_ticks, tonal_harmony, tonal_weights
 from bridge.engines.registry import load_model
 from bridge.engines.trainkit import tonal_profile
 from bridge.music.request import Request
-from bridge.music.theory import MODES, ROLES, Key, Meter
+from bridge.music.theory import Key, Meter
+
+from made_data import made_dataset
 
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "transformer"
 E, B, G = 4, 11, 7
@@ -62,13 +63,8 @@ def test_the_profile_counts_each_roles_degrees_at_the_downbeat_and_the_beats():
     tune = [(36 * b + t, 6, p, 80) for b in range(2) for t, p in ((0, 62), (12, 66), (18, 69))]
     made = [("bass", E, "minor", (4, 4), bass), ("melody", 2, "major", (6, 8), tune),
             ("drums", 0, "major", (4, 4), [(0, 3, 36, 90)])]
-    notes, clips = [], np.zeros((len(made), len(CLIP_COLUMNS)), dtype=np.int64)
-    for i, (role, tonic, mode, (num, den), rows) in enumerate(made):
-        clips[i, COL["note_offset"]], clips[i, COL["note_count"]] = len(notes), len(rows)
-        clips[i, COL["role"]], clips[i, COL["tonic"]], clips[i, COL["mode"]] = ROLES.index(role), tonic, MODES.index(mode)
-        clips[i, COL["meter_num"]], clips[i, COL["meter_den"]] = num, den
-        notes += rows
-    ds = Dataset(Path("."), np.array(notes, dtype=np.int32), clips, {"styles": ["rock"]})
+    ds = made_dataset([({"role": role, "tonic": tonic, "mode": mode, "meter_num": num, "meter_den": den}, rows)
+                       for role, tonic, mode, (num, den), rows in made], ["rock"])
     prof = tonal_profile(ds, np.arange(len(made)))
     near = lambda x: pytest.approx(x, rel=1e-3)  # noqa: E731 (stored to 4 significant digits)
     assert set(prof) == {"bass", "melody"} and set(prof["bass"]) == {"minor"}

@@ -304,22 +304,15 @@ def test_role_guidance_can_name_the_operations_it_sets():
 
 
 def test_flat_velocity_is_the_share_of_one_velocity_clips_per_style_and_role():
-    from pathlib import Path
-
-    from bridge.data.dataset import CLIP_COLUMNS, COL, Dataset
     from bridge.engines.trainkit import flat_velocity
-    from bridge.music.theory import ROLES
+    from made_data import made_dataset
 
     # (role, style, velocities): chorale melodies at one velocity, rock bass three played and one flat
     made = [("melody", 0, [80, 80, 80]), ("melody", 0, [80, 80]), ("bass", 1, [90, 70, 100]),
             ("bass", 1, [64, 64, 64, 64]), ("bass", 1, [100, 80]), ("bass", 1, [96, 97]),
             ("bass", 1, [50])]  # one note says nothing about dynamics: not counted
-    notes, clips = [], np.zeros((len(made), len(CLIP_COLUMNS)), dtype=np.int64)
-    for i, (role, style, vels) in enumerate(made):
-        clips[i, COL["note_offset"]], clips[i, COL["note_count"]] = len(notes), len(vels)
-        clips[i, COL["role"]], clips[i, COL["style"]] = ROLES.index(role), style
-        notes += [(12 * j, 12, 60, v) for j, v in enumerate(vels)]
-    ds = Dataset(Path("."), np.array(notes, dtype=np.int32), clips, {"styles": ["baroque-chorale", "rock"]})
+    ds = made_dataset([({"role": role, "style": style}, [(12 * j, 12, 60, v) for j, v in enumerate(vels)])
+                       for role, style, vels in made], ["baroque-chorale", "rock"])
     assert flat_velocity(ds, np.arange(len(made))) == {"bass": {"rock": 0.25}, "melody": {"baroque-chorale": 1.0}}
 
 

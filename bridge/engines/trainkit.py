@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from bridge.data.dataset import COL, Dataset
+from bridge.engines.decoding.constraints import grid_positions
 from bridge.engines.decoding.plan import bar_chords, beat_ticks, count_windows
 from bridge.engines.decoding.tokenizer import bar_ticks
 import bridge.engines.decoding.vocab as V
-from bridge.music.grid import on_grid
 from bridge.music.theory import MODES, ROLES, Meter
 from bridge.music.ticks import repeats
 
@@ -262,7 +262,7 @@ def onset_profile(ds: Dataset, idx, min_notes: int = 200) -> dict:
     onsets among `idx` fall in the bar, per meter ("3/4" and "6/8" apart, though their bars are
     as long), add-one smoothed over the grid's ticks (0 off it), for groups of at least
     `min_notes` onsets. What the onset prior leans a part on."""
-    grid = np.array([on_grid(t) for t in range(V.MAX_BAR_TICKS)])
+    grid = grid_positions(V.MAX_BAR_TICKS)  # every bar's grid is its first tpb ticks of this
     counts: dict = {}
     for i in np.asarray(idx):
         row = ds.clips[i]

@@ -18,10 +18,11 @@ from bridge.music.request import Request
 import bridge.engines.decoding.vocab as V
 from bridge.engines.resolve import DEFAULT_TEMPO, meter_of, tempo_of
 from bridge.engines.decoding.constraints import (RegionSpec, grid_positions, guidance_table, key_bias, notes_per_bar_cap,
-                                                 pitch_mask, register_bias, register_weights, role_temperatures)
+                                                 pitch_mask, register_bias, register_weights, role_temperatures,
+                                                 role_weights)
 from bridge.engines.decoding.harmony import harmony_weights
-from bridge.engines.decoding.plan import (draw_plan, onset_profile_bias, plan_harmony, plan_weights, role_weights,
-                                          tonal_harmony, tonal_weights)
+from bridge.engines.decoding.plan import (draw_plan, onset_profile_bias, plan_harmony, plan_weights, tonal_harmony,
+                                          tonal_weights)
 from bridge.engines.decoding.sampling import decode_region, repeat_pulls, repeat_target, template_from_bars
 from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, decode, encode_bars,
                         ticks_to_clip)

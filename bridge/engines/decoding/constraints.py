@@ -101,16 +101,22 @@ def key_bias(key: Key | None, scale_lock: bool, drums: bool, penalty: float = SO
     return b
 
 
-def register_weights(setting: dict | None) -> dict:
-    """config.json `register_prior` -> {role: logit a semitone}, checked once when the model loads;
-    a role at 0 or absent has no register prior."""
+def role_weights(name: str, setting: dict | None, top: float = 4.0, unit: str = "") -> dict:
+    """A config.json prior's {role: weight} (`register_prior`, `tonal_prior`, `onset_prior`), each
+    from 0 to `top` (`unit` names it in the error), checked once when the model loads; a role at 0
+    or absent has none."""
     out = {}
     for role, w in (setting or {}).items():
-        if not 0.0 <= float(w) <= 4.0:
-            raise ValueError(f"register_prior {role} must be from 0 to 4 (logit a semitone), got {w}")
+        if not 0.0 <= float(w) <= top:
+            raise ValueError(f"{name} {role} must be from 0 to {top:g}{unit}, got {w}")
         if float(w):
             out[role] = float(w)
     return out
+
+
+def register_weights(setting: dict | None) -> dict:
+    """config.json `register_prior` -> {role: logit a semitone}."""
+    return role_weights("register_prior", setting, unit=" (logit a semitone)")
 
 
 def guidance_table(setting: dict | None) -> dict:

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bridge.music.theory import Key, Meter, chord_root
+from bridge.engines.decoding.constraints import role_weights
+from bridge.music.theory import TICKS_PER_BEAT, Key, Meter, chord_root
 
 PLAN_BARS = 8  # bars one stored window holds
 PLAN_STEP = 4  # windows start every this many bars of a training clip (a phrase)
@@ -116,23 +117,12 @@ def plan_harmony(chart: list[tuple[int, int]], tpb: int, tone: float, root: floa
     return out
 
 
-
 def beat_ticks(meter: Meter) -> int:
     """Ticks of one beat as a player counts it: a dotted quarter in 6/8, 9/8 and 12/8, else the
     meter's denominator (a quarter in 4/4 and 3/4, a half in 2/2)."""
-    return 18 if meter.denominator == 8 and meter.numerator % 3 == 0 else max(1, 48 // meter.denominator)
-
-
-def role_weights(name: str, setting: dict | None, top: float = 4.0) -> dict:
-    """A config.json prior's {role: weight} (`tonal_prior`, `onset_prior`), checked once when the
-    model loads; roles absent or at 0 have none."""
-    out = {}
-    for role, w in (setting or {}).items():
-        if not 0.0 <= float(w) <= top:
-            raise ValueError(f"{name} {role} must be from 0 to {top:g}, got {w}")
-        if float(w):
-            out[role] = float(w)
-    return out
+    if meter.denominator == 8 and meter.numerator % 3 == 0:
+        return 3 * TICKS_PER_BEAT // 2
+    return max(1, 4 * TICKS_PER_BEAT // meter.denominator)
 
 
 def tonal_weights(setting: dict | None) -> dict:

@@ -14,7 +14,6 @@ servable without torch.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import fields
@@ -29,8 +28,8 @@ import bridge.engines.decoding.vocab as V
 from bridge.engines.decoding.tokenizer import TokenizerConfig
 from bridge.engines.device import resolve_device
 from bridge.engines.rnn.model import MusicGRU, RnnConfig
-from bridge.engines.trainkit import (budget_text, config_name, data_facts, fine_tune_config, read_config, data_defaults,
-                                     totals)
+from bridge.engines.trainkit import (budget_text, config_json, config_name, data_facts, fine_tune_config, read_config,
+                                     data_defaults, totals)
 from bridge.engines.transformer.examples import ExampleConfig, training_split
 # family-neutral pieces of the Transformer's trainer: the epoch loop, the balanced sampler, the
 # chain of resumed runs
@@ -149,11 +148,11 @@ def train_rnn(config_path, data_dir, out_dir, minutes=None, device="auto", log=p
         from bridge.engines.rnn.export import export_onnx
         from bridge.engines.rnn.runtime import read_model
 
-        (out / "config.json").write_text(json.dumps(config, indent=1))
+        (out / "config.json").write_text(config_json(config))
         export_onnx(read_model(out, config), out / "model-int8.onnx", int8=True)  # the best weights, not the last
         config.update(cpu_runtime="onnx-int8", onnx="model-int8.onnx")
     # Never "default": the daemon's default is the shipped one unless `cadenza serve --default`.
-    (out / "config.json").write_text(json.dumps(config, indent=1))
+    (out / "config.json").write_text(config_json(config))
     from bridge.engines.rnn.card import write_card
 
     write_card(out)

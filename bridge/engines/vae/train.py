@@ -30,8 +30,9 @@ from bridge.music.theory import MOODS, ROLES
 import bridge.engines.decoding.vocab as V
 from bridge.engines.decoding.tokenizer import TokenizerConfig
 from bridge.engines.device import resolve_device
-from bridge.engines.trainkit import (user_file, budget_text, config_name, data_facts, out_of_budget, prior_steps, read_config,
-                                     resume_from, resumed_summary, resuming_line, spent, data_defaults, warmup_cosine)
+from bridge.engines.trainkit import (user_file, budget_text, config_json, config_name, data_facts, out_of_budget, prior_steps,
+                                     read_config, resume_from, resumed_summary, resuming_line, spent, data_defaults,
+                                     warmup_cosine)
 from bridge.engines.vae.model import MusicVAE, VAEConfig, kl_per_dim
 from bridge.engines.vae.windows import WindowConfig, WindowMaker, collate
 
@@ -215,7 +216,7 @@ def train_vae(config_path, data_dir, out_dir, minutes=None, device="auto", log=p
         "roles": list(ROLES), "moods": list(MOODS), **data_defaults(ds, train_idx),
         "cpu_runtime": "torch", "training": summary,
     }
-    (out / "config.json").write_text(json.dumps(config, indent=1))
+    (out / "config.json").write_text(config_json(config))
     from bridge.engines.vae.attributes import attribute_vectors, save_attributes
 
     attrs = attribute_vectors(model, maker, tc["attribute_windows"], np.random.default_rng(7))
