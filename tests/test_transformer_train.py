@@ -64,6 +64,7 @@ def test_tiny_training_loss_falls_and_writes_a_servable_folder(chorales, tmp_pat
     # and the tonal profile of what it learnt: each pitched role's degrees at the beats, as shares
     prof = config["tonal_profile"]
     assert prof and all(abs(sum(m[at]) - 1) < 1e-3 for r in prof.values() for m in r.values() for at in ("down", "beat"))
+    assert config["kit_profile"] == {}  # written too, and empty: chorales have no drum parts
     for name in config["weights"] + [p.name for p in (out / "checkpoints").glob("*.safetensors")]:
         size = (out / name).stat().st_size if (out / name).exists() else (out / "checkpoints" / name).stat().st_size
         assert size <= 16 * 1024 * 1024

@@ -279,14 +279,47 @@ def onset_profile(ds: Dataset, idx, min_notes: int = 200) -> dict:
     return out
 
 
+def kit_profile(ds: Dataset, idx, min_bars: int = 64, min_share: float = 0.02) -> dict:
+    """{style: {meter: {GM drum key: [a share per tick of the bar]}}}: of each style's training drum
+    bars among `idx` in a meter, the share that play that kit piece at that tick, for the pieces
+    some tick of which at least `min_share` of the bars play, in groups of at least `min_bars`
+    bars. What the kit prior (plan.kit_table) leans a drum part on."""
+    drums = ROLES.index("drums")
+    counts: dict = {}
+    bars: collections.Counter = collections.Counter()
+    for i in np.asarray(idx):
+        row = ds.clips[i]
+        if row[COL["role"]] != drums:
+            continue
+        meter = Meter(int(row[COL["meter_num"]]), int(row[COL["meter_den"]]))
+        tpb = bar_ticks(meter)
+        k = (ds.styles[row[COL["style"]]], str(meter))
+        if k not in counts:
+            counts[k] = np.zeros((128, tpb))
+        n = ds.clip_notes(int(i))
+        hits = np.unique(np.stack([n[:, 0] // tpb, n[:, 0] % tpb, n[:, 2]], axis=1), axis=0)  # once a bar
+        np.add.at(counts[k], (hits[:, 2], hits[:, 1]), 1)
+        bars[k] += int(row[COL["bars"]])
+    out: dict = {}
+    for (style, meter), c in sorted(counts.items()):
+        if bars[style, meter] < min_bars:
+            continue
+        share = c / bars[style, meter]
+        out.setdefault(style, {})[meter] = {str(p): [float(f"{x:.3g}") for x in share[p]]
+                                            for p in np.flatnonzero(share.max(axis=1) >= min_share)}
+    return out
+
+
 def data_defaults(ds: Dataset, idx) -> dict:
     """The decoding defaults every trainer writes into its model's config.json from the clips it
     learnt from: each role's default style, each style's share of flat-velocity clips and of
-    repeated notes, its register and where its onsets fall in the bar, and each role's tonal profile. (Chord plans are opt-in, `scripts/data_defaults.py --chord-plans`: measured
+    repeated notes, its register and where its onsets fall in the bar, each role's tonal profile and
+    each style's drum kit by tick. (Chord plans are opt-in, `scripts/data_defaults.py --chord-plans`: measured
     and not shipped, docs/MODEL.md.)"""
     return {"style_by_role": style_by_role(ds, idx), "flat_velocity": flat_velocity(ds, idx),
             "repeat_share": repeat_share(ds, idx), "register_band": register_band(ds, idx),
-            "tonal_profile": tonal_profile(ds, idx), "onset_profile": onset_profile(ds, idx)}
+            "tonal_profile": tonal_profile(ds, idx), "onset_profile": onset_profile(ds, idx),
+            "kit_profile": kit_profile(ds, idx)}
 
 
 _NUMBERS = re.compile(r"\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]")

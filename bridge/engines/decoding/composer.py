@@ -21,8 +21,8 @@ from bridge.engines.decoding.constraints import (RegionSpec, grid_positions, gui
                                                  pitch_mask, register_bias, register_weights, role_temperatures,
                                                  role_weights)
 from bridge.engines.decoding.harmony import harmony_weights
-from bridge.engines.decoding.plan import (draw_plan, onset_profile_bias, plan_harmony, plan_weights, tonal_harmony,
-                                          tonal_weights)
+from bridge.engines.decoding.plan import (draw_plan, kit_table, onset_profile_bias, plan_harmony, plan_weights,
+                                          tonal_harmony, tonal_weights)
 from bridge.engines.decoding.sampling import decode_region, repeat_pulls, repeat_target, template_from_bars
 from bridge.engines.decoding.tokenizer import (Conditions, TokenizerConfig, bar_ticks, canonical, decode, encode_bars,
                         ticks_to_clip)
@@ -60,7 +60,8 @@ class Composer:
                  repeat_share: dict | None = None, repeat_prior: dict | None = None,
                  register_band: dict | None = None, register_prior: dict | None = None,
                  tonal_profile: dict | None = None, tonal_prior: dict | None = None,
-                 onset_profile: dict | None = None, onset_prior: dict | None = None):
+                 onset_profile: dict | None = None, onset_prior: dict | None = None,
+                 kit_profile: dict | None = None, kit_prior: dict | None = None):
         self.stepper, self.tok, self.max_len, self.style_by_role = stepper, tok, max_len, style_by_role
         self.guidance = guidance  # the model's default scale; None: not trained for guidance
         self.role_guidance = guidance_table(role_guidance)  # role -> {operation or "*": its own default}
@@ -73,6 +74,7 @@ class Composer:
         self.register_band, self.register_w = register_band or {}, register_weights(register_prior)  # register_bias
         self.tonal_profile, self.tonal_w = tonal_profile or {}, tonal_weights(tonal_prior)  # plan.tonal_harmony
         self.onset_profile, self.onset_w = onset_profile or {}, role_weights("onset_prior", onset_prior)  # plan.onset_profile_bias
+        self.kit_profile, self.kit_w = kit_profile or {}, role_weights("kit_prior", kit_prior)  # plan.kit_table (drums)
 
     @classmethod
     def from_config(cls, stepper, tok: TokenizerConfig, max_len: int, config: dict) -> "Composer":
@@ -80,7 +82,7 @@ class Composer:
         token engine reads them."""
         keys = ("guidance", "family_temperature", "copy_bias", "harmony_prior", "role_guidance", "flat_velocity",
                 "chord_plans", "plan_prior", "repeat_share", "repeat_prior", "register_band", "register_prior",
-                "tonal_profile", "tonal_prior", "onset_profile", "onset_prior")
+                "tonal_profile", "tonal_prior", "onset_profile", "onset_prior", "kit_profile", "kit_prior")
         return cls(stepper, tok, max_len, config.get("style_by_role", {}), **{k: config.get(k) for k in keys})
 
     def guidance_scale(self, req: Request, role: str) -> float:
@@ -134,7 +136,7 @@ class Composer:
             drums=drums, grid=grid_positions(bar_ticks(cond.meter)), temp_scale=self.temp_scales.get(cond.role),
             repeat=None if req.operation == "accompany" else repeat_target(  # accompany: the context moves it
                 self.repeat_share, self.repeat_pulls, cond.role, self.tok.styles[cond.style_slot]),
-            onsets=self._onsets(req, cond, bars))
+            onsets=self._onsets(req, cond, bars), kit=self._kit(req, cond))
 
     def _onsets(self, req: Request, cond: Conditions, bars: int) -> np.ndarray | None:
         """The onset prior's bias for a part asked for alone (generate), times `fit`."""
@@ -143,6 +145,13 @@ class Composer:
             return None
         return onset_profile_bias(self.onset_profile.get(cond.role, {}).get(self.tok.styles[cond.style_slot]),
                                   cond.meter, bars, w)
+
+    def _kit(self, req: Request, cond: Conditions) -> np.ndarray | None:
+        """The kit prior's table for a drum part asked for alone (generate), times `fit`."""
+        w = self.kit_w.get(cond.role, 0.0) * req.fit
+        if not w or req.operation != "generate":
+            return None
+        return kit_table(self.kit_profile.get(self.tok.styles[cond.style_slot]), cond.meter, w)
 
     def _register(self, req: Request, cond: Conditions) -> np.ndarray | float:
         """The register prior's bias for a new part (generate, accompany) whose range is left open."""

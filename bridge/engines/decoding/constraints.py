@@ -179,6 +179,7 @@ class RegionSpec:
     crossing: float = 0.0  # logit taken from a bass above a line, a melody below one (crossing_penalty)
     role: str = ""  # the part's role (the crossing rule's voice order)
     onsets: np.ndarray | None = None  # float32 [bars, tpb]: logit added to a POS token by its tick (kick_onsets); None: off
+    kit: np.ndarray | None = None  # float32 [tpb, 128]: logit added to a drum key by its onset's tick (plan.kit_table); None: off
     # built once from the fields above (__post_init__): token ids, ascending
     pitch_ids: np.ndarray = field(init=False, repr=False)  # allowed PITCH tokens
     pos_ids: np.ndarray = field(init=False, repr=False)  # allowed POS tokens inside the bar

@@ -202,6 +202,17 @@ def onset_bias(spec: RegionSpec, st: RowState, ids: np.ndarray, x: np.ndarray) -
     return out
 
 
+def kit_bias(spec: RegionSpec, st: RowState, ids: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """spec.kit's bias on the candidate PITCH tokens (drum keys) at the row's onset, renormalised so
+    their total probability is the model's: the prior picks the next kit piece, not whether one comes."""
+    pitch = (ids >= V.PITCH_OFFSET) & (ids < V.DUR_OFFSET)
+    out = np.zeros(len(ids), dtype=np.float32)
+    if not pitch.any() or st.pos < 0:
+        return out
+    out[pitch] = _keeping_mass(x[pitch], spec.kit[st.pos, ids[pitch] - V.PITCH_OFFSET])
+    return out
+
+
 def _keeping_mass(x: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Bias `b` on logits `x` (one token family's candidates), shifted so that the family's total
     probability stays what the model gave it: the prior moves mass inside the family only."""

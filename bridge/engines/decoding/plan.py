@@ -151,6 +151,27 @@ def tonal_harmony(key: Key | None, meter: Meter, bars: int, weight: float, profi
     return out
 
 
+def kit_table(profile: dict | None, meter: Meter, weight: float, floor: float = 0.01) -> np.ndarray | None:
+    """float32 [tpb, 128]: the kit prior of a drum part written alone, a logit on each drum key by
+    the tick of its onset. Notes at one onset come in ascending key, so the next key at a tick is
+    q when q plays there and every key between the last one and q does not: with the share p_k(t)
+    of the style's training bars that play key k at tick t (`profile`: {meter: {key: [a share per
+    tick]}}, trainkit.kit_profile; `floor` to 1 - `floor` for the rest), the logit is `weight` x
+    (log p_q(t) + sum over k < q of log(1 - p_k(t))); the sum over the keys below the last one is
+    the same for every candidate, so the table needs no state. The harmony module's gate
+    renormalises it within the PITCH tokens: it moves which piece comes next, not whether one
+    does, and a beat whose bars all play the snare stops skipping it for the hi-hat. None without
+    a profile for the meter."""
+    keys = (profile or {}).get(str(meter))
+    if not keys or not weight:
+        return None
+    p = np.full((128, meter.ticks_per_bar), floor)
+    for k, shares in keys.items():
+        p[int(k)] = np.clip(np.asarray(shares, dtype=np.float64)[:meter.ticks_per_bar], floor, 1 - floor)
+    skip = np.cumsum(np.log1p(-p), axis=0) - np.log1p(-p)  # sum over the keys below each key
+    return (weight * (np.log(p) + skip)).T.astype(np.float32)
+
+
 def onset_profile_bias(profile: dict | None, meter: Meter, bars: int, weight: float) -> np.ndarray | None:
     """float32 [bars, tpb]: the onset prior of a part written alone, a logit on each POS token:
     `weight` times the log of the share of the style and role's training onsets at that tick of the

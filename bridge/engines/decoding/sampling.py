@@ -24,7 +24,7 @@ import numpy as np
 
 import bridge.engines.decoding.vocab as V
 from bridge.engines.decoding.constraints import BarCopier, RegionSpec, RowState, contour_mask
-from bridge.engines.decoding.harmony import harmony_bias, onset_bias
+from bridge.engines.decoding.harmony import harmony_bias, kit_bias, onset_bias
 
 SAMPLE_PITCH = -1  # template slot: sample a pitch here
 PROGRESS_EVERY = 16  # steps between progress reports (each may raise Cancelled)
@@ -213,6 +213,8 @@ def decode_region(stepper, prompt: list[int], rows: int, spec: RegionSpec, tempe
                         x = x + harmony_bias(spec, st, ids, x, prev_pitch[r], prev_at[r])
                     if spec.onsets is not None:  # place onsets with the context's kick
                         x = x + onset_bias(spec, st, ids, x)
+                    if spec.kit is not None:  # the style's kit pieces at this tick
+                        x = x + kit_bias(spec, st, ids, x)
                     if spec.temp_scale is not None:  # each family at its own temperature
                         x = x / spec.temp_scale[ids]
                     if spec.repeat is not None and st.pitch_at_pos < 0 and prev_pitch[r] is not None:

@@ -104,7 +104,8 @@ def decoding_section(cfg: dict) -> list[str]:
     for k, what in (("repeat_prior", "toward the style's share of repeated notes; not on accompany"),
                     ("register_prior", "logit a semitone outside the style's register, a new part's range left open"),
                     ("tonal_prior", "generate with a key: toward the degrees the role's training notes took at the beats"),
-                    ("onset_prior", "generate: onsets toward where the style's training onsets fall in the bar")):
+                    ("onset_prior", "generate: onsets toward where the style's training onsets fall in the bar"),
+                    ("kit_prior", "generate drums: each onset's kit pieces toward those the style's training bars play there")):
         if cfg.get(k):
             rows.append((k, f"{json.dumps(cfg[k])}: {what}"))
     if not rows:
