@@ -16,7 +16,8 @@ measured alone.
 `--chord-plans` also writes the bar-by-bar chords of the training chord parts, per style and mode,
 as counted 8-bar windows (decoding/plan.py); a bass or chord part asked for alone follows one when
 the folder's config.json also has a `plan_prior` naming its role, e.g. {"chords": {"tone": 0.6}}.
-Opt-in: measured and not shipped (docs/MODEL.md "Chord plans").
+Opt-in (the trainers do not write them); the shipped Transformer has them, for its chords
+(docs/MODEL.md "Chord plans" and "Eleventh session").
 """
 
 from __future__ import annotations

@@ -314,8 +314,8 @@ def data_defaults(ds: Dataset, idx) -> dict:
     """The decoding defaults every trainer writes into its model's config.json from the clips it
     learnt from: each role's default style, each style's share of flat-velocity clips and of
     repeated notes, its register and where its onsets fall in the bar, each role's tonal profile and
-    each style's drum kit by tick. (Chord plans are opt-in, `scripts/data_defaults.py --chord-plans`: measured
-    and not shipped, docs/MODEL.md.)"""
+    each style's drum kit by tick. (Chord plans are opt-in, `scripts/data_defaults.py --chord-plans`; the
+    shipped Transformer's chords follow them, docs/MODEL.md.)"""
     return {"style_by_role": style_by_role(ds, idx), "flat_velocity": flat_velocity(ds, idx),
             "repeat_share": repeat_share(ds, idx), "register_band": register_band(ds, idx),
             "tonal_profile": tonal_profile(ds, idx), "onset_profile": onset_profile(ds, idx),

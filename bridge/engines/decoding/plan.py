@@ -10,10 +10,10 @@ with the request's generator, weighted by how often the style played them, and `
 turns the chart into the logit bias the harmony prior puts on a part written beside context
 tracks (decoding/harmony.py): `tone` on each chord tone and `root` more on the root at the bar's
 downbeat, only within HARMONY_MARGIN of the model's best pitch, so the model still chooses the
-notes. Weights per role come from config.json `plan_prior` (e.g. {"chords": {"tone": 0.6}}); a
-model without it, a style without plans, or a request without a key decodes as before. The shipped
-model has none: measured on val and test for bass and chords, the gain on val did not carry to
-test (docs/MODEL.md, "Chord plans").
+notes. Weights per role come from config.json `plan_prior` (e.g. {"chords": {"tone": 2, "root": 1}});
+a model without it, a style without plans, or a request without a key decodes as before. The
+shipped Transformer follows plans with its chords (tone 2, root 1, chosen on val in the eleventh
+session; not its bass, whose line repeated the chart's roots: docs/MODEL.md, "Chord plans").
 
 The tonal prior is the plainest plan: no chart, the key itself. `tonal_harmony` turns how often
 the role's training notes took each degree of their key at the beats (`tonal_profile` in
